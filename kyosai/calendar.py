@@ -1,0 +1,107 @@
+"""The business calendar (営業日) that debits and deadlines move on.
+
+A business day is a weekday that is not a Japanese national holiday (振替休日 and 国民の休日
+included) and not a bank holiday, 31 December – 3 January (銀行法施行令第5条). [OFF] RULES.md §3.
+National holidays come from the maintained ``holidays`` package, never from a formula: the
+equinoxes are fixed each February for the next year. Bank holidays and any one-off closures are
+data: ``BANK_HOLIDAYS`` and ``EXTRA_CLOSED_DAYS`` in ``kyosai/data/parameters.toml``.
+
+>>> is_business_day(datetime.date(2024, 12, 18))
+True
+>>> is_business_day(datetime.date(2024, 12, 31)), is_business_day(datetime.date(2024, 11, 4))
+(False, False)
+>>> next_business_day(datetime.date(2025, 1, 3))
+datetime.date(2025, 1, 6)
+>>> previous_business_day(datetime.date(2025, 1, 4))
+datetime.date(2024, 12, 30)
+>>> roll_forward(datetime.date(2025, 1, 5)), roll_back(datetime.date(2025, 1, 5))
+(datetime.date(2025, 1, 6), datetime.date(2024, 12, 30))
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import lru_cache
+
+import holidays
+
+from .errors import OutOfRange
+from .params import P
+
+__all__ = [
+    "is_business_day",
+    "closure_reason",
+    "next_business_day",
+    "previous_business_day",
+    "roll_forward",
+    "roll_back",
+]
+
+ONE_DAY = datetime.timedelta(days=1)
+# The holidays package has the Japanese calendar from 1949 (祝日法) on; beyond a few decades
+# ahead equinox dates are estimates, so refuse rather than guess.
+FIRST_YEAR, LAST_YEAR = 1949, 2099
+
+
+@lru_cache(maxsize=None)
+def _national_holidays(year: int) -> dict[datetime.date, str]:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise OutOfRange(
+            f"{year}年の営業日は計算できません（{FIRST_YEAR}〜{LAST_YEAR}年）。",
+            f"Business days are known for {FIRST_YEAR}–{LAST_YEAR} only, not {year}.",
+            value=year,
+        )
+    return dict(holidays.Japan(years=year, language="ja"))
+
+
+def closure_reason(day: datetime.date) -> str | None:
+    """Why ``day`` is not a business day (``"土曜日"``, the holiday's name, …), or None if it is one.
+
+    >>> closure_reason(datetime.date(2024, 11, 4))
+    '振替休日'
+    >>> closure_reason(datetime.date(2025, 1, 2))
+    '年末年始（金融機関休業日）'
+    """
+    if isinstance(day, datetime.datetime):
+        day = day.date()
+    national = _national_holidays(day.year).get(day)
+    if national:
+        return national
+    if day.weekday() == 5:
+        return "土曜日"
+    if day.weekday() == 6:
+        return "日曜日"
+    if day.strftime("%m-%d") in P.BANK_HOLIDAYS.at(day):
+        return "年末年始（金融機関休業日）"
+    if day.isoformat() in P.EXTRA_CLOSED_DAYS.at(day):
+        return "臨時休業日"
+    return None
+
+
+def is_business_day(day: datetime.date) -> bool:
+    """True on a weekday that is neither a national nor a bank holiday."""
+    return closure_reason(day) is None
+
+
+def next_business_day(day: datetime.date) -> datetime.date:
+    """The first business day strictly after ``day``."""
+    return roll_forward(day + ONE_DAY)
+
+
+def previous_business_day(day: datetime.date) -> datetime.date:
+    """The last business day strictly before ``day``."""
+    return roll_back(day - ONE_DAY)
+
+
+def roll_forward(day: datetime.date) -> datetime.date:
+    """``day`` itself if it is a business day, else the next one (翌営業日: debit days, SAFETY deadlines)."""
+    while not is_business_day(day):
+        day += ONE_DAY
+    return day
+
+
+def roll_back(day: datetime.date) -> datetime.date:
+    """``day`` itself if it is a business day, else the previous one (前営業日: SKY deadlines)."""
+    while not is_business_day(day):
+        day -= ONE_DAY
+    return day

@@ -1,0 +1,86 @@
+"""The SKY income deduction for a tax year (小規模企業共済等掛金控除). RULES.md §1.6 [SEED][OFF]
+
+Deductible in year Y: the premiums **paid in Y** — due in Y, or prepaid for up to one year ahead
+(前納期間が1年以内: ``SKY_DEDUCTION_PREPAY_HORIZON_MONTHS``) — **minus the 前納減額金 received in Y**.
+A payment that prepays more than a year ahead counts each month in the year it falls due.
+
+Hence the year-end advice the seed asks agencies to give: with cash (現金あり) in December the
+counter payment is deductible this year; without cash or online from November on, the first debit
+is next year and **nothing is deductible this year**.
+
+>>> from kyosai.schedule import Contract
+>>> cash = Contract("sky", 70000, datetime.date(2024, 12, 2), "現金あり", "年払")
+>>> no_cash = Contract("sky", 70000, datetime.date(2024, 12, 2), "現金なし", "年払")
+>>> compute(cash, 2024), compute(no_cash, 2024), compute(no_cash, 2025)
+(840000, 0, 1680000)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .discount import payouts
+from .errors import OutOfRange
+from .month import Month
+from .params import P
+from .schedule import Contract, Payment, payments
+
+__all__ = ["Breakdown", "deduction_year", "breakdown", "compute"]
+
+
+def deduction_year(payment: Payment, month: Month) -> int:
+    """The year in which the premium for ``month`` in ``payment`` is deductible.
+
+    >>> from kyosai.schedule import PaymentKind
+    >>> p = Payment(datetime.date(2024, 12, 18), PaymentKind.DEBIT,
+    ...             tuple(Month(2024, 12) + i for i in range(24)), 1680000)
+    >>> deduction_year(p, Month(2025, 11)), deduction_year(p, Month(2026, 3))
+    (2025, 2026)
+    """
+    horizon = P.SKY_DEDUCTION_PREPAY_HORIZON_MONTHS.at(payment.date)
+    if payment.last_month - payment.month <= horizon or month.year <= payment.date.year:
+        return payment.date.year
+    return month.year
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """How a year's deduction is made up (掛金控除証明書 fields)."""
+
+    year: int
+    paid: int                # premiums counted in the year
+    discount_received: int   # 前納減額金 received in the year
+    deductible: int          # paid − discount, never below 0
+
+
+def breakdown(contract: Contract, year: int, discount_received: int | None = None) -> Breakdown:
+    """The year's premiums, the 前納減額金 received and the deduction.
+
+    ``discount_received`` overrides the computed 前納減額金 (a clerk who has the real figure).
+    """
+    if not 1949 <= year <= 2099:
+        raise OutOfRange(f"年は1949〜2099年で指定してください（{year}）。",
+                         f"The year must be 1949–2099, not {year}.", value=year)
+    if discount_received is not None and discount_received < 0:
+        raise OutOfRange(f"前納減額金は0円以上です（{discount_received}）。",
+                         f"The discount received cannot be negative ({discount_received}).",
+                         value=discount_received)
+    # Every payment up to December of Y: those of Y, and earlier ones that prepaid more than a
+    # year ahead and so count some months in Y.
+    schedule = payments(contract, Month(year, 12))
+    paid = 0
+    for payment in schedule:
+        per_month = payment.amount // len(payment.months)
+        counted = [m for m in payment.months if deduction_year(payment, m) == year]
+        if len(counted) == len(payment.months):
+            paid += payment.amount
+        else:
+            paid += per_month * len(counted)
+    if discount_received is None:
+        discount_received = sum(p.amount for p in payouts(schedule, Month(year, 12)) if p.month.year == year)
+    return Breakdown(year, paid, discount_received, max(0, paid - discount_received))
+
+
+def compute(contract: Contract, year: int, discount_received: int | None = None) -> int:
+    """The amount deductible in ``year`` (yen)."""
+    return breakdown(contract, year, discount_received).deductible

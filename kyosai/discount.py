@@ -1,0 +1,119 @@
+"""The prepayment discount (前納減額金). RULES.md §1.5, §2.3 [OFF]
+
+``discount = monthly × rate × Σ months-ahead``: each month a payment covers counts the number of
+months between the payment and that month (a part month counts whole), **capped at 12**. The rate
+is 0.9/1000 for prepayments from 2017-11-01 (5/1000 before; ``PREPAYMENT_DISCOUNT_RATE``).
+
+It is worked out every **31 March** over the prepaid months reached by then; once the amount
+accumulated reaches **5,000 yen** it is **paid in June** into the debit account, otherwise it is
+carried forward (``PREPAYMENT_DISCOUNT_*`` parameters). [DECISION] The rounding is not published
+(RULES.md §5 question 2): amounts accumulate exactly and are rounded down to the yen when paid.
+
+Official example: 70,000 a month paid in October for October … next September:
+
+>>> compute(70000, 12)
+4158
+>>> from kyosai.schedule import Payment, PaymentKind
+>>> oct_2024 = Payment(datetime.date(2024, 10, 18), PaymentKind.DEBIT,
+...                    tuple(Month(2024, 10) + i for i in range(12)), 840000)
+>>> sum(accrued([oct_2024]).values())
+Decimal('4158.0000')
+
+By 31 March 2025 only 945 yen (Nov … Mar = 1+2+3+4+5 = 15) had accrued; by 31 March 2026 the rest,
+4,158 in all: still under 5,000, so it is carried forward. The same prepayment made again in
+October 2025 adds 945 by 31 March 2026, and June 2026 pays the 5,103 accumulated:
+
+>>> payouts([oct_2024], until=Month(2026, 12))
+[]
+>>> oct_2025 = Payment(datetime.date(2025, 10, 20), PaymentKind.DEBIT,
+...                    tuple(Month(2025, 10) + i for i in range(12)), 840000)
+>>> payouts([oct_2024, oct_2025], until=Month(2026, 12))
+[DiscountPayout(month=Month(2026, 6), amount=5103)]
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+from typing import Iterable
+
+from .errors import OutOfRange
+from .month import Month
+from .params import P
+
+__all__ = ["compute", "months_ahead", "accrued", "DiscountPayout", "payouts"]
+
+
+def _to_yen(amount: Decimal) -> int:
+    rounding = P.PREPAYMENT_DISCOUNT_ROUNDING.current
+    if rounding != "down":
+        raise LookupError(f"unknown PREPAYMENT_DISCOUNT_ROUNDING {rounding!r}")
+    return int(amount.to_integral_value(rounding=ROUND_DOWN))
+
+
+def months_ahead(paid_in: Month, covered: Month, on: datetime.date | None = None) -> int:
+    """How many months ahead of the payment a covered month is, capped at 12 (0 for past months)."""
+    cap = P.PREPAYMENT_DISCOUNT_MAX_MONTHS.at(on)
+    return max(0, min(covered - paid_in, cap))
+
+
+def compute(monthly_amount: int, months_paid_at_once: int, paid_on: datetime.date | None = None) -> int:
+    """前納減額金 for paying ``months_paid_at_once`` months at once, the current month included.
+
+    >>> compute(10000, 1), compute(10000, 13), compute(10000, 14)
+    (0, 702, 810)
+    """
+    for name, value in (("掛金月額", monthly_amount), ("前納月数", months_paid_at_once)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise OutOfRange(f"{name}は0以上の整数です（{value!r}）。",
+                             f"{name} must be a whole number ≥ 0, not {value!r}.", value=value)
+    paid_on = paid_on or datetime.date.today()
+    now = Month.of(paid_on)
+    weight = sum(months_ahead(now, now + k, paid_on) for k in range(months_paid_at_once))
+    return _to_yen(monthly_amount * P.PREPAYMENT_DISCOUNT_RATE.at(paid_on) * weight)
+
+
+def accrued(payments: Iterable) -> dict[Month, Decimal]:
+    """The exact discount each covered month earns, keyed by that month (when it is "reached")."""
+    result: dict[Month, Decimal] = {}
+    for payment in payments:
+        monthly = Decimal(payment.amount) / len(payment.months)
+        rate = P.PREPAYMENT_DISCOUNT_RATE.at(payment.date)
+        for month in payment.months:
+            ahead = months_ahead(payment.month, month, payment.date)
+            if ahead:
+                result[month] = result.get(month, Decimal(0)) + monthly * rate * ahead
+    return result
+
+
+@dataclass(frozen=True)
+class DiscountPayout:
+    """前納減額金 paid into the debit account in ``month`` (June)."""
+
+    month: Month
+    amount: int
+
+
+def payouts(payments: Iterable, until: Month) -> list[DiscountPayout]:
+    """The 前納減額金 paid out for a list of payments, up to the month ``until``.
+
+    Every 31 March the discount of the covered months reached by then joins the balance; a
+    balance of 5,000 yen or more is paid in June, a smaller one is carried forward.
+    """
+    by_month = accrued(payments)
+    if not by_month:
+        return []
+    result, balance = [], Decimal(0)
+    year = min(by_month).year
+    while True:
+        on = datetime.date(year, 3, 31)
+        cutoff = Month(year, P.PREPAYMENT_DISCOUNT_CUTOFF_MONTH.at(on))
+        payout_month = Month(year, P.PREPAYMENT_DISCOUNT_PAYOUT_MONTH.at(on))
+        if payout_month > until:
+            return result
+        balance += sum((v for m, v in by_month.items() if cutoff - 12 < m <= cutoff), Decimal(0))
+        if balance >= P.PREPAYMENT_DISCOUNT_PAYOUT_THRESHOLD.at(on):
+            result.append(DiscountPayout(payout_month, _to_yen(balance)))
+            balance = Decimal(0)
+        year += 1

@@ -1,0 +1,65 @@
+"""Monthly premiums (掛金月額): range and step per scheme.
+
+- SKY: 1,000 to 70,000 yen in 500-yen steps. [SEED][OFF] RULES.md §1.1
+- SAFETY: 5,000 to 200,000 yen in 5,000-yen steps. [SEED][OFF] RULES.md §2.1
+
+>>> validate(70000, Scheme.SKY)
+70000
+>>> is_valid(1250, Scheme.SKY), is_valid(205000, Scheme.SAFETY)
+(False, False)
+>>> format(70000)
+'70,000円'
+>>> validate(70500)
+Traceback (most recent call last):
+...
+kyosai.errors.InvalidPremium: 小規模企業共済の掛金月額は1,000円〜70,000円の500円単位です（70,500円）。 / ...
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from .errors import InvalidPremium, KyosaiError, OutOfRange
+from .labels import Scheme
+from .params import P
+
+__all__ = ["bounds", "validate", "is_valid", "format"]
+
+
+def bounds(scheme: Scheme | str = Scheme.SKY, on: datetime.date | None = None) -> tuple[int, int, int]:
+    """(minimum, maximum, step) of the monthly premium for a scheme on a date."""
+    scheme = Scheme.parse(scheme)
+    if scheme is Scheme.SKY:
+        return P.SKY_MIN_PREMIUM.at(on), P.SKY_MAX_PREMIUM.at(on), P.SKY_PREMIUM_STEP.at(on)
+    return P.SAFETY_MIN_PREMIUM.at(on), P.SAFETY_MAX_PREMIUM.at(on), P.SAFETY_PREMIUM_STEP.at(on)
+
+
+def validate(amount: int, scheme: Scheme | str = Scheme.SKY, on: datetime.date | None = None) -> int:
+    """Return ``amount`` if it is a valid monthly premium for the scheme, else raise InvalidPremium."""
+    scheme = Scheme.parse(scheme)
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise OutOfRange(f"掛金月額は整数の円で指定してください（{amount!r}）。",
+                         f"The monthly premium must be whole yen, not {amount!r}.", value=amount)
+    low, high, step = bounds(scheme, on)
+    if not (low <= amount <= high and amount % step == 0):
+        raise InvalidPremium(
+            f"{scheme.value}の掛金月額は{low:,}円〜{high:,}円の{step:,}円単位です（{amount:,}円）。",
+            f"A {scheme.name} monthly premium is {low:,} to {high:,} yen in steps of {step:,} "
+            f"(got {amount:,}).",
+            value=amount,
+        )
+    return amount
+
+
+def is_valid(amount: int, scheme: Scheme | str = Scheme.SKY, on: datetime.date | None = None) -> bool:
+    """True when :func:`validate` accepts the amount."""
+    try:
+        validate(amount, scheme, on)
+    except KyosaiError:
+        return False
+    return True
+
+
+def format(amount: int) -> str:
+    """Yen as clerks print it: ``70,000円``."""
+    return f"{amount:,}円"

@@ -1,0 +1,283 @@
+"""The payment schedule engine (払込スケジュール): from a contract to dated payments.
+
+A :class:`Contract` is what the application form says (scheme, monthly premium, application date,
+channel, payment pattern, months prepaid at joining …). :func:`payments` lists what is paid when —
+cash at the counter, bank transfers and debits — each with the months it covers and its amount.
+The first debit, the amount deductible in a year, the 前納減額金 and the deduction certificate all
+follow from this list, so the rules of joining live here once.
+
+SKY (RULES.md §1.4) [SEED][OFF]
+  - The contract's first month is the application month M. Without cash (現金なし) or online, the
+    first debit is in M+2 (``SKY_FIRST_DEBIT_MONTHS_AFTER``; one month later per month of late review)
+    and collects every month due so far plus the months prepaid at joining: monthly pattern with n
+    months prepaid → (3 + n) × monthly. **SKY counts prepaid months after the first debit's month.**
+  - With cash (現金あり) the counter payment in M counts as paid in M: the month M (plus n prepaid
+    months) on the monthly pattern, or M up to the month before the next designated month on the
+    annual / semi-annual pattern. The first debit, in M+2 at the earliest, collects what is then due.
+  - Annual / semi-annual: every payment runs up to the month before the next designated month
+    (指定納付月; default: the application month), so the seed's December application at 70,000
+    without cash is debited 840,000 in February 2025 for 2024-12 … 2025-11, and 12 months again in
+    December 2025.
+SAFETY (RULES.md §2.3) [SEED][OFF]
+  - First debit in M+2, collecting M, M+1 and M+2, then monthly. Prepaid months at joining **start
+    with the first debit's month** (SAFETY counts them inclusively, unlike SKY): prepaid by debit
+    (ア 口座振替) the first debit is 2 + n months; prepaid by transfer (イ 振込) the n months are paid
+    in the application month and the first debit collects M and M+1.
+  - Debits stop at the 8,000,000-yen limit (積立限度額); the payment that reaches it is a remainder.
+
+>>> c = Contract(Scheme.SKY, 70000, datetime.date(2024, 12, 2), Channel.NO_CASH, Pattern.ANNUAL)
+>>> first_debit(c)
+Payment(2025-02-18 口座振替 2024-12..2025-11 840,000円)
+>>> Contract(Scheme.SAFETY, 100000, datetime.date(2024, 12, 2), prepaid_months=12).first_debit_amount
+1400000
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from dataclasses import dataclass
+from typing import Iterator
+
+from . import debit, premium
+from .errors import LimitExceeded, OutOfRange, RuleViolation
+from .labels import Channel, Pattern, PrepaymentMethod, Scheme
+from .month import Month
+from .params import P
+
+__all__ = ["PaymentKind", "Payment", "Contract", "payments", "iter_payments", "first_debit"]
+
+
+class PaymentKind(enum.Enum):
+    """How a payment is made."""
+
+    CASH = "現金"          # at the agency counter on the application day (SKY 現金あり)
+    TRANSFER = "振込"      # SAFETY prepayment transferred to SMRJ's account in the application month
+    DEBIT = "口座振替"     # direct debit on the scheme's debit day
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One payment: when, how, which months it covers and how much (yen)."""
+
+    date: datetime.date
+    kind: PaymentKind
+    months: tuple[Month, ...]
+    amount: int
+
+    @property
+    def month(self) -> Month:
+        """The month the payment is made in."""
+        return Month.of(self.date)
+
+    @property
+    def first_month(self) -> Month:
+        return self.months[0]
+
+    @property
+    def last_month(self) -> Month:
+        return self.months[-1]
+
+    def __repr__(self) -> str:
+        span = str(self.first_month) if len(self.months) == 1 else f"{self.first_month}..{self.last_month}"
+        return f"Payment({self.date.isoformat()} {self.kind} {span} {self.amount:,}円)"
+
+
+def _months(first: Month, last: Month) -> tuple[Month, ...]:
+    return tuple(first + i for i in range(last - first + 1))
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A new contract as the application form states it (契約申込).
+
+    ``prepaid_months`` is the 前納月数 written on the form, counted the scheme's way (see the
+    module docstring). ``designated_month`` is the 指定納付月 (1–12) of an annual / semi-annual SKY
+    payer; when omitted, the application month. ``review_delay_months`` models headquarters'
+    review slipping (the first debit moves one month later per month and collects one month more).
+    Labels may be given as text (``"現金なし"``, ``"annual"``).
+    """
+
+    scheme: Scheme
+    monthly_amount: int
+    application_date: datetime.date
+    channel: Channel = Channel.NO_CASH
+    pattern: Pattern = Pattern.MONTHLY
+    prepaid_months: int = 0
+    designated_month: int | None = None
+    prepayment_method: PrepaymentMethod = PrepaymentMethod.DEBIT
+    review_delay_months: int = 0
+
+    def __post_init__(self):
+        # A frozen dataclass: normalise the labels given as text once, here.
+        object.__setattr__(self, "scheme", Scheme.parse(self.scheme))
+        object.__setattr__(self, "channel", Channel.parse(self.channel))
+        object.__setattr__(self, "pattern", Pattern.parse(self.pattern))
+        object.__setattr__(self, "prepayment_method", PrepaymentMethod.parse(self.prepayment_method))
+        if isinstance(self.application_date, datetime.datetime):
+            object.__setattr__(self, "application_date", self.application_date.date())
+        premium.validate(self.monthly_amount, self.scheme, self.application_date)
+        for name, value in (("前納月数", self.prepaid_months), ("審査遅れの月数", self.review_delay_months)):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 600:
+                raise OutOfRange(f"{name}は0以上の整数です（{value!r}）。",
+                                 f"{name} must be a whole number ≥ 0, not {value!r}.", value=value)
+        if self.designated_month is not None and not (
+                isinstance(self.designated_month, int) and 1 <= self.designated_month <= 12):
+            raise OutOfRange(f"指定納付月は1〜12です（{self.designated_month!r}）。",
+                             f"The designated month is 1–12, not {self.designated_month!r}.",
+                             value=self.designated_month)
+        if self.scheme is Scheme.SAFETY:
+            self._check_safety()
+        elif self.prepaid_months and self.pattern is not Pattern.MONTHLY:
+            # [DECISION] The SKY form's 前納 applies to monthly payers; an annual or semi-annual
+            # payer already pays ahead by pattern. Refuse rather than invent a combination.
+            raise RuleViolation(
+                "小規模企業共済の加入時の前納は月払のときだけ指定できます。",
+                "SKY months prepaid at joining apply to the monthly pattern only.",
+                value=self.prepaid_months)
+
+    def _check_safety(self):
+        if self.channel is Channel.CASH:
+            raise RuleViolation(
+                "経営セーフティ共済に「現金あり」の申込はありません。前納を申込月に払う場合は前納方法「振込」です。",
+                "SAFETY has no cash application; to prepay in the application month use the transfer method.",
+                value=self.channel.value)
+        if self.pattern is not Pattern.MONTHLY:
+            raise RuleViolation(
+                "経営セーフティ共済の払込は月払だけです（前納は前納月数で指定します）。",
+                "SAFETY premiums are monthly; prepay with the prepaid months instead.",
+                value=self.pattern.value)
+        at_joining = (2 + self.review_delay_months + max(self.prepaid_months, 1)) * self.monthly_amount
+        limit = P.SAFETY_TOTAL_LIMIT.at(self.application_date)
+        if at_joining > limit:
+            raise LimitExceeded(
+                f"加入時の前納で掛金総額が積立限度額{limit:,}円を超えます（{at_joining:,}円）。",
+                f"The premiums at joining ({at_joining:,} yen) exceed the {limit:,}-yen limit.",
+                value=self.prepaid_months)
+
+    # ------------------------------------------------------------------ derived facts
+    @property
+    def application_month(self) -> Month:
+        return Month.of(self.application_date)
+
+    @property
+    def first_debit_month(self) -> Month:
+        """The month of the first debit after joining: M+2, later if the review slipped."""
+        after = (P.SKY_FIRST_DEBIT_MONTHS_AFTER if self.scheme is Scheme.SKY
+                 else P.SAFETY_FIRST_DEBIT_MONTHS_AFTER).at(self.application_date)
+        return self.application_month + after + self.review_delay_months
+
+    @property
+    def designated_months(self) -> frozenset[int]:
+        """The calendar months an annual / semi-annual SKY payer is debited in."""
+        if self.pattern is Pattern.MONTHLY:
+            return frozenset(range(1, 13))
+        first = self.designated_month or self.application_month.month
+        step = self.pattern.months_per_payment
+        return frozenset((first - 1 + k) % 12 + 1 for k in range(0, 12, step))
+
+    def coverage_end(self, payment_month: Month) -> Month:
+        """The last month a regular payment in ``payment_month`` covers (the pattern's own span)."""
+        if self.pattern is Pattern.MONTHLY:
+            return payment_month
+        month = payment_month + 1
+        while month.month not in self.designated_months:
+            month += 1
+        return month - 1
+
+    @property
+    def first_debit(self) -> Payment:
+        return first_debit(self)
+
+    @property
+    def first_debit_date(self) -> datetime.date:
+        return first_debit(self).date
+
+    @property
+    def first_debit_amount(self) -> int:
+        return first_debit(self).amount
+
+
+def iter_payments(contract: Contract) -> Iterator[Payment]:
+    """Every payment of the contract in date order, without end (SAFETY: until the limit)."""
+    if contract.scheme is Scheme.SKY:
+        yield from _sky_payments(contract)
+    else:
+        yield from _capped(contract, _safety_payments(contract))
+
+
+def payments(contract: Contract, until: Month) -> list[Payment]:
+    """The payments made up to and including the month ``until``.
+
+    >>> c = Contract("sky", 70000, datetime.date(2024, 12, 2), "現金あり", "annual")
+    >>> payments(c, Month(2025, 12))
+    [Payment(2024-12-02 現金 2024-12..2025-11 840,000円), Payment(2025-12-18 口座振替 2025-12..2026-11 840,000円)]
+    """
+    result = []
+    for payment in iter_payments(contract):
+        if payment.month > until:
+            break
+        result.append(payment)
+    return result
+
+
+def first_debit(contract: Contract) -> Payment:
+    """The first direct debit of the contract (初回振替): its date, months and amount."""
+    return next(p for p in iter_payments(contract) if p.kind is PaymentKind.DEBIT)
+
+
+def _debit(contract: Contract, month: Month, first: Month, last: Month) -> Payment:
+    covered = _months(first, last)
+    return Payment(debit.compute(month, contract.scheme), PaymentKind.DEBIT, covered,
+                   len(covered) * contract.monthly_amount)
+
+
+def _sky_payments(c: Contract) -> Iterator[Payment]:
+    start, first_debit_month = c.application_month, c.first_debit_month
+    if c.channel is Channel.CASH:
+        last = c.coverage_end(start) + c.prepaid_months
+        yield Payment(c.application_date, PaymentKind.CASH, _months(start, last),
+                      (last - start + 1) * c.monthly_amount)
+    else:
+        last = c.coverage_end(first_debit_month) + c.prepaid_months
+        yield _debit(c, first_debit_month, start, last)
+    # From here on every debit collects what is due: the months after the last one covered, up to
+    # the end of the pattern's span; never before the first debit month after joining.
+    while True:
+        month = max(first_debit_month, last + 1)
+        first, last = last + 1, c.coverage_end(month)
+        yield _debit(c, month, first, last)
+
+
+def _safety_payments(c: Contract) -> Iterator[Payment]:
+    start, first_debit_month, n = c.application_month, c.first_debit_month, c.prepaid_months
+    if n and c.prepayment_method is PrepaymentMethod.TRANSFER:
+        prepaid = _months(first_debit_month, first_debit_month + n - 1)
+        # (イ) transferred in the application month; counts as paid then (seed: 申込月に振込).
+        yield Payment(c.application_date, PaymentKind.TRANSFER, prepaid, n * c.monthly_amount)
+        yield _debit(c, first_debit_month, start, first_debit_month - 1)
+    else:
+        last = first_debit_month + max(n, 1) - 1
+        yield _debit(c, first_debit_month, start, last)
+    month = first_debit_month + max(n, 1)
+    while True:
+        yield _debit(c, month, month, month)
+        month += 1
+
+
+def _capped(c: Contract, stream: Iterator[Payment]) -> Iterator[Payment]:
+    """Stop SAFETY payments at the total limit; the payment that reaches it pays the remainder."""
+    paid = 0
+    for payment in stream:
+        limit = P.SAFETY_TOTAL_LIMIT.at(payment.date)
+        room = limit - paid
+        if room <= 0:
+            return
+        if payment.amount > room:
+            months = payment.months[: -(-room // c.monthly_amount)]
+            payment = Payment(payment.date, payment.kind, months, room)
+        paid += payment.amount
+        yield payment
