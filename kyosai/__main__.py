@@ -1,0 +1,164 @@
+"""The clerk's questions on the command line: ``kyosai timetable``, ``kyosai first-debit`` …
+
+Each sub-command answers one counter question with the rules core; arguments are read the way
+clerks write them (``2024/12/2``, ``令和6年12月2日``, ``7万円``, ``現金なし``). Bad input prints a
+Japanese and an English message and exits with status 2; nothing else is written.
+The validator adds its own sub-commands (``validate`` …) to the same parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+
+from . import certificate, deduction, discount, failed_debit, timetable
+from .errors import KyosaiError
+from .japanese import format_date_ja, parse_amount, parse_count, parse_date, parse_month
+from .labels import Channel, Pattern, PrepaymentMethod, Scheme
+from .month import Month
+from .schedule import Contract, payments
+
+__all__ = ["main", "add_commands"]
+
+
+def _contract(args) -> Contract:
+    return Contract(
+        scheme=Scheme.parse(args.scheme),
+        monthly_amount=parse_amount(args.monthly_amount),
+        application_date=parse_date(args.application_date),
+        channel=Channel.parse(args.channel),
+        pattern=Pattern.parse(args.pattern),
+        prepaid_months=parse_count(args.prepaid_months, what_ja="前納月数", what_en="prepaid months"),
+        designated_month=args.designated_month,
+        prepayment_method=PrepaymentMethod.parse(args.prepayment_method),
+    )
+
+
+def _show_payment(p) -> str:
+    span = p.first_month.ja() if len(p.months) == 1 else f"{p.first_month.ja()}〜{p.last_month.ja()}"
+    return f"  {format_date_ja(p.date)}  {p.kind.value:<4} {p.amount:>12,}円  （{span}、{len(p.months)}か月分）"
+
+
+def cmd_timetable(args, out) -> None:
+    first = parse_month(args.start) if args.start else Month.of(datetime.date.today())
+    rows = timetable.rows(first, first + (args.months - 1))
+    if args.csv:
+        out.write(timetable.to_csv(rows))
+        return
+    out.write("月        小規模 振替日      小規模 変更・前納期限  セーフティ 振替日    セーフティ 前納期限\n")
+    for r in rows:
+        out.write(f"{r.month.ja():<9} {format_date_ja(r.sky_debit)}  {format_date_ja(r.sky_deadline)}"
+                  f"  {format_date_ja(r.safety_debit)}  {format_date_ja(r.safety_deadline)}\n")
+
+
+def cmd_first_debit(args, out) -> None:
+    contract = _contract(args)
+    first = contract.first_debit
+    out.write(f"{contract.scheme.value} {contract.channel.value} {contract.pattern.value} "
+              f"掛金月額 {contract.monthly_amount:,}円 申込日 {format_date_ja(contract.application_date)}\n")
+    out.write(f"初回振替: {format_date_ja(first.date)} {first.amount:,}円"
+              f"（{first.first_month.ja()}〜{first.last_month.ja()}分）\n")
+    out.write("最初の支払い:\n")
+    for p in payments(contract, first.month + 12)[: args.show]:
+        out.write(_show_payment(p) + "\n")
+
+
+def cmd_deduction(args, out) -> None:
+    contract = _contract(args)
+    year = parse_count(args.year, what_ja="年", what_en="year")
+    received = None if args.discount_received is None else parse_amount(args.discount_received)
+    b = deduction.breakdown(contract, year, received)
+    out.write(f"{year}年の小規模企業共済等掛金控除: {b.deductible:,}円"
+              f"（払込 {b.paid:,}円 − 前納減額金 {b.discount_received:,}円）\n")
+    out.write(f"掛金控除証明書: {certificate.dispatch(year, contract).value}\n")
+    if b.deductible == 0 and contract.channel is not Channel.CASH:
+        following = next((p.date.year for p in payments(contract, Month(year + 2, 12)) if p.date.year > year), None)
+        if following:
+            out.write(f"注意: 初回振替が{following}年のため、{year}年の控除はありません（{following}年から控除）。"
+                      "年内の控除を希望する場合は「現金あり」で申し込みます。\n")
+
+
+def cmd_discount(args, out) -> None:
+    amount = discount.compute(parse_amount(args.monthly_amount),
+                              parse_count(args.months, what_ja="前納月数", what_en="months"))
+    out.write(f"前納減額金: {amount:,}円\n")
+
+
+def cmd_failed_debit(args, out) -> None:
+    rows = failed_debit.plan(parse_month(args.failed_month), Scheme.parse(args.scheme),
+                             parse_amount(args.monthly_amount))
+    for row in rows:
+        months = "、".join(m.ja() for m in row.months_billed) or "請求なし"
+        out.write(f"{row.month.ja():<9} {row.amount:>10,}円  {months}\n")
+
+
+def _contract_arguments(p: argparse.ArgumentParser, date_first: bool) -> None:
+    """The contract's arguments, in the order of the matching Excel function."""
+    positional = [("monthly_amount", "掛金月額 (70000, 7万円)"),
+                  ("application_date", "申込日 (2024-12-02, 令和6年12月2日)")]
+    for name, help_text in (positional[::-1] if date_first else positional):
+        p.add_argument(name, help=help_text)
+    p.add_argument("--scheme", default="小規模企業共済", help="制度 (sky / safety)")
+    p.add_argument("--channel", default="現金なし", help="申込方法 (現金あり / 現金なし / オンライン)")
+    p.add_argument("--pattern", default="月払", help="払込区分 (月払 / 半年払 / 年払)")
+    p.add_argument("--prepaid-months", default="0", help="加入時の前納月数")
+    p.add_argument("--designated-month", type=int, default=None, help="指定納付月 (1–12)")
+    p.add_argument("--prepayment-method", default="口座振替", help="SAFETY 前納方法 (口座振替 / 振込)")
+
+
+def add_commands(sub) -> None:
+    """Register the rules-core sub-commands on an argparse sub-parser collection."""
+    p = sub.add_parser("timetable", help="振替日と提出期限の一覧 / debit days and deadlines")
+    p.add_argument("--from", dest="start", help="最初の月 (2024-12)。省略時は今月")
+    p.add_argument("--months", type=int, default=12)
+    p.add_argument("--csv", action="store_true")
+    p.set_defaults(handler=cmd_timetable)
+
+    p = sub.add_parser("first-debit", help="初回振替日と金額 / first debit")
+    _contract_arguments(p, date_first=True)
+    p.add_argument("--show", type=int, default=4, help="表示する支払いの数")
+    p.set_defaults(handler=cmd_first_debit)
+
+    p = sub.add_parser("deduction", help="その年の掛金控除額 / SKY deduction for a year")
+    p.add_argument("year")
+    _contract_arguments(p, date_first=False)
+    p.add_argument("--discount-received", default=None, help="受け取った前納減額金（実額）")
+    p.set_defaults(handler=cmd_deduction)
+
+    p = sub.add_parser("discount", help="前納減額金 / prepayment discount")
+    p.add_argument("monthly_amount")
+    p.add_argument("months", help="一度に払う月数（当月を含む）")
+    p.set_defaults(handler=cmd_discount)
+
+    p = sub.add_parser("failed-debit", help="振替不能後の請求 / billing after a failed debit")
+    p.add_argument("failed_month", help="振替不能の月 (2024-12)")
+    p.add_argument("monthly_amount")
+    p.add_argument("--scheme", default="小規模企業共済")
+    p.set_defaults(handler=cmd_failed_debit)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kyosai", description="小規模企業共済・経営セーフティ共済のルール")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_commands(sub)
+    return parser
+
+
+def run(args, out=None) -> int:
+    """Run a parsed command; a rule or input error becomes a message and status 2."""
+    out = out or sys.stdout
+    try:
+        args.handler(args, out)
+    except KyosaiError as error:
+        sys.stderr.write(f"エラー: {error.message_ja}\nError: {error.message_en}\n")
+        return 2
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(build_parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
