@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 from .errors import OutOfRange
 
-__all__ = ["Month"]
+__all__ = ["Month", "MONTHS_PER_YEAR", "period_end", "elapses_on"]
+
+MONTHS_PER_YEAR = 12  # a calendar fact, not a scheme parameter
 
 
 @dataclass(frozen=True, order=True)
@@ -84,3 +86,43 @@ class Month:
     def ja(self) -> str:
         """Japanese display: ``2024年12月``."""
         return f"{self.year}年{self.month}月"
+
+
+def period_end(first_day: datetime.date, months: int) -> datetime.date:
+    """The last day of a period of ``months`` months whose first counted day is ``first_day``.
+
+    Japanese law reckons periods of months and years by the calendar (民法 第143条): the period
+    ends on the day **before** the day of the last month that corresponds to the first day
+    (起算日に応当する日); when the last month has no such day, on that month's **last day**.
+    Whether the day of an event counts is the caller's to say (民法 第140条): a period reckoned
+    *from an event* (a cancellation, a bankruptcy) starts the next day; a period that starts at
+    midnight (a business running from its first day) starts that day.
+
+    >>> period_end(datetime.date(2023, 12, 1), 12)   # a business started 2023-12-01
+    datetime.date(2024, 11, 30)
+    >>> period_end(datetime.date(2024, 11, 1), 24)   # 2 years from a cancellation on 2024-10-31
+    datetime.date(2026, 10, 31)
+    >>> period_end(datetime.date(2028, 3, 1), 24)    # ... on 2028-02-29
+    datetime.date(2030, 2, 28)
+    >>> period_end(datetime.date(2025, 1, 31), 1)    # no 31 February: the end of February
+    datetime.date(2025, 2, 28)
+    """
+    last_month = Month.of(first_day) + months
+    if first_day.day > last_month.last_day.day:
+        return last_month.last_day
+    return last_month.day(first_day.day) - datetime.timedelta(days=1)
+
+
+def elapses_on(event_day: datetime.date, months: int) -> datetime.date:
+    """The day on which ``months`` months from an event on ``event_day`` elapse (…を経過する日).
+
+    The event's own day is not counted (民法 第140条), so this is the same day of the month
+    ``months`` later, the last day of a shorter month, and the last day of the month when the
+    event fell on a month's last day.
+
+    >>> elapses_on(datetime.date(2024, 10, 31), 24), elapses_on(datetime.date(2024, 1, 15), 6)
+    (datetime.date(2026, 10, 31), datetime.date(2024, 7, 15))
+    >>> elapses_on(datetime.date(2024, 8, 31), 6), elapses_on(datetime.date(2024, 2, 29), 6)
+    (datetime.date(2025, 2, 28), datetime.date(2024, 8, 31))
+    """
+    return period_end(event_day + datetime.timedelta(days=1), months)

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import datetime
 
-from .errors import InvalidPremium, KyosaiError, OutOfRange
+from .errors import InvalidPremium, KyosaiError, OutOfRange, RuleViolation
 from .labels import Scheme
 from .params import P
 
-__all__ = ["bounds", "validate", "is_valid", "format"]
+__all__ = ["bounds", "validate", "is_valid", "format", "validate_lump_sum"]
 
 
 def bounds(scheme: Scheme | str = Scheme.SKY, on: datetime.date | None = None) -> tuple[int, int, int]:
@@ -63,3 +63,25 @@ def is_valid(amount: int, scheme: Scheme | str = Scheme.SKY, on: datetime.date |
 def format(amount: int) -> str:
     """Yen as clerks print it: ``70,000円``."""
     return f"{amount:,}円"
+
+
+def validate_lump_sum(monthly_amount: int, months: int, amount: int) -> int:
+    """A SKY lump-sum prepayment (掛金一括納付, 様式205) is the monthly premium times the months.
+
+    [SEED] 請求額は掛金一括納付申請書に記載の金額（掛金月額の数倍）. SAFETY's rule, with its
+    remainder at the limit, is :func:`kyosai.safety_limit.validate_prepayment`.
+
+    >>> validate_lump_sum(70000, 12, 840000)
+    840000
+    >>> validate_lump_sum(70000, 12, 800000)
+    Traceback (most recent call last):
+    ...
+    kyosai.errors.RuleViolation: 一括納付額800,000円は掛金月額70,000円の12か月分（840,000円）と一致しません。 / ...
+    """
+    expected = monthly_amount * months
+    if amount != expected:
+        raise RuleViolation(
+            f"一括納付額{amount:,}円は掛金月額{monthly_amount:,}円の{months}か月分（{expected:,}円）と一致しません。",
+            f"A lump sum of {amount:,} yen does not match {months} months at {monthly_amount:,} yen "
+            f"({expected:,} yen).", value=amount)
+    return amount

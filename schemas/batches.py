@@ -142,7 +142,7 @@ SAFETY_APPLICATION = BatchKind("safety-application", "経営セーフティ共�
     Column("フリガナ", "name_kana", Value.KATAKANA, required=True, hint_ja="全角カタカナ",
            example="カブシキガイシャサンプルセイサクショ"),
     Column("法人番号", "corporate_number", Value.CORPORATE_NUMBER,
-           hint_ja="法人は13桁（チェックデジット付き）、個人は空欄", example="1010001008830"),
+           hint_ja="法人は13桁（チェックデジット付き）、個人は空欄", example="4010001008830"),
     _POSTAL, _ADDRESS, _PHONE,
     Column("業種", "industry", Value.LABEL, required=True, label=SafetyIndustry,
            hint_ja="資本金または従業員数のどちらかが業種の上限以下", example="製造業"),

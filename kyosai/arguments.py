@@ -1,0 +1,68 @@
+"""Checks of the arguments the rules take (引数の検査), shared by the rule modules.
+
+The rule functions take Python values (the add-in and the validator read clerks' text first, with
+:mod:`kyosai.japanese`); these helpers refuse what is not a value of the right kind with the same
+Japanese and English messages everywhere, and build the ``is_…`` companions of ``validate_…``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from .errors import InvalidDate, InvalidNumber, KyosaiError, MissingValue, OutOfRange
+
+__all__ = ["whole_number", "as_date", "rule_date", "all_reasons", "accepts"]
+
+
+def whole_number(value: Any, what_ja: str, what_en: str, minimum: int = 0) -> int:
+    """``value`` if it is an int (not a bool) ≥ ``minimum``; else InvalidNumber / OutOfRange.
+
+    >>> whole_number(3, "人数", "The count")
+    3
+    >>> whole_number(-1, "掛金総額", "Total premiums")
+    Traceback (most recent call last):
+    ...
+    kyosai.errors.OutOfRange: 掛金総額は0以上です（-1）。 / Total premiums must be at least 0 (got -1).
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidNumber(f"{what_ja}は整数で指定してください（{value!r}）。",
+                            f"{what_en} must be a whole number, not {value!r}.", value=value)
+    if value < minimum:
+        raise OutOfRange(f"{what_ja}は{minimum:,}以上です（{value:,}）。",
+                         f"{what_en} must be at least {minimum:,} (got {value:,}).", value=value)
+    return value
+
+
+def as_date(value: Any, what_ja: str, what_en: str) -> datetime.date:
+    """``value`` as a ``datetime.date`` (a datetime loses its time); else InvalidDate / MissingValue."""
+    if value is None:
+        raise MissingValue(f"{what_ja}が空欄です。", f"{what_en} is empty.", value=value)
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if not isinstance(value, datetime.date):
+        raise InvalidDate(f"{what_ja}は日付で指定してください（{value!r}）。",
+                          f"{what_en} must be a date, not {value!r}.", value=value)
+    return value
+
+
+def rule_date(on: datetime.date | None) -> datetime.date:
+    """The date rules are applied on: ``on``, or today."""
+    return datetime.date.today() if on is None else as_date(on, "基準日", "The reference date")
+
+
+def all_reasons(error: type[KyosaiError], head_ja: str, head_en: str,
+                 reasons: list[tuple[str, str]]) -> KyosaiError:
+    """One error naming every (Japanese, English) reason; ``value`` is the list of reasons."""
+    return error(head_ja + "".join(ja for ja, _ in reasons),
+                 " ".join([head_en, *(en for _, en in reasons)]),
+                 value=list(reasons))
+
+
+def accepts(validate, *args) -> bool:
+    """True when ``validate(*args)`` raises no KyosaiError (the ``is_…`` companions)."""
+    try:
+        validate(*args)
+    except KyosaiError:
+        return False
+    return True

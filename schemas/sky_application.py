@@ -1,0 +1,151 @@
+"""The pandera schema of ``sky-application`` (小規模企業共済 契約申込). BATCHES.md, RULES.md §1
+
+Errors: premium range and step; employees within the industry's band; a co-manager names a
+proprietor of the same file (or a contract number) and a proprietor has at most two co-managers;
+months prepaid only on the monthly pattern; receipt numbers and applicants unique; the account
+holder is the applicant (SKY is paid from the applicant's own account); dates not in the future.
+Warnings (advice to pass on): a 現金なし / online application whose first debit falls in a later
+year is not deductible this year; annual / semi-annual without a designated month; a designated
+month on the monthly pattern; a proprietor reference on a non-co-manager.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+
+from kyosai import codes, eligibility, premium
+from kyosai.errors import KyosaiError, NotEligible
+from kyosai.labels import Channel, MemberType, Pattern, Scheme
+from kyosai.schedule import Contract
+
+from .batches import SKY_APPLICATION
+from .common import not_in_future, unique_receipt_numbers
+from .rules import BatchRule, KindSchema, Problem, RowRule, duplicates, normalized
+
+__all__ = ["SCHEMA"]
+
+_CONTRACT = ("monthly_amount", "application_date", "channel", "payment_pattern", "prepaid_months",
+             "designated_month")
+
+
+def _contract(monthly_amount, application_date, channel, payment_pattern, prepaid_months, designated_month):
+    return Contract(Scheme.SKY, monthly_amount, application_date, channel, payment_pattern,
+                    prepaid_months or 0, designated_month if payment_pattern is not Pattern.MONTHLY else None)
+
+
+def premium_in_range(monthly_amount):
+    premium.validate(monthly_amount, Scheme.SKY)
+
+
+def employees_within_band(industry, employees, member_type, application_date):
+    eligibility.validate_sky(industry, employees, member_type, on=application_date)
+
+
+def prepaid_only_when_monthly(**values):
+    if not premium.is_valid(values["monthly_amount"], Scheme.SKY):
+        return None  # reported by premium_in_range
+    _contract(**values)
+
+
+def deductible_this_year(**values):
+    """現金なし / online: the first debit is in M+2, so from November on it falls next year."""
+    if values["channel"] is Channel.CASH or not premium.is_valid(values["monthly_amount"], Scheme.SKY):
+        return None
+    try:
+        first = _contract(**values).first_debit
+    except KyosaiError:
+        return None  # reported by prepaid_only_when_monthly
+    year = values["application_date"].year
+    if first.date.year > year:
+        return Problem("not-deductible-this-year",
+                       {"channel": values["channel"].value, "first_debit_year": first.date.year, "year": year})
+    return None
+
+
+def designated_month_fits_pattern(payment_pattern, designated_month, application_date):
+    if payment_pattern is Pattern.MONTHLY and designated_month is not None:
+        return Problem("designated-month-ignored")
+    if payment_pattern is not Pattern.MONTHLY and designated_month is None:
+        return Problem("designated-month-missing", {"pattern": payment_pattern.value, "month": application_date.month})
+    return None
+
+
+def proprietor_reference(member_type, proprietor_ref):
+    if member_type is MemberType.CO_MANAGER and proprietor_ref is None:
+        return Problem("proprietor-ref-missing")
+    if member_type is not MemberType.CO_MANAGER and proprietor_ref is not None:
+        return Problem("proprietor-ref-not-allowed")
+    return None
+
+
+def account_is_the_applicants(name_kana, account_holder_kana):
+    if codes.kana_name_key(name_kana) != codes.kana_name_key(account_holder_kana):
+        return Problem("account-holder-mismatch", {"name_kana": name_kana})
+    return None
+
+
+def _co_managers(df: pd.DataFrame):
+    """(proprietor reference, [rows]) of the co-managers in the file."""
+    groups = defaultdict(list)
+    for index, member_type, ref in zip(df.index, df["member_type"], df["proprietor_ref"]):
+        if member_type is MemberType.CO_MANAGER and ref is not None:
+            groups[normalized(ref)].append(index)
+    return groups
+
+
+def proprietor_exists(df: pd.DataFrame) -> dict:
+    """A co-manager's reference is a proprietor's 受付番号 in this file, or a contract number (digits)."""
+    proprietors = {normalized(r) for r, m in zip(df["receipt_no"], df["member_type"])
+                   if r is not None and m is MemberType.PROPRIETOR}
+    return {index: Problem("proprietor-not-found")
+            for ref, rows in _co_managers(df).items() if ref not in proprietors and not ref.isdigit()
+            for index in rows}
+
+
+def co_managers_per_proprietor(df: pd.DataFrame) -> dict:
+    """At most two co-managers per proprietor: the rows past the limit carry the core's message."""
+    found = {}
+    for rows in _co_managers(df).values():
+        for position, index in enumerate(rows, start=1):
+            try:
+                eligibility.validate_co_managers(position)
+            except NotEligible:
+                try:
+                    eligibility.validate_co_managers(len(rows))
+                except NotEligible as error:
+                    found[index] = Problem("co-manager-limit", error=error)
+    return found
+
+
+def same_applicant_twice(df: pd.DataFrame) -> dict:
+    """One contract per person: the same name and birth date twice."""
+    def key(d):
+        return pd.Series([None if n is None or b is None else f"{normalized(n)} {b.isoformat()}"
+                          for n, b in zip(d["name"], d["birth_date"])], index=d.index, dtype=object)
+    return duplicates(df, key, "duplicate-person", shown=lambda k: k.replace(" ", "、"))
+
+
+SCHEMA = KindSchema(SKY_APPLICATION.name, [c.alias for c in SKY_APPLICATION.columns], [
+    unique_receipt_numbers(),
+    not_in_future("application_date", "申込日"),
+    not_in_future("birth_date", "生年月日"),
+    RowRule("premium", "monthly_amount", ("monthly_amount",), premium_in_range),
+    RowRule("employees-within-band", "employees", ("industry", "employees", "member_type", "application_date"),
+            employees_within_band),
+    RowRule("prepaid-only-when-monthly", "prepaid_months", _CONTRACT, prepaid_only_when_monthly,
+            needs=("monthly_amount", "application_date", "channel", "payment_pattern")),
+    RowRule("deductible-this-year", "channel", _CONTRACT, deductible_this_year,
+            needs=("monthly_amount", "application_date", "channel", "payment_pattern")),
+    RowRule("designated-month-fits-pattern", "designated_month",
+            ("payment_pattern", "designated_month", "application_date"), designated_month_fits_pattern,
+            needs=("payment_pattern", "application_date")),
+    RowRule("proprietor-reference", "proprietor_ref", ("member_type", "proprietor_ref"), proprietor_reference,
+            needs=("member_type",)),
+    RowRule("account-is-the-applicants", "account_holder_kana", ("name_kana", "account_holder_kana"),
+            account_is_the_applicants),
+    BatchRule("proprietor-exists", "proprietor_ref", proprietor_exists),
+    BatchRule("co-managers-per-proprietor", "proprietor_ref", co_managers_per_proprietor),
+    BatchRule("same-applicant-twice", "name", same_applicant_twice),
+])

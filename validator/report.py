@@ -1,0 +1,92 @@
+"""The report of one checked file (検査結果): what the renderers (JSON, HTML, xlsx, CSV) show.
+
+A report says whether the file is ``valid`` (no errors), sums the findings up by code and severity,
+says whether the list was ``truncated`` at the limit, where the file came from (name, sha256, kind,
+sheet, encoding) and lists the findings, each at its Excel position.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .findings import ERROR, WARNING, Finding, make
+
+__all__ = ["Source", "Report", "MAX_FINDINGS"]
+
+# A file with more problems than this is not worth listing further; the summary still counts all.
+MAX_FINDINGS = 1000
+
+
+@dataclass
+class Source:
+    """Where a report's data came from."""
+
+    filename: str
+    sha256: str
+    size: int = 0
+    kind: str | None = None       # batch kind name, once known
+    sheet: str | None = None
+    encoding: str | None = None   # CSV: utf-8 / utf-8-sig / cp932
+    format: str | None = None     # xlsx / xlsm / csv
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Report:
+    """The outcome of checking one file."""
+
+    source: Source
+    records: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)     # (severity, code) → number, all findings
+    truncated: bool = False
+    limit: int = MAX_FINDINGS
+
+    def add(self, finding: Finding) -> None:
+        """Record a finding; past the limit it is counted but not listed."""
+        self.counts[(finding.severity, finding.code)] += 1
+        if len(self.findings) < self.limit:
+            self.findings.append(finding)
+        elif not self.truncated:
+            self.truncated = True
+
+    def extend(self, findings) -> None:
+        for finding in findings:
+            self.add(finding)
+
+    @property
+    def errors(self) -> int:
+        return sum(n for (severity, _), n in self.counts.items() if severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(n for (severity, _), n in self.counts.items() if severity == WARNING)
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0
+
+    def sort(self) -> None:
+        """File-level findings first, then by row and column."""
+        self.findings.sort(key=lambda f: (f.row or 0, len(f.column or ""), f.column or "", f.code))
+
+    def summary(self) -> dict:
+        by_code: dict[str, int] = {}
+        for (_, code), n in sorted(self.counts.items(), key=lambda kv: kv[0][1]):
+            by_code[code] = by_code.get(code, 0) + n
+        return {"records": self.records, "errors": self.errors, "warnings": self.warnings, "by_code": by_code}
+
+    def to_dict(self) -> dict:
+        findings = list(self.findings)
+        if self.truncated:
+            findings.append(make("truncated", limit=self.limit))
+        return {
+            "valid": self.valid,
+            "summary": self.summary(),
+            "truncated": self.truncated,
+            "source": self.source.to_dict(),
+            "findings": [f.to_dict() for f in findings],
+        }
