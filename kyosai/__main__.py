@@ -3,7 +3,8 @@
 Each sub-command answers one counter question with the rules core; arguments are read the way
 clerks write them (``2024/12/2``, ``令和6年12月2日``, ``7万円``, ``現金なし``). Bad input prints a
 Japanese and an English message and exits with status 2; nothing else is written.
-The validator adds its own sub-commands (``validate`` …) to the same parser.
+The validator adds its own sub-commands (``validate`` …) to the same parser: the installed ``kyosai``
+command is :mod:`validator.cli`.
 """
 
 from __future__ import annotations

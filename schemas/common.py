@@ -7,13 +7,13 @@ from .rules import BatchRule, Problem, RowRule, duplicates, normalized
 __all__ = ["not_in_future", "unique_receipt_numbers"]
 
 
-def not_in_future(alias: str, header: str) -> RowRule:
+def not_in_future(alias: str) -> RowRule:
     """The date in ``alias`` is not after the as-of date (a typo such as 2042 for 2024)."""
 
     def test(as_of, **values):
         day = values[alias]
         if day > as_of:
-            return Problem("date-in-future", {"header": header})
+            return Problem("date-in-future")
         return None
 
     return RowRule(f"{alias}-not-in-future", alias, (alias,), test, uses_as_of=True)

@@ -69,7 +69,7 @@ def one_request_per_contract_and_month(df: pd.DataFrame) -> dict:
 
 SCHEMA = KindSchema(PREPAYMENT.name, [c.alias for c in PREPAYMENT.columns], [
     unique_receipt_numbers(),
-    not_in_future("received_date", "書類到着日"),
+    not_in_future("received_date"),
     RowRule("premium", "monthly_amount", ("scheme", "monthly_amount"), premium_in_range),
     RowRule("at-least-one-month", "prepaid_months", ("prepaid_months",), at_least_one_month),
     RowRule("paid-total-for-safety", "paid_total", ("scheme", "paid_total"), paid_total_for_safety,

@@ -11,7 +11,8 @@ pandera schema is built from its rules:
 
 pandera decides which rows fail which rule (``failure_cases``); the rule then explains each failure
 with the core's own message, so no rule is written twice. Rules that depend on "today" read
-``df.attrs["as_of"]``.
+``df.attrs["as_of"]``. A cell that could not be read is ``None`` in the frame and its (row, alias)
+is in ``df.attrs["unreadable"]``: a row rule does not judge a record by a cell already reported.
 """
 
 from __future__ import annotations
@@ -72,10 +73,13 @@ class RowRule:
 
     def problems(self, df: pd.DataFrame, only=None) -> dict[int, Problem]:
         on = as_of(df)
+        unreadable = {row for row, alias in df.attrs.get("unreadable", ()) if alias in self.reads}
         rows = df if only is None else df.loc[list(only)]
         columns = [rows[a] if a in rows else [None] * len(rows) for a in self.reads]
         found = {}
         for index, values in zip(rows.index, zip(*columns)):
+            if index in unreadable:
+                continue
             problem = self._problem(dict(zip(self.reads, values)), on)
             if problem is not None:
                 found[index] = problem

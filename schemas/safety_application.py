@@ -102,8 +102,8 @@ def same_business_twice(df: pd.DataFrame) -> dict:
 
 SCHEMA = KindSchema(SAFETY_APPLICATION.name, [c.alias for c in SAFETY_APPLICATION.columns], [
     unique_receipt_numbers(),
-    not_in_future("application_date", "申込日"),
-    not_in_future("business_start_date", "事業開始日"),
+    not_in_future("application_date"),
+    not_in_future("business_start_date"),
     RowRule("premium", "monthly_amount", ("monthly_amount",), premium_in_range),
     company_only("corporate_number", "法人番号", "corporate number"),
     company_only("capital", "資本金", "capital"),

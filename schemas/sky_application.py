@@ -129,8 +129,8 @@ def same_applicant_twice(df: pd.DataFrame) -> dict:
 
 SCHEMA = KindSchema(SKY_APPLICATION.name, [c.alias for c in SKY_APPLICATION.columns], [
     unique_receipt_numbers(),
-    not_in_future("application_date", "申込日"),
-    not_in_future("birth_date", "生年月日"),
+    not_in_future("application_date"),
+    not_in_future("birth_date"),
     RowRule("premium", "monthly_amount", ("monthly_amount",), premium_in_range),
     RowRule("employees-within-band", "employees", ("industry", "employees", "member_type", "application_date"),
             employees_within_band),

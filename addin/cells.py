@@ -1,0 +1,328 @@
+"""Cells in, cells out: the machinery shared by every Excel function in :mod:`addin.udfs`.
+
+An Excel function (UDF) is written as a plain Python function over **parsed** values — dates,
+whole yen, :class:`~kyosai.labels.Label` members — that calls the rules core. :func:`udf` wraps
+it so that Excel can call it with whatever the cells hold:
+
+Reading arguments
+    Every parameter is read by the :class:`Arg` registered under its name (``ARGS`` in
+    ``addin/udfs.py``): Excel serials, ISO and 和暦 dates, 全角 numbers, ``円``, ``万``, labels in
+    Japanese or English. An empty cell (or an omitted optional argument) takes the parameter's
+    Python default.
+
+Array form (broadcasting)
+    Any argument may be a range. xlwings delivers a range as a list (one column) or a list of
+    rows (``[[v], [v]]``; ``@xw.arg(..., ndim=2)`` always gives that shape), a single cell as a
+    scalar or ``[[v]]``. Every range argument must have the same shape; single values are used
+    for every row. The result then has that shape (a column spills down); when every argument is
+    a single value, so is the result. A row whose range cells are all empty gives an empty
+    cell, so that a formula may cover more rows than are filled yet.
+
+Errors
+    A :class:`~kyosai.errors.KyosaiError` becomes a short Japanese text starting with ``#`` that
+    names the argument (:func:`cell_text` — the one place errors become cell text); in array form
+    only the bad row shows it. Any other exception is a bug: it is logged (logger
+    ``kyosai.addin``) and the cell shows :data:`INTERNAL_ERROR`, never a traceback.
+
+Speed
+    Excel calls cost milliseconds each, so one formula over 100,000 rows beats 100,000 formulas —
+    provided the rows are cheap. Reading a cell value and calling the core are both cached
+    (``functools.lru_cache``, typed so that ``TRUE`` and ``1`` stay apart): customers share
+    application dates, amounts and labels, and each distinct combination is computed once. The
+    caches are emptied when the date changes, because some rules read "today".
+
+>>> ARGS = {"amount": Arg("金額", parse_amount), "months": Arg("月数", parse_count)}
+>>> @udf(ARGS)
+... def TIMES(amount, months=1):
+...     return amount * months
+>>> TIMES("7万円", 12), TIMES([[1000], ["２,０００"], [None]], 3)
+(840000, [[3000], [6000], [None]])
+>>> TIMES("七万", 12), TIMES([[1000], ["x"]], [[1], [2], [3]])
+('#金額: 「七万」は金額として読めません（例: 70000、70,000円、7万円）。', '#範囲の大きさが揃っていません（金額: 2行×1列、月数: 3行×1列）。 / ranges differ in size')
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import inspect
+import itertools
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from kyosai.errors import KyosaiError, NotEligible
+from kyosai.japanese import parse_amount, parse_count  # noqa: F401  (used in the doctest)
+
+__all__ = ["Arg", "udf", "cell_text", "holds", "cached", "clear_caches", "log_to_file", "INTERNAL_ERROR",
+           "ERROR_MARK"]
+
+logger = logging.getLogger("kyosai.addin")
+
+ERROR_MARK = "#"
+"""Every message a function writes into a cell starts with this, like Excel's own errors."""
+
+INTERNAL_ERROR = "#内部エラー: 計算できませんでした（ログに記録済み） / internal error, logged"
+"""What a cell shows when the add-in itself failed (a bug): the details go to the log only."""
+
+READ_CACHE_SIZE = 4096       # distinct cell values per argument kind
+COMPUTE_CACHE_SIZE = 65536   # distinct argument combinations per function
+
+
+# ------------------------------------------------------------------------------- errors → text
+
+def cell_text(error: KyosaiError) -> str:
+    """The cell text for an error of the rules core: ``#<argument>: <Japanese message>``.
+
+    The argument is not repeated when the message starts with its name already.
+
+    >>> from kyosai.errors import InvalidDate
+    >>> cell_text(InvalidDate("「2024-13-01」は日付として読めません。", "not a date", field="申込日"))
+    '#申込日: 「2024-13-01」は日付として読めません。'
+    >>> cell_text(InvalidDate("日付が空欄です。", "The date is empty."))
+    '#日付が空欄です。'
+    >>> cell_text(InvalidDate("申込方法「weekly」は選べません。", "not a channel", field="申込方法"))
+    '#申込方法「weekly」は選べません。'
+    """
+    message = error.message_ja
+    named = not error.field or message.startswith(error.field)  # 「申込方法「weekly」は…」 names itself
+    return f"{ERROR_MARK}{message}" if named else f"{ERROR_MARK}{error.field}: {message}"
+
+
+def _shape_mismatch(shapes: Mapping[str, tuple[int, int]]) -> str:
+    sizes = "、".join(f"{name}: {rows}行×{cols}列" for name, (rows, cols) in shapes.items())
+    return f"{ERROR_MARK}範囲の大きさが揃っていません（{sizes}）。 / ranges differ in size"
+
+
+def _table_needs_single_values(shapes: Mapping[str, tuple[int, int]]) -> str:
+    sizes = "、".join(f"{name}: {rows}行×{cols}列" for name, (rows, cols) in shapes.items())
+    return (f"{ERROR_MARK}この関数は表を返すため、範囲ではなく1件分の値を指定してください（{sizes}）。"
+            " / this function takes single values")
+
+
+# ------------------------------------------------------------------------------- arguments
+
+@dataclass(frozen=True)
+class Arg:
+    """How one argument is read from a cell.
+
+    ``name_ja`` names the argument in messages (``申込日``); ``read`` turns a cell value into the
+    Python value or raises a KyosaiError; with ``blank_is_none`` an empty cell of a parameter
+    without a default passes ``None`` (資本金 of a sole proprietor) instead of "… が空欄です".
+    """
+
+    name_ja: str
+    read: Callable[[Any], Any]
+    blank_is_none: bool = False
+    _cached: Callable[[Any], Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_cached", functools.lru_cache(READ_CACHE_SIZE, typed=True)(self.read))
+
+    def __call__(self, raw: Any) -> Any:
+        try:
+            return self._cached(raw)
+        except KyosaiError as error:
+            raise error.for_field(self.name_ja)
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+_NO_DEFAULT = object()
+
+
+@dataclass(frozen=True)
+class _Param:
+    """A parameter of a UDF: its name, how it is read and its default (or _NO_DEFAULT)."""
+
+    name: str
+    arg: Arg
+    default: Any
+
+    def read(self, raw: Any) -> Any:
+        if _is_blank(raw):
+            if self.default is not _NO_DEFAULT:
+                raw = self.default
+            elif self.arg.blank_is_none:
+                return None
+        if raw is None and self.default is None:
+            return None
+        return self.arg(raw)
+
+
+# ------------------------------------------------------------------------------- shapes
+
+def _split(value: Any) -> tuple[tuple[int, int] | None, Any]:
+    """(shape, cells) of a range argument, or (None, value) for a single value.
+
+    A 1-D list is a column; a 1×1 range is a single value.
+    """
+    if not isinstance(value, (list, tuple)):
+        return None, value
+    if value and isinstance(value[0], (list, tuple)):
+        rows, cols = len(value), len(value[0])
+        cells = [cell for row in value for cell in row]
+        if len(cells) != rows * cols:  # ragged: never from Excel; read it as one column
+            rows, cols = len(cells), 1
+    else:
+        rows, cols, cells = len(value), 1, list(value)
+    if rows * cols == 1:
+        return None, cells[0]
+    return (rows, cols), cells
+
+
+# ------------------------------------------------------------------------------- caches
+
+_compute_caches: list[Callable] = []
+_cache_day: datetime.date = datetime.date.today()
+
+
+def cached(func: Callable) -> Callable:
+    """``func`` with a typed LRU cache of its results, emptied by :func:`clear_caches`."""
+    wrapper = functools.lru_cache(COMPUTE_CACHE_SIZE, typed=True)(func)
+    _compute_caches.append(wrapper)
+    return wrapper
+
+
+def clear_caches() -> None:
+    """Empty every UDF's cache of results (done automatically when the date changes)."""
+    for cached in _compute_caches:
+        cached.cache_clear()
+
+
+def _check_day() -> None:
+    global _cache_day
+    today = datetime.date.today()
+    if today != _cache_day:
+        clear_caches()
+        _cache_day = today
+
+
+# ------------------------------------------------------------------------------- the decorator
+
+def udf(args: Mapping[str, Arg], *, table: bool = False, **overrides: Arg):
+    """Make a function over parsed values callable with Excel cell values (see the module doc).
+
+    ``args`` maps parameter names to their :class:`Arg`; ``overrides`` replace entries for this
+    function only (``industry`` means a different list for SKY and for SAFETY). With ``table``
+    the function returns rows (a header and data) for one set of single values; ranges are
+    refused.
+
+    The wrapper keeps the function's name, docstring and signature (``inspect.signature``
+    follows ``__wrapped__``), which is what xlwings reads to register it.
+    """
+    readers = {**args, **overrides}
+
+    def decorate(func: Callable) -> Callable:
+        signature = inspect.signature(func)
+        params = [
+            _Param(p.name, readers[p.name], _NO_DEFAULT if p.default is p.empty else p.default)
+            for p in signature.parameters.values()
+        ]
+        compute = cached(func)
+
+        def one(values: tuple) -> Any:
+            """The result for one row of single values, or its error text."""
+            try:
+                result = compute(*[param.read(raw) for param, raw in zip(params, values)])
+            except KyosaiError as error:
+                return cell_text(error)
+            except Exception:
+                logger.exception("%s%r failed", func.__name__, values)
+                return INTERNAL_ERROR
+            return [list(row) for row in result] if table else result
+
+        @functools.wraps(func)
+        def wrapper(*call_args, **call_kwargs):
+            _check_day()
+            bound = signature.bind(*call_args, **call_kwargs)
+            bound.apply_defaults()
+            split = [_split(value) for value in bound.arguments.values()]
+            shapes = {param.arg.name_ja: shape for param, (shape, _) in zip(params, split) if shape}
+            if not shapes:
+                return one(tuple(cells for _, cells in split))
+            if table:
+                return _table_needs_single_values(shapes)
+            if len(set(shapes.values())) > 1:
+                return _shape_mismatch(shapes)
+            rows, cols = next(iter(shapes.values()))
+            columns = [cells if shape else itertools.repeat(cells, rows * cols) for shape, cells in split]
+            ranged = [i for i, (shape, _) in enumerate(split) if shape]
+            typed = any(bool in set(map(type, cells)) for shape, cells in split if shape)
+            results = _rows(one, zip(*columns), ranged, typed)
+            if cols == 1:
+                return [[result] for result in results]
+            return [results[r * cols:(r + 1) * cols] for r in range(rows)]
+
+        wrapper.cache_clear = compute.cache_clear
+        wrapper.cache_info = compute.cache_info
+        return wrapper
+
+    return decorate
+
+
+def _rows(one: Callable[[tuple], Any], rows: Iterable[tuple], ranged: list[int], typed: bool) -> list:
+    """``one(row)`` for every row, each distinct row computed once (rows repeat: customers share
+    dates, amounts and labels). A row whose range cells are all empty stays empty (None): clerks
+    select whole columns ahead of the data.
+
+    Rows are told apart by value, so ``TRUE`` and ``1`` would be one row; ``typed`` (a range holds
+    a boolean) keys them by type as well.
+    """
+    done: dict[tuple, Any] = {}
+    results = []
+    for row in rows:
+        key = tuple((type(v), v) for v in row) if typed else row
+        result = done.get(key, _NO_DEFAULT)
+        if result is _NO_DEFAULT:
+            result = done[key] = None if all(_is_blank(row[i]) for i in ranged) else one(row)
+        results.append(result)
+    return results
+
+
+def holds(check: Callable[..., Any], *args: Any, unless: type[KyosaiError] = NotEligible) -> bool:
+    """True when ``check(*args)`` passes, False when it raises ``unless``; other errors propagate.
+
+    The eligibility functions answer TRUE/FALSE, while unreadable input still shows its message.
+
+    >>> from kyosai.eligibility import validate_sky
+    >>> holds(validate_sky, "小売業", 5), holds(validate_sky, "小売業", 6)
+    (True, False)
+    """
+    try:
+        check(*args)
+    except unless:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------------- logging
+
+def log_to_file(path: str | os.PathLike | None = None) -> Path | None:
+    """Send the add-in's log (internal errors) to a file; returns the path, or None if impossible.
+
+    ``path`` defaults to the environment variable ``KYOSAI_ADDIN_LOG``, else
+    ``%LOCALAPPDATA%\\kyosai\\addin.log``. Called once when Excel loads :mod:`addin.udfs` on
+    Windows: the Python behind Excel has no console to print to.
+    """
+    target = path or os.environ.get("KYOSAI_ADDIN_LOG")
+    if not target:
+        base = os.environ.get("LOCALAPPDATA")
+        if not base:
+            return None
+        target = Path(base) / "kyosai" / "addin.log"
+    target = Path(target)
+    if any(getattr(h, "baseFilename", None) == str(target.resolve()) for h in logger.handlers):
+        return target
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(target, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    return target

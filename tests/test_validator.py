@@ -1,0 +1,170 @@
+"""Checking batches end to end: findings at the clerk's row and column, for every rule of the kinds."""
+
+import json
+
+import pytest
+
+from batchfiles import AS_OF, VALID, flat, rows_of, write_csv, write_xlsx
+from validator.check import validate_file
+
+
+def check(tmp_path, kind, changes, **kwargs):
+    path = write_xlsx(tmp_path / f"{kind}.xlsx", kind, rows_of(kind, changes), **kwargs)
+    return validate_file(path, isolated=False, as_of=AS_OF).report
+
+
+@pytest.mark.parametrize("kind", sorted(VALID))
+def test_a_valid_row_has_no_error(tmp_path, kind):
+    report = check(tmp_path, kind, [{}])
+    assert report.valid, [f.message_ja for f in report.findings]
+    assert report.records == 1 and report.source.kind == kind
+
+
+# (changes to a valid row, the (column, code) expected on its row) — the first record is Excel row 4.
+SKY_CASES = [
+    (dict(name=None), [("E", "missing-value")]),
+    (dict(application_date="2024-13-01"), [("B", "invalid-date")]),
+    (dict(application_date="平成32年1月1日"), [("B", "invalid-date")]),
+    (dict(channel="小切手"), [("C", "invalid-label")]),
+    (dict(name_kana="やまだ たろう", account_holder_kana="ヤマダ タロウ"), []),   # hiragana normalised
+    (dict(name_kana="Yamada"), [("F", "invalid-format")]),   # the account check needs a readable kana
+    (dict(postal_code="105-845"), [("H", "invalid-format")]),
+    (dict(phone="1234"), [("J", "invalid-format")]),
+    (dict(employees="6"), [("L", "not-eligible")]),                       # 小売業: 5
+    (dict(industry="宿泊業", employees="20"), []),                          # lodging: 20
+    (dict(monthly_amount="70500"), [("N", "invalid-premium")]),
+    (dict(monthly_amount="７万円"), []),
+    (dict(payment_pattern="年払", designated_month=None), [("P", "designated-month-missing")]),
+    (dict(payment_pattern="月払", designated_month="12"), [("P", "designated-month-ignored")]),
+    (dict(payment_pattern="年払", prepaid_months="3"), [("Q", "rule-violation")]),
+    (dict(channel="現金なし"), [("C", "not-deductible-this-year")]),
+    (dict(bank_code="9"), [("R", "invalid-format")]),                     # text "9": not 4 digits
+    (dict(account_number="12345678"), [("U", "invalid-format")]),
+    (dict(account_holder_kana="スズキ イチロウ"), [("V", "account-holder-mismatch")]),
+    (dict(account_holder_kana="ﾔﾏﾀﾞ ﾀﾛｳ"), []),                           # half-width from bank systems
+    (dict(birth_date="2042-01-01"), [("G", "date-in-future")]),
+    (dict(member_type="共同経営者", proprietor_ref=None), [("M", "proprietor-ref-missing")]),
+    (dict(member_type="会社役員", proprietor_ref="A-0009"), [("M", "proprietor-ref-not-allowed")]),
+]
+
+
+@pytest.mark.parametrize("change, expected", SKY_CASES)
+def test_sky_application_rules(tmp_path, change, expected):
+    report = check(tmp_path, "sky-application", [change])
+    assert flat(report) == [(4, column, code) for column, code in expected]
+
+
+def test_messages_name_the_value_and_carry_a_hint(tmp_path):
+    report = check(tmp_path, "sky-application", [dict(monthly_amount="70500", employees="6")])
+    premium = next(f for f in report.findings if f.code == "invalid-premium")
+    assert premium.value == "70500" and premium.header == "掛金月額" and premium.sheet == "小規模企業共済_申込"
+    assert "70,500円" in premium.message_ja and "500" in premium.message_en and premium.hint_ja
+    assert next(f for f in report.findings if f.code == "not-eligible").message_ja.startswith("従業員6人は小売業")
+
+
+def test_rows_across_the_file(tmp_path):
+    report = check(tmp_path, "sky-application", [
+        {},                                                             # row 4: proprietor A-0001
+        dict(member_type="共同経営者", proprietor_ref="A-0001", name="山田 花子", name_kana="ヤマダ ハナコ",
+             birth_date="1976-01-01", account_holder_kana="ヤマダ ハナコ"),          # row 5
+        dict(member_type="共同経営者", proprietor_ref="A-0001", name="山田 次郎", name_kana="ヤマダ ジロウ",
+             birth_date="1980-01-01", account_holder_kana="ヤマダ ジロウ"),          # row 6
+        dict(member_type="共同経営者", proprietor_ref="A-0001", name="山田 三郎", name_kana="ヤマダ サブロウ",
+             birth_date="1982-01-01", account_holder_kana="ヤマダ サブロウ"),        # row 7: third
+        dict(member_type="共同経営者", proprietor_ref="Z-9999", name="田中 一", name_kana="タナカ ハジメ",
+             birth_date="1970-01-01", account_holder_kana="タナカ ハジメ"),          # row 8: unknown
+        dict(member_type="共同経営者", proprietor_ref="12345678", name="佐藤 一", name_kana="サトウ ハジメ",
+             birth_date="1971-01-01", account_holder_kana="サトウ ハジメ"),          # row 9: contract no.
+        dict(receipt_no="A-0001", name="鈴木 一", name_kana="スズキ ハジメ", birth_date="1972-01-01",
+             account_holder_kana="スズキ ハジメ"),                                   # row 10: dup receipt
+        dict(),                                                         # row 11: same person as row 4
+    ], blank_rows_after=())
+    assert flat(report) == [
+        (7, "M", "co-manager-limit"),
+        (8, "M", "proprietor-not-found"),
+        (10, "A", "duplicate-receipt"),
+        (11, "E", "duplicate-person"),
+    ]
+    dup = next(f for f in report.findings if f.code == "duplicate-receipt")
+    assert dup.value == "A-0001" and "4行目" in dup.message_ja
+
+
+def test_blank_rows_keep_excel_numbering_and_header_lower_down(tmp_path):
+    report = check(tmp_path, "sky-application", [
+        {}, dict(employees="9", name="佐藤 二郎", birth_date="1980-02-02"),
+        dict(monthly_amount="1", name="佐藤 三郎", birth_date="1981-03-03")],
+                   header_row=7, blank_rows_after=(0,))
+    # header on row 7: records on rows 8, 10 (after a blank row 9) and 11
+    assert flat(report) == [(10, "L", "not-eligible"), (11, "N", "invalid-premium")]
+
+
+SAFETY_CASES = [
+    (dict(corporate_number="1010001008830"), [("F", "invalid-format")]),          # wrong check digit
+    (dict(corporate_number=None), [("F", "required-here")]),
+    (dict(applicant_type="個人", corporate_number=None, capital=None), []),
+    (dict(applicant_type="個人", corporate_number=None, capital="0"), [("K", "not-allowed-here")]),
+    (dict(industry="小売業", capital="60000000", employees="51"), [("L", "not-eligible")]),
+    (dict(industry="小売業", capital="50000000", employees="51"), []),                # capital OR employees
+    (dict(industry="ゴム製品製造業", capital="400000000", employees="900"), []),
+    (dict(business_start_date="2024-01-01"), [("M", "not-eligible")]),              # < 1 year
+    (dict(tax_arrears="あり"), [("N", "not-eligible")]),
+    (dict(monthly_amount="7500"), [("P", "invalid-premium")]),
+    (dict(monthly_amount="200000", prepaid_months="39"), [("Q", "limit-exceeded")]),
+    (dict(prepaid_months="3", prepayment_method=None), [("R", "required-here")]),
+    (dict(previous_cancellation_date="2024-10-31"), [("O", "safety-rejoin-non-deductible")]),
+    (dict(previous_cancellation_date="2024-09-30"), []),                            # before the rule
+]
+
+
+@pytest.mark.parametrize("change, expected", SAFETY_CASES)
+def test_safety_application_rules(tmp_path, change, expected):
+    report = check(tmp_path, "safety-application", [change])
+    assert flat(report) == [(4, column, code) for column, code in expected]
+
+
+def test_rejoin_warning_says_until_when(tmp_path):
+    report = check(tmp_path, "safety-application", [dict(previous_cancellation_date="2024-10-31")])
+    [finding] = report.findings
+    assert finding.severity == "warning" and "2026-10-31" in finding.message_ja and report.valid
+
+
+PREPAYMENT_CASES = [
+    (dict(prepayment_amount="1150000"), [("H", "prepayment-amount")]),
+    (dict(paid_total="7000000", prepaid_months="12", prepayment_amount="1200000"), [("H", "limit-exceeded")]),
+    (dict(paid_total="7650000", prepaid_months="3", prepayment_amount="250000"), []),   # remainder at the limit
+    (dict(paid_total=None), [("F", "required-here")]),
+    (dict(received_date="2024-12-06"), [("J", "late-request")]),                       # SAFETY: by 12-05
+    (dict(scheme="小規模企業共済", monthly_amount="70000", paid_total=None, prepayment_amount="840000",
+          desired_month="2025-01", received_date="2024-12-02"), []),
+    (dict(scheme="小規模企業共済", monthly_amount="70000", paid_total=None, prepayment_amount="840000",
+          desired_month="2024-12", received_date="2024-11-21"), [("J", "late-request")]),  # SKY: by 11-20
+    (dict(scheme="小規模企業共済", monthly_amount="70000", paid_total=None, prepayment_amount="800000",
+          desired_month="2025-01"), [("H", "prepayment-amount")]),
+    (dict(prepaid_months="0"), [("G", "out-of-range")]),
+    (dict(desired_month="令和6年12月"), []),
+]
+
+
+@pytest.mark.parametrize("change, expected", PREPAYMENT_CASES)
+def test_prepayment_rules(tmp_path, change, expected):
+    report = check(tmp_path, "prepayment", [change])
+    assert flat(report) == [(4, column, code) for column, code in expected]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+def test_csv_in_every_encoding(tmp_path, encoding):
+    rows = rows_of("sky-application", [{}, dict(monthly_amount="950", name="髙橋 ①")])
+    path = write_csv(tmp_path / "batch.csv", "sky-application", rows, encoding=encoding)
+    report = validate_file(path, isolated=False, as_of=AS_OF).report
+    assert report.source.encoding == encoding and report.source.format == "csv"
+    assert flat(report) == [(3, "N", "invalid-premium")]       # CSV: header on line 1
+
+
+def test_report_json_shape(tmp_path):
+    report = check(tmp_path, "sky-application", [dict(monthly_amount="70500")])
+    data = report.to_dict()
+    assert set(data) == {"valid", "summary", "truncated", "source", "findings"}
+    assert data["summary"]["by_code"] == {"invalid-premium": 1} and not data["valid"]
+    assert set(data["findings"][0]) == {"code", "severity", "sheet", "row", "column", "header", "value",
+                                        "message_ja", "message_en", "hint_ja"}
+    json.dumps(data, ensure_ascii=False)

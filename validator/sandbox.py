@@ -1,0 +1,224 @@
+"""Run one function in a memory- and time-capped child process (隔離実行).
+
+Parsing an untrusted file can crash the parser itself: a native library may abort the whole process
+on a crafted 2 KB workbook (calamine#693), or allocate without bound. :func:`run` calls a function
+in a child process so that such a file costs a child, never the caller (the CLI, a service worker):
+
+- the child is forked from a *forkserver* (POSIX; ``spawn`` elsewhere), so the caller's threads,
+  sockets and locks are not inherited and the modules are imported once, not per call;
+- its address space is capped with ``RLIMIT_AS`` (``memory_mb``), CPU time with ``RLIMIT_CPU`` and
+  core dumps are off; the caller waits at most ``seconds`` of wall time and kills it after that;
+- what the child writes to standard error (a native abort's "memory allocation of … failed") is
+  captured, not mixed into the caller's output;
+- the result, or the exception the function raised, comes back pickled; a child that dies, runs out
+  of memory or time raises :class:`ChildFailure` in the caller instead.
+
+Windows has neither forkserver nor rlimits: there the child is spawned and only the time limit holds.
+
+>>> run(pow, 2, 10, memory_mb=512, seconds=30)
+1024
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal as _signal
+import tempfile
+import threading
+import time
+
+__all__ = ["ChildFailure", "run", "TIMEOUT", "MEMORY", "CRASHED"]
+
+TIMEOUT, MEMORY, CRASHED = "timeout", "memory", "crashed"
+
+# Modules the forkserver imports once so that each child starts warm.
+PRELOAD = ["validator.reading"]
+
+_STDERR_KEEP = 4096
+_context_lock = threading.Lock()
+_context = None
+
+
+class ChildFailure(Exception):
+    """The child did not return: it ran out of time (``timeout``) or memory (``memory``), or died
+    (``crashed``, with the signal number or exit code)."""
+
+    def __init__(self, reason: str, detail_ja: str, detail_en: str, *, signal: int | None = None,
+                 exitcode: int | None = None, stderr: str = ""):
+        super().__init__(f"{detail_ja} / {detail_en}")
+        self.reason = reason
+        self.detail_ja = detail_ja
+        self.detail_en = detail_en
+        self.signal = signal
+        self.exitcode = exitcode
+        self.stderr = stderr
+
+    def __reduce__(self):
+        return (_rebuild_failure, (self.reason, self.detail_ja, self.detail_en, self.signal, self.exitcode,
+                                   self.stderr))
+
+
+def _rebuild_failure(reason, detail_ja, detail_en, signal, exitcode, stderr):
+    return ChildFailure(reason, detail_ja, detail_en, signal=signal, exitcode=exitcode, stderr=stderr)
+
+
+def _get_context():
+    global _context
+    with _context_lock:
+        if _context is None:
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                ctx = multiprocessing.get_context("forkserver")
+                # '__main__' as multiprocessing does by default, so that a child need not import
+                # the caller's main module again; then the modules the children need.
+                ctx.set_forkserver_preload(["__main__", *PRELOAD])
+            else:  # pragma: no cover - Windows
+                ctx = multiprocessing.get_context("spawn")
+            _context = ctx
+        return _context
+
+
+def _limit(memory_mb: int, seconds: int) -> None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    cap = int(memory_mb) * 1024 * 1024
+    for name, value in (("RLIMIT_AS", cap), ("RLIMIT_CORE", 0), ("RLIMIT_CPU", int(seconds) + 2)):
+        limit = getattr(resource, name, None)
+        if limit is None:  # pragma: no cover
+            continue
+        try:
+            soft, hard = resource.getrlimit(limit)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(limit, (value, hard))
+        except (ValueError, OSError):  # pragma: no cover - a lower hard limit is already in force
+            pass
+
+
+def _child(conn, stderr_path, memory_mb, seconds, fn, args, kwargs):
+    """The child's main: cap, call, send ("ok", result) or ("raised", exception) or ("memory", None)."""
+    if stderr_path:
+        try:
+            fd = os.open(stderr_path, os.O_WRONLY | os.O_APPEND)
+            os.dup2(fd, 2)
+            os.close(fd)
+        except OSError:  # pragma: no cover
+            pass
+    _limit(memory_mb, seconds)
+    try:
+        outcome = ("ok", fn(*args, **kwargs))
+    except MemoryError:
+        outcome = ("memory", None)
+    except BaseException as error:  # noqa: BLE001 - anything, even a native panic, goes back
+        outcome = ("raised", error)
+    del fn, args, kwargs
+    try:
+        conn.send(outcome)
+    except MemoryError:
+        outcome = None
+        conn.send(("memory", None))
+    except Exception as error:  # noqa: BLE001 - the result or exception does not pickle
+        conn.send(("unpicklable", f"{type(error).__name__}: {error}"))
+    finally:
+        conn.close()
+
+
+def _read_stderr(path: str | None) -> str:
+    if not path:
+        return ""
+    try:
+        with open(path, "rb") as f:
+            return f.read(_STDERR_KEEP).decode("utf-8", "replace")
+    except OSError:  # pragma: no cover
+        return ""
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return _signal.Signals(number).name
+    except ValueError:
+        return str(number)
+
+
+def run(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, **kwargs):
+    """``fn(*args, **kwargs)`` in a capped child; its result, or the exception it raised.
+
+    ``fn``, the arguments, the result and the exception must pickle (``fn`` by reference: a
+    module-level function). Raises :class:`ChildFailure` when the child runs out of time or memory
+    or dies.
+    """
+    ctx = _get_context()
+    receiver, sender = ctx.Pipe(duplex=False)
+    fd, stderr_path = tempfile.mkstemp(prefix="kyosai-child-", suffix=".stderr")
+    os.close(fd)
+    process = ctx.Process(target=_child, args=(sender, stderr_path, memory_mb, seconds, fn, args, kwargs),
+                          daemon=True, name="kyosai-sandbox")
+    try:
+        process.start()
+        sender.close()
+        deadline = time.monotonic() + seconds
+        outcome = None
+        try:
+            if receiver.poll(max(0.0, deadline - time.monotonic())):
+                outcome = receiver.recv()
+        except (EOFError, OSError):
+            outcome = None
+        except MemoryError:  # the caller itself cannot hold the result
+            process.kill()
+            raise ChildFailure(MEMORY, "結果が大きすぎてメモリに収まりません。", "The result does not fit in memory.")
+        if outcome is None and process.is_alive() and time.monotonic() >= deadline:
+            process.kill()
+            process.join()
+            raise ChildFailure(TIMEOUT, f"処理が制限時間（{seconds:g}秒）内に終わりませんでした。",
+                               f"Processing did not finish within {seconds:g} seconds.",
+                               stderr=_read_stderr(stderr_path))
+        process.join(5)
+        if process.is_alive():  # sent its result but does not exit: not our problem any more
+            process.kill()
+            process.join()
+        if outcome is None:
+            return _died(process.exitcode, _read_stderr(stderr_path))
+        status, value = outcome
+        if status == "ok":
+            return value
+        if status == "raised":
+            raise value
+        if status == "memory":
+            raise ChildFailure(MEMORY, f"処理に必要なメモリが上限（{memory_mb}MB）を超えました。",
+                               f"Processing needed more memory than the limit of {memory_mb} MB.",
+                               stderr=_read_stderr(stderr_path))
+        raise ChildFailure(CRASHED, f"子プロセスの結果を受け取れません（{value}）。",
+                           f"The child's result cannot be received ({value}).")
+    finally:
+        receiver.close()
+        try:
+            os.unlink(stderr_path)
+        except OSError:  # pragma: no cover
+            pass
+
+
+def _died(exitcode: int | None, stderr: str):
+    """The failure for a child that ended without sending anything."""
+    if "memory allocation of" in stderr or "MemoryError" in stderr or "out of memory" in stderr.lower():
+        raise ChildFailure(MEMORY, "処理に必要なメモリが上限を超えたため中断しました。",
+                           "Processing was stopped: it needed more memory than the limit.",
+                           exitcode=exitcode, signal=-exitcode if exitcode and exitcode < 0 else None,
+                           stderr=stderr)
+    if exitcode is not None and exitcode < 0:
+        number = -exitcode
+        if number == getattr(_signal, "SIGXCPU", -1):
+            raise ChildFailure(TIMEOUT, "処理がCPU時間の上限を超えました。", "Processing exceeded its CPU time limit.",
+                               signal=number, exitcode=exitcode, stderr=stderr)
+        if number == _signal.SIGKILL:  # the kernel's OOM killer, or someone else
+            raise ChildFailure(MEMORY, "処理が強制終了されました（メモリ不足の可能性があります）。",
+                               "Processing was killed (probably out of memory).",
+                               signal=number, exitcode=exitcode, stderr=stderr)
+        raise ChildFailure(CRASHED, f"処理が異常終了しました（{_signal_name(number)}）。",
+                           f"Processing crashed ({_signal_name(number)}).",
+                           signal=number, exitcode=exitcode, stderr=stderr)
+    raise ChildFailure(CRASHED, f"処理が結果を返さずに終了しました（終了コード {exitcode}）。",
+                       f"Processing ended without a result (exit code {exitcode}).",
+                       exitcode=exitcode, stderr=stderr)
+
