@@ -19,7 +19,10 @@ $(STAMP): pyproject.toml
 run: install
 	$(VENV)/bin/kyosai timetable --months 12
 	$(VENV)/bin/kyosai first-debit 2024-12-02 70000 --channel 現金なし --pattern 年払
-	$(VENV)/bin/kyosai deduction 2024 70000 2024-12-02 --channel 現金あり --pattern 年払
+	@# Headquarters' check of the sample batches (some carry mistakes on purpose: exit 1 is expected).
+	$(VENV)/bin/kyosai validate workbooks/samples/* --format html --out out/reports --as-of 2025-03-31; test $$? -le 1
+	$(VENV)/bin/kyosai validate workbooks/samples/* --format xlsx --out out/reports --as-of 2025-03-31; test $$? -le 1
+	@echo "Reports: out/reports/ (HTML for the browser, annotated workbooks for Excel)"
 
 test: install
 	$(PY) -m pytest

@@ -58,7 +58,7 @@ def run(rows: int = 100_000) -> None:
         "identical": scenario(rows, 1, [70_000]) | {"channels": _column(["現金なし"] * rows),
                                                     "patterns": _column(["年払"] * rows)},
         "one month": scenario(rows, 30, [10_000, 20_000, 30_000, 35_000, 40_000, 50_000, 60_000, 70_000]),
-        "one year": scenario(rows, 365, list(range(5_000, 70_001, 5_000)) + [1_000, 2_000, 3_000, 7_500, 12_500, 25_500]),
+        "one year": scenario(rows, 365, [*range(5_000, 70_001, 5_000), 1_000, 2_000, 3_000, 7_500, 12_500, 25_500]),
     }
     functions = {
         "FIRST_DEBIT": lambda s: udfs.FIRST_DEBIT(s["dates"], s["amounts"], s["channels"], s["patterns"]),

@@ -31,6 +31,7 @@ Speed
     application dates, amounts and labels, and each distinct combination is computed once. The
     caches are emptied when the date changes, because some rules read "today".
 
+>>> from kyosai.japanese import parse_amount, parse_count
 >>> ARGS = {"amount": Arg("金額", parse_amount), "months": Arg("月数", parse_count)}
 >>> @udf(ARGS)
 ... def TIMES(amount, months=1):
@@ -54,7 +55,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from kyosai.errors import KyosaiError, NotEligible
-from kyosai.japanese import parse_amount, parse_count  # noqa: F401  (used in the doctest)
 
 __all__ = ["Arg", "udf", "cell_text", "holds", "cached", "clear_caches", "log_to_file", "INTERNAL_ERROR",
            "ERROR_MARK"]
@@ -190,8 +190,8 @@ def cached(func: Callable) -> Callable:
 
 def clear_caches() -> None:
     """Empty every UDF's cache of results (done automatically when the date changes)."""
-    for cached in _compute_caches:
-        cached.cache_clear()
+    for cache in _compute_caches:
+        cache.cache_clear()
 
 
 def _check_day() -> None:

@@ -23,13 +23,14 @@ The output is deterministic (fixed document properties and zip timestamps), so t
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime
 import io
 import re
 import sys
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -46,6 +47,7 @@ from openpyxl.worksheet.worksheet import Worksheet  # noqa: E402
 
 from kyosai import codes, premium  # noqa: E402
 from kyosai.japanese import parse_amount, parse_count, parse_date  # noqa: E402
+from kyosai.month import Month  # noqa: E402
 from kyosai.labels import (CancellationKind, Channel, Label, MemberType, Pattern, SafetyIndustry,  # noqa: E402
                            Scheme, SkyIndustry, TaxArrears)
 from schemas.batches import KINDS, BatchKind, Column, Value  # noqa: E402
@@ -397,7 +399,7 @@ def _deadlines_sheet(ws: Worksheet) -> None:
         put(ws, f"C{row}", formula(call("PREPAY_DEADLINE", ref(f"A{row}"), SKY)), "output", DATE_FORMAT)
         put(ws, f"D{row}", formula(call("DEBIT_DATE", ref(f"A{row}"), SAFETY)), "output", DATE_FORMAT)
         put(ws, f"E{row}", formula(call("PREPAY_DEADLINE", ref(f"A{row}"), SAFETY)), "output", DATE_FORMAT)
-        month = D(DEADLINES_START.year + (DEADLINES_START.month - 1 + n) // 12, (DEADLINES_START.month - 1 + n) % 12 + 1, 1)
+        month = (Month.of(DEADLINES_START) + n).first_day
         known = expected.get(month)
         if known:
             pairs = []
@@ -584,7 +586,8 @@ def _array_sheet(ws: Worksheet) -> None:
     columns = [ref(f"{c}{first}:{c}{last}") for c in "BCDE"]
     outputs = (("F", call("FIRST_DEBIT", *columns), DATE_FORMAT),
                ("G", call("FIRST_DEBIT_AMOUNT", *columns), YEN_FORMAT),
-               ("H", call("KYOSAI_DEDUCTIBLE", ref("$B$4"), columns[1], columns[0], columns[2], columns[3]), YEN_FORMAT))
+               ("H", call("KYOSAI_DEDUCTIBLE", ref("$B$4"), columns[1], columns[0], columns[2], columns[3]),
+                YEN_FORMAT))
     for letter, text, fmt in outputs:
         for row in range(first, last + 1):
             put(ws, f"{letter}{row}", None, "output", fmt)
@@ -837,6 +840,78 @@ def template(kind: BatchKind) -> Workbook:
     return wb
 
 
+# ==================================================================================== sample batches
+# Filled batches for trying the validator (``kyosai validate workbooks/samples/…``, the service's
+# upload page): the 記入例 rows on the kind's own sheet, once as they are (valid) and once with the
+# mistakes clerks make. tests/test_samples.py says which finding each mistake must give.
+
+SAMPLES = "samples"
+SAMPLE_MISTAKES: dict[str, tuple[tuple[int, dict[str, Any]], ...]] = {
+    "sky-application": (
+        (1, {"employees": 25}),               # 製造業: at most 20 employees
+        (2, {"monthly_amount": 10250}),       # not a 500-yen step
+        (3, {"proprietor_ref": "A-0099"}),    # no such proprietor in the file
+        (4, {"receipt_no": "A-0001"}),        # receipt number used twice
+    ),
+    "safety-application": (
+        (0, {"corporate_number": "1010001008830"}),   # wrong check digit
+        (1, {"employees": 60}),                        # 小売業 sole proprietor: at most 50
+        (2, {"prepaid_months": 39}),                   # 41 months × 200,000 > 8,000,000
+        (3, {"tax_arrears": "あり"}),
+    ),
+    "prepayment": (
+        (0, {"prepayment_amount": 1_150_000}),         # not 12 × 100,000
+        (1, {"received_date": D(2024, 12, 23)}),       # SKY January: by 2024-12-20
+        (4, {"prepayment_amount": 8_000_000}),         # over the limit
+    ),
+}
+
+
+def sample_batch(kind: BatchKind, mistakes: tuple = ()) -> Workbook:
+    """The template with the 記入例 rows filled in on the kind's sheet (and the mistakes made)."""
+    wb = template(kind)
+    del wb[SAMPLE_SHEET]
+    ws = wb[kind.sheet]
+    rows = sample_rows(kind)
+    aliases = [c.alias for c in kind.columns]
+    for index, overrides in mistakes:
+        for alias, value in overrides.items():
+            rows[index][aliases.index(alias)] = value
+    for r, values in enumerate(rows, start=HEADER_ROW + 1):
+        for i, (column, value) in enumerate(zip(kind.columns, values), start=1):
+            ws.cell(row=r, column=i, value=value).number_format = NUMBER_FORMATS[column.value]
+    return wb
+
+
+def sample_csv(kind: BatchKind, path: Path, mistakes: tuple = ()) -> Path:
+    """The same batch as CSV the way Japanese Excel saves it: CP932, dates as 2024/12/02."""
+    rows = sample_rows(kind)
+    aliases = [c.alias for c in kind.columns]
+    for index, overrides in mistakes:
+        for alias, value in overrides.items():
+            rows[index][aliases.index(alias)] = value
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([c.header for c in kind.columns])
+    for values in rows:
+        writer.writerow(["" if v is None else v.strftime("%Y/%m/%d") if isinstance(v, datetime.date) else v
+                         for v in values])
+    path.write_bytes(out.getvalue().encode("cp932"))
+    return path
+
+
+def build_samples(out_dir: Path) -> list[Path]:
+    folder = out_dir / SAMPLES
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, kind in KINDS.items():
+        paths.append(save(sample_batch(kind), folder / f"{name}_sample.xlsx"))
+        paths.append(save(sample_batch(kind, SAMPLE_MISTAKES[name]), folder / f"{name}_with_errors.xlsx"))
+    kind = KINDS["sky-application"]
+    paths.append(sample_csv(kind, folder / "sky-application_with_errors_cp932.csv", SAMPLE_MISTAKES[kind.name]))
+    return paths
+
+
 # ==================================================================================== saving
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -878,7 +953,7 @@ def build(out_dir: Path = OUT_DIR) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [save(calculator(), out_dir / f"{CALCULATOR}.{suffix}") for suffix in ("xlsm", "xlsx")]
     paths += [save(template(KINDS[name]), out_dir / filename) for name, filename in TEMPLATE_FILES.items()]
-    return paths
+    return paths + build_samples(out_dir)
 
 
 # ==================================================================================== checking
@@ -930,9 +1005,14 @@ def check(out_dir: Path = OUT_DIR) -> list[str]:
     stale = []
     with tempfile.TemporaryDirectory() as tmp:
         for fresh in build(Path(tmp)):
-            committed = out_dir / fresh.name
-            if not committed.exists() or fingerprint(committed) != fingerprint(fresh):
-                stale.append(fresh.name)
+            name = fresh.relative_to(tmp).as_posix()
+            committed = out_dir / name
+            if fresh.suffix == ".csv":
+                same = committed.exists() and committed.read_bytes() == fresh.read_bytes()
+            else:
+                same = committed.exists() and fingerprint(committed) == fingerprint(fresh)
+            if not same:
+                stale.append(name)
     return stale
 
 

@@ -62,10 +62,17 @@ ISSUE_REQUIRED = {
 
 # ------------------------------------------------------------------------------------ shape
 
+INERT = (xw.func, xw.arg, xw.ret)  # as imported here, before any test swaps in the Windows ones
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="on Windows the decorators register the functions")
 def test_the_decorators_are_inert_here_and_the_functions_callable():
+    func, arg, ret = INERT
+
     def f(x):
         return x
-    assert xw.func(f) is f and xw.arg("x", doc="…")(f) is f and xw.ret()(f) is f
+    assert func(f) is f and arg("x", doc="…")(f) is f and ret()(f) is f
+    assert not hasattr(f, "__xlfunc__") and not hasattr(udfs.FIRST_DEBIT, "__xlfunc__")
     assert callable(udfs.FIRST_DEBIT) and udfs.DEBIT_DATE("2024-12") == D(2024, 12, 18)
 
 
@@ -210,6 +217,26 @@ def test_a_bug_is_logged_and_shown_as_an_internal_error(monkeypatch, caplog):
     assert udfs.DEBIT_DATE("2031-01") == D(2031, 1, 20)
 
 
+def test_the_log_can_go_to_a_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("KYOSAI_ADDIN_LOG", str(tmp_path / "logs" / "addin.log"))
+    path = cells.log_to_file()
+    try:
+        assert path == tmp_path / "logs" / "addin.log"
+        assert cells.log_to_file() == path and len(cells.logger.handlers) == 1  # not twice
+        monkeypatch.setattr("kyosai.tax_saving.compute", lambda *a: 1 / 0)
+        cells.clear_caches()
+        assert udfs.KYOSAI_TAX_SAVING(1_000_000, 10_000) == cells.INTERNAL_ERROR
+        for handler in cells.logger.handlers:
+            handler.flush()
+        text = path.read_text(encoding="utf-8")
+        assert "KYOSAI_TAX_SAVING" in text and "ZeroDivisionError" in text
+    finally:
+        for handler in list(cells.logger.handlers):
+            cells.logger.removeHandler(handler)
+            handler.close()
+        cells.clear_caches()
+
+
 # ------------------------------------------------------------------------------------ array form
 
 def test_a_column_of_customers_gives_a_column_and_a_bad_row_only_its_message():
@@ -296,6 +323,9 @@ def registered():
     argument name" for an ``@xw.arg`` that names no parameter, and fill ``__xlfunc__``, which is
     what "Import Functions" turns into VBA and function-wizard help.
     """
+    if sys.platform == "win32":  # pragma: no cover - the real thing
+        yield udfs, importlib.import_module("xlwings.udfs")
+        return
     stubs = {name: types.ModuleType(name) for name in ("pythoncom", "pywintypes", "win32com", "win32com.client")}
     stubs["pythoncom"].CoInitialize = lambda: None
     stubs["win32com.client"].Dispatch = object

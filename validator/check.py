@@ -65,6 +65,8 @@ def check_table(table: Table, as_of: datetime.date | None = None) -> Report:
     """The report for a table already read."""
     report = Report(table.source, records=len(table.records))
     report.extend(table.findings)
+    if not table.records:  # headers but no data: nothing to accept
+        report.add(make("file-empty", sheet=table.source.sheet))
     frame = _typed_frame(table, report)
     frame.attrs["as_of"] = as_of or datetime.date.today()
     schema = SCHEMAS[table.kind.name]

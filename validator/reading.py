@@ -171,7 +171,8 @@ def _detail(code: str, source: Source | None, ja: str, en: str, **position) -> R
 
 
 def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f}MB"
+    """A size as people read it: 20.0MB, or 980バイト below a megabyte."""
+    return f"{n / (1024 * 1024):.1f}MB" if n >= 1024 * 1024 else f"{n:,}バイト"
 
 
 # Excel's error values (also those of newer Excel), as they appear in a cell or in a CSV export.
@@ -205,13 +206,19 @@ def read_batch(path, kind: str | None = None, *, filename: str | None = None, li
     from the sheet name or the headers. ``filename`` is the name to report (an upload's own name);
     the path's base name by default. An unknown ``kind`` raises ValueError (a usage error).
     """
-    want = _want_kind(kind)
+    return _read_guarded(path, _want_kind(kind), filename, limits, Table)
+
+
+def _read_guarded(path, want: BatchKind | None, filename: str | None, limits: Limits, result):
+    """:func:`_read` with every error of a broken file turned into a ReadFailure; ``result`` is
+    ``Table`` for a finished table, or ``_Built`` for its column lists."""
     path = os.fspath(path)
     source = Source(filename=filename or os.path.basename(path), sha256="", size=0)
     collecting = gc.isenabled()
     gc.disable()        # building ~10⁶ objects: the cyclic collector would rescan them over and over
     try:
-        return _read(path, want, source, limits)
+        built = _read(path, want, source, limits)
+        return built.finish() if result is Table else built
     except ReadFailure as failure:
         if failure.source is None:
             failure.source = source
@@ -236,22 +243,22 @@ def _unreadable(error: BaseException, source: Source) -> ReadFailure:
     text = str(error)[:300]
     lowered = text.lower()
     if "crc" in lowered or "checksum" in lowered:
-        return _detail("file-unreadable", source, "ファイルが壊れています（zipのCRCが一致しません）",
+        return _detail("file-unreadable", source, "ファイルが壊れています（zipのCRCが一致しません）。元のファイルをもう一度保存して送ってください",
                        f"the file is corrupt: bad CRC ({text})")
     if "password" in lowered or "encrypt" in lowered:
         return _fail("file-encrypted", source)
-    return _detail("file-unreadable", source, f"ファイルが壊れているか形式が正しくありません（{type(error).__name__}）",
+    return _detail("file-unreadable", source, f"ファイルが壊れているか形式が正しくありません（{type(error).__name__}）。Excelで開いて保存し直してください",
                    f"the file is broken or malformed ({type(error).__name__}: {text})")
 
 
-def _read(path: str, want: BatchKind | None, source: Source, limits: Limits) -> Table:
+def _read(path: str, want: BatchKind | None, source: Source, limits: Limits) -> _Built:
     try:
         size = os.stat(path).st_size
     except OSError as error:
-        raise _detail("file-unreadable", source, "ファイルを開けません", f"cannot open the file ({error.strerror})")
+        raise _detail("file-unreadable", source, "ファイルを開けません。ファイルの場所と権限を確認してください", f"cannot open the file ({error.strerror})")
     source.size = size
     if size > limits.max_bytes:
-        raise _detail("file-too-large", source, f"{_mb(size)}、上限{_mb(limits.max_bytes)}",
+        raise _detail("file-too-large", source, f"{_mb(size)}で、上限の{_mb(limits.max_bytes)}を超えています",
                       f"{size:,} bytes, at most {limits.max_bytes:,}")
     with open(path, "rb") as f:
         data = f.read(limits.max_bytes + 1)
@@ -303,12 +310,12 @@ def _refuse_binary(data: bytes, source: Source) -> None:
                       "UTF-16 text; save it as 'CSV UTF-8 (comma delimited)'")
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<?xml", b"<html", b"<!doctype", b"<table")):
-        raise _detail("file-unsupported", source, "XMLまたはHTMLのファイル（Excelブックでも CSV でもありません）",
+        raise _detail("file-unsupported", source, "XMLまたはHTMLのファイルで、ExcelブックでもCSVでもありません",
                       "an XML or HTML file, neither a workbook nor a CSV")
     zero = data.find(b"\x00")
     if zero >= 0:
         line = data.count(b"\n", 0, zero) + 1
-        raise _detail("file-unsupported", source, f"バイナリファイル（{line}行目にNUL文字があります）",
+        raise _detail("file-unsupported", source, f"バイナリファイル、{line}行目にNUL文字があります",
                       f"binary data (a NUL byte on line {line})")
 
 
@@ -321,7 +328,7 @@ _PROLOG_BYTES = 64 * 1024
 _SMALL_PART = 16 * 1024 * 1024  # workbook.xml, rels, content types: parsed in memory
 
 
-def _read_workbook(path: str, data: bytes, want: BatchKind | None, source: Source, limits: Limits) -> Table:
+def _read_workbook(path: str, data: bytes, want: BatchKind | None, source: Source, limits: Limits) -> _Built:
     source.format = "xlsx"
     if data[:4] != b"PK\x03\x04":
         raise _detail("file-unsupported", source, "空または分割されたzipファイル", "an empty or split zip archive")
@@ -350,13 +357,13 @@ def _check_zip(archive: zipfile.ZipFile, source: Source, limits: Limits) -> dict
     """The zip's central directory against the limits, before anything is inflated."""
     infos = archive.infolist()
     if len(infos) > limits.max_members:
-        raise _detail("file-suspicious", source, f"zipの要素が多すぎます（{len(infos):,}個、上限{limits.max_members:,}個）",
+        raise _detail("file-suspicious", source, f"zipの要素が{len(infos):,}個あり、上限の{limits.max_members:,}個を超えています",
                       f"too many zip members ({len(infos):,}, at most {limits.max_members:,})")
     members: dict[str, zipfile.ZipInfo] = {}
     total = 0
     for info in infos:
         if info.filename in members:
-            raise _detail("file-suspicious", source, f"zipに同じ名前の要素が2つあります（{info.filename[:80]}）",
+            raise _detail("file-suspicious", source, f"zipに同じ名前の要素「{info.filename[:80]}」が2つあります",
                           f"two zip members share a name ({info.filename[:80]})")
         members[info.filename] = info
         if info.flag_bits & 0x1:
@@ -369,11 +376,11 @@ def _check_zip(archive: zipfile.ZipFile, source: Source, limits: Limits) -> dict
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > limits.max_ratio:
                 raise _detail("file-suspicious", source,
-                              f"圧縮率が異常に高い要素があります（{info.filename[:80]}: {ratio:,.0f}倍、上限{limits.max_ratio}倍）",
+                              f"圧縮率が異常に高い要素があります：{info.filename[:80]} が{ratio:,.0f}倍、上限{limits.max_ratio}倍",
                               f"a zip member is compressed suspiciously well ({info.filename[:80]}: "
                               f"{ratio:,.0f}:1, at most {limits.max_ratio}:1)")
     if total > limits.max_uncompressed:
-        raise _detail("file-too-large", source, f"展開後{_mb(total)}、上限{_mb(limits.max_uncompressed)}",
+        raise _detail("file-too-large", source, f"展開後{_mb(total)}で、上限の{_mb(limits.max_uncompressed)}を超えています",
                       f"{total:,} bytes uncompressed, at most {limits.max_uncompressed:,}")
     return members
 
@@ -405,7 +412,7 @@ def _small_part(archive, members, name: str, source: Source) -> bytes | None:
     if info is None:
         return None
     if info.file_size > _SMALL_PART:
-        raise _detail("file-suspicious", source, f"{name} が大きすぎます（{_mb(info.file_size)}）",
+        raise _detail("file-suspicious", source, f"{name} が{_mb(info.file_size)}もあります",
                       f"{name} is too large ({info.file_size:,} bytes)")
     try:
         return archive.read(info)
@@ -469,14 +476,14 @@ def _check_prolog(archive, info, source: Source) -> bytes | None:
     except ValueError as error:
         if str(error) == "dtd" or b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
             raise _detail("file-suspicious", source,
-                          f"XMLにDOCTYPE・ENTITY宣言があります（{info.filename[:80]}）",
+                          f"{info.filename[:80]} にDOCTYPE・ENTITY宣言があります",
                           f"an XML part declares a DOCTYPE or entities ({info.filename[:80]})") from None
         if len(head) >= _PROLOG_BYTES:
-            raise _detail("file-suspicious", source, f"XMLの冒頭が長すぎます（{info.filename[:80]}）",
+            raise _detail("file-suspicious", source, f"{info.filename[:80]} の冒頭が長すぎます",
                           f"an XML part's prolog is too long ({info.filename[:80]})") from None
         return None
     if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-        raise _detail("file-suspicious", source, f"XMLにDOCTYPE・ENTITY宣言があります（{info.filename[:80]}）",
+        raise _detail("file-suspicious", source, f"{info.filename[:80]} にDOCTYPE・ENTITY宣言があります",
                       f"an XML part declares a DOCTYPE or entities ({info.filename[:80]})")
     return root
 
@@ -487,7 +494,7 @@ def _check_shared_strings(archive, info, source: Source) -> None:
     match = _SST_UNIQUE.search(root)
     if match and int(match.group(1)) > info.file_size // 8 + 16:
         raise _detail("file-suspicious", source,
-                      f"共有文字列の件数の宣言が不正です（{int(match.group(1)):,}件）",
+                      f"共有文字列の件数の宣言{int(match.group(1)):,}件が実際と合いません",
                       f"the shared strings declare an impossible count ({int(match.group(1)):,})")
 
 
@@ -500,7 +507,7 @@ def _parse_xml(data: bytes, source: Source):
         if type(error).__module__.startswith("defusedxml"):
             raise _detail("file-suspicious", source, "XMLにDOCTYPE・ENTITY宣言があります",
                           "an XML part declares a DOCTYPE or entities") from None
-        raise _detail("file-unreadable", source, "ブックの構造（XML）が壊れています",
+        raise _detail("file-unreadable", source, "ブックの構造を表すXMLが壊れています。Excelで開いて保存し直してください",
                       f"the workbook's XML is broken ({error})") from None
 
 
@@ -561,7 +568,7 @@ def _candidates(sheets: list[_SheetPart], want: BatchKind | None) -> list[tuple[
     return [(sheet, named) for _, sheet, named in ordered]
 
 
-def _read_sheets(path, archive, members, sheets, want, source, limits) -> Table:
+def _read_sheets(path, archive, members, sheets, want, source, limits) -> _Built:
     import python_calamine
 
     candidates = _candidates(sheets, want)
@@ -648,14 +655,14 @@ def _scan_sheet(archive, info, source: Source, limits: Limits, sheet_name: str) 
                         far_col, far_ref = col, (letters + digits).decode()
                         if far_col > limits.max_columns:
                             raise _detail("file-too-large", source,
-                                          f"列数が上限（{limits.max_columns}列）を超えています（{far_ref}にセルがあります）。"
+                                          f"{far_ref}にセルがあり、列数が上限の{limits.max_columns}列を超えています。"
                                           "不要な列を削除してください",
                                           f"more than {limits.max_columns} columns (a cell at {far_ref}); "
                                           "delete the columns not needed", sheet=sheet_name)
                     if row > far_row:
                         far_row = row
                         if far_row > 1_048_576:
-                            raise _detail("file-suspicious", source, f"行番号が不正です（{row}）",
+                            raise _detail("file-suspicious", source, f"行番号{row}はExcelの範囲外です",
                                           f"an impossible row number ({row})", sheet=sheet_name)
                 _find_errors(buf, done, limit, c_open, c_close, scan, needles)
                 _find_formulas(buf, done, limit, f_open, c_open, scan)
@@ -675,9 +682,9 @@ def _scan_sheet(archive, info, source: Source, limits: Limits, sheet_name: str) 
     rows = max(far_row, last_row_tag, 1)
     cols = max(far_col, 26 if far_row or last_row_tag else 1)
     if rows * cols > limits.max_cells:
-        where = far_ref or f"{column_letter(cols - 1)}{rows}"
+        where = f"{column_letter(cols - 1)}{rows}"
         raise _detail("file-too-large", source,
-                      f"シートの使用範囲が広すぎます（{rows:,}行×{cols}列、{where}まで）。不要な行・列を削除してください",
+                      f"シートの使用範囲が{where}まで、{rows:,}行×{cols}列に及びます。不要な行・列を削除してください",
                       f"the sheet's used range is too large ({rows:,} rows × {cols} columns, up to {where}); "
                       "delete the rows and columns not needed", sheet=sheet_name)
     return scan
@@ -753,7 +760,7 @@ def _decode(data: bytes, source: Source) -> tuple[str, str]:
         except UnicodeDecodeError as error:
             line = _bad_line(data, error, 3)
             raise _detail("file-unreadable", source,
-                          f"{line}行目にUTF-8として読めない文字があります（文字コードが混在しています）。"
+                          f"{line}行目にUTF-8として読めない文字があり、文字コードが混在しています。"
                           "UTF-8 で保存し直してください",
                           f"line {line} is not valid UTF-8 (mixed encodings); save the file as UTF-8 again") from None
     try:
@@ -764,13 +771,13 @@ def _decode(data: bytes, source: Source) -> tuple[str, str]:
         except UnicodeDecodeError as cp932_error:
             line8, line932 = _bad_line(data, utf8_error), _bad_line(data, cp932_error)
             raise _detail("file-unreadable", source,
-                          f"文字コードが判別できません（UTF-8では{line8}行目、Shift_JIS(CP932)では{line932}行目に読めない文字があります。"
-                          "文字コードが混在している可能性があります）。UTF-8 または Shift_JIS のどちらか一方で保存し直してください",
+                          f"文字コードが判別できません。UTF-8としては{line8}行目、Shift_JIS(CP932)としては{line932}行目に読めない文字があり、"
+                          "文字コードが混在している可能性があります。UTF-8 または Shift_JIS のどちらか一方で保存し直してください",
                           f"the encoding cannot be told (not UTF-8 at line {line8}, not CP932 at line {line932}; "
                           "mixed encodings?); save the file as UTF-8 or Shift_JIS") from None
 
 
-def _read_csv(data: bytes, want: BatchKind | None, source: Source, limits: Limits) -> Table:
+def _read_csv(data: bytes, want: BatchKind | None, source: Source, limits: Limits) -> _Built:
     source.format = "csv"
     text, source.encoding = _decode(data, source)
     del data
@@ -811,13 +818,13 @@ def _csv_rows(text: str, delimiter: str, source: Source, limits: Limits) -> tupl
                         raise _detail("file-too-large", source,
                                       f"{line}行目に{limits.max_cell_chars:,}文字を超えるセルがあります。セルの内容を確認してください",
                                       f"line {line} has a cell of more than {limits.max_cell_chars:,} characters") from None
-                    raise _detail("file-unreadable", source, f"{line}行目をCSVとして読めません（{error}）",
+                    raise _detail("file-unreadable", source, f"{line}行目をCSVとして読めません。引用符（\"）の対応を確認してください：{error}",
                                   f"line {line} is not valid CSV ({error})", row=line) from None
                 while row and row[-1] == "":
                     row.pop()
                 if len(row) > limits.max_columns:
                     raise _detail("file-too-large", source,
-                                  f"{start}行目の列数が上限（{limits.max_columns}列）を超えています（{len(row):,}列）",
+                                  f"{start}行目の列数が{len(row):,}列で、上限の{limits.max_columns}列を超えています。区切り文字と不要な列を確認してください",
                                   f"line {start} has more than {limits.max_columns} columns ({len(row):,})", row=start)
                 if row:
                     filled += 1
@@ -893,7 +900,7 @@ def _longest(col) -> tuple[int, bool]:
 
 
 def _build_table(kind: BatchKind, source: Source, sheet: str | None, rows: list[list], header_index: int,
-                 numbers: list[int] | None, limits: Limits, scan: _Scan) -> Table:
+                 numbers: list[int] | None, limits: Limits, scan: _Scan) -> _Built:
     number = (lambda i: i + 1) if numbers is None else numbers.__getitem__
     header_row = number(header_index)
     findings: list[Finding] = []
@@ -924,7 +931,8 @@ def _build_table(kind: BatchKind, source: Source, sheet: str | None, rows: list[
     data = rows[header_index + 1:]
     first_data = header_index + 1
     del rows
-    records: list[Record] = []
+    row_numbers: list[int] = []
+    values: list[list] = [[] for _ in js]
     if js:
         width = max(js) + 1
         if numbers is not None:            # CSV rows are ragged
@@ -980,9 +988,23 @@ def _build_table(kind: BatchKind, source: Source, sheet: str | None, rows: list[
                                              header=header, value=values[js.index(j)][k])))
         cell_findings.sort(key=lambda t: (t[0], t[1]))
         findings.extend(f for _, _, f in cell_findings)
-        records = [Record(r, dict(zip(aliases, vs))) for r, vs in zip(row_numbers, zip(*values))]
     source.kind, source.sheet = kind.name, sheet
-    return Table(kind, source, header_row, columns, records, findings)
+    return _Built(Table(kind, source, header_row, columns, [], findings), aliases, row_numbers, values)
+
+
+@dataclass
+class _Built:
+    """A table whose records are still column lists (records are made once, where they are used)."""
+
+    table: Table
+    aliases: list[str]
+    numbers: list[int]
+    values: list[list]      # one list per alias, a value per record
+
+    def finish(self) -> Table:
+        aliases = self.aliases
+        self.table.records = [Record(r, dict(zip(aliases, vs))) for r, vs in zip(self.numbers, zip(*self.values))]
+        return self.table
 
 
 # ---------------------------------------------------------------------------------------------- isolation
@@ -995,12 +1017,17 @@ def _read_packed(path, kind, filename, limits, reader=None):
     and dates sent as ordinals cost a fraction of that.
     """
     gc.disable()                          # the child exits right after; nothing to collect
-    table = (reader or read_batch)(path, kind, filename=filename, limits=limits)
-    if not isinstance(table, Table):
-        return table
-    aliases = tuple(table.columns)
-    numbers = array("q", [r.row for r in table.records])
-    columns = [list(c) for c in zip(*[tuple(r.values.values()) for r in table.records])] or [[] for _ in aliases]
+    if reader is None:
+        built = _read_guarded(path, _want_kind(kind), filename, limits, _Built)
+        table, aliases, numbers, columns = built.table, tuple(built.aliases), array("q", built.numbers), built.values
+        del built
+    else:                                 # a test's stand-in
+        table = reader(path, kind, filename=filename, limits=limits)
+        if not isinstance(table, Table):
+            return table
+        aliases = tuple(table.columns)
+        numbers = array("q", [r.row for r in table.records])
+        columns = [list(c) for c in zip(*[tuple(r.values.values()) for r in table.records])] or [[] for _ in aliases]
     dated = []
     for alias, column in zip(aliases, columns):
         spots = array("q")
@@ -1071,15 +1098,17 @@ def read_batch_isolated(path, kind: str | None = None, *, filename: str | None =
     except sandbox.ChildFailure as failure:
         source = _failure_source(path, filename)
         if failure.reason == sandbox.CRASHED:
+            how = (sandbox.signal_name(failure.signal) if failure.signal
+                   else f"終了コード {failure.exitcode}" if failure.exitcode is not None else "結果なし")
             raise _detail("file-unreadable", source,
-                          f"読み込み中に処理が異常終了しました。ファイルが壊れているか、不正な構造の可能性があります"
-                          f"（{failure.detail_ja}）。Excelで開いて保存し直してください",
-                          f"reading crashed; the file is broken or crafted ({failure.detail_en})") from None
-        what_ja = "メモリ" if failure.reason == sandbox.MEMORY else "時間"
-        raise _detail("file-too-large", source,
-                      f"読み込みに必要な{what_ja}が上限を超えました（{failure.detail_ja}）。ファイルを分割するか、不要な行・列を削除してください",
-                      f"reading needed more {'memory' if failure.reason == sandbox.MEMORY else 'time'} "
-                      f"than allowed ({failure.detail_en})") from None
+                          f"読み込み中に処理が異常終了しました（{how}）。ファイルが壊れているか、不正な構造の可能性があります。"
+                          "Excelで開いて保存し直してください",
+                          f"reading crashed: {failure.detail_en.rstrip('.')}; the file is broken or crafted") from None
+        if failure.reason == sandbox.MEMORY:
+            ja = f"読み込みに{limits.memory_mb:,}MBを超えるメモリが必要です。ファイルを分割するか、不要な行・列を削除してください"
+        else:
+            ja = f"読み込みが{limits.seconds}秒以内に終わりません。ファイルを分割するか、不要な行・列を削除してください"
+        raise _detail("file-too-large", source, ja, failure.detail_en.rstrip(".")) from None
     if isinstance(packed, tuple) and packed and packed[0] == "table":
         return _unpack(packed)
     return packed

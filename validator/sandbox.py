@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 
-__all__ = ["ChildFailure", "run", "TIMEOUT", "MEMORY", "CRASHED"]
+__all__ = ["ChildFailure", "run", "signal_name", "TIMEOUT", "MEMORY", "CRASHED"]
 
 TIMEOUT, MEMORY, CRASHED = "timeout", "memory", "crashed"
 
@@ -135,7 +135,8 @@ def _read_stderr(path: str | None) -> str:
         return ""
 
 
-def _signal_name(number: int) -> str:
+def signal_name(number: int) -> str:
+    """SIGABRT for 6."""
     try:
         return _signal.Signals(number).name
     except ValueError:
@@ -215,8 +216,8 @@ def _died(exitcode: int | None, stderr: str):
             raise ChildFailure(MEMORY, "処理が強制終了されました（メモリ不足の可能性があります）。",
                                "Processing was killed (probably out of memory).",
                                signal=number, exitcode=exitcode, stderr=stderr)
-        raise ChildFailure(CRASHED, f"処理が異常終了しました（{_signal_name(number)}）。",
-                           f"Processing crashed ({_signal_name(number)}).",
+        raise ChildFailure(CRASHED, f"処理が異常終了しました（{signal_name(number)}）。",
+                           f"Processing crashed ({signal_name(number)}).",
                            signal=number, exitcode=exitcode, stderr=stderr)
     raise ChildFailure(CRASHED, f"処理が結果を返さずに終了しました（終了コード {exitcode}）。",
                        f"Processing ended without a result (exit code {exitcode}).",
