@@ -2,12 +2,20 @@
 
 ``SCHEMAS[kind_name]`` is the :class:`~schemas.rules.KindSchema` of a kind; its ``.schema`` is the
 pandera ``DataFrameSchema`` over the typed columns (aliases), indexed by Excel row number.
+pandera is imported only when ``SCHEMAS`` is first used: the file reader needs just
+:mod:`schemas.batches`, and the CLI and the reading child process start faster without it.
 """
 
-from .prepayment import SCHEMA as PREPAYMENT
-from .safety_application import SCHEMA as SAFETY_APPLICATION
-from .sky_application import SCHEMA as SKY_APPLICATION
-
-SCHEMAS = {s.name: s for s in (SKY_APPLICATION, SAFETY_APPLICATION, PREPAYMENT)}
-
 __all__ = ["SCHEMAS"]
+
+
+def __getattr__(name):
+    if name == "SCHEMAS":
+        from .prepayment import SCHEMA as prepayment
+        from .safety_application import SCHEMA as safety_application
+        from .sky_application import SCHEMA as sky_application
+
+        schemas = {s.name: s for s in (sky_application, safety_application, prepayment)}
+        globals()["SCHEMAS"] = schemas
+        return schemas
+    raise AttributeError(name)

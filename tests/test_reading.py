@@ -657,8 +657,9 @@ def test_calamine_693_aborts_a_child_not_the_caller(tmp_path):
     path = raw_xlsx(tmp_path / "corner.xlsx", sheet)
     f = _isolated_failure(path, hostile.calamine_reader)
     assert f.finding.code in ("file-unreadable", "file-too-large")
-    assert read_batch_isolated(raw_xlsx(tmp_path / "ok.xlsx", WORKSHEET_OPEN + b"<sheetData>" + inline_row(1, SKY_HEADERS)
-                                        + inline_row(2, sky_row(1)[:1]) + b"</sheetData></worksheet>")).records
+    ok = raw_xlsx(tmp_path / "ok.xlsx", WORKSHEET_OPEN + b"<sheetData>" + inline_row(1, SKY_HEADERS)
+                  + inline_row(2, sky_row(1)[:1]) + b"</sheetData></worksheet>")
+    assert read_batch_isolated(ok).records          # the caller and the forkserver carry on
 
 
 def test_tables_and_failures_pickle(tmp_path):

@@ -78,7 +78,7 @@ __all__ = ["Limits", "Record", "Table", "ReadFailure", "HTTP_STATUS", "read_batc
 class Limits:
     """What one file may cost. The defaults suit headquarters' service and command line."""
 
-    max_bytes: int = 20 * 1024 * 1024          # upload size
+    max_bytes: int = 32 * 1024 * 1024        # upload size (a 100k-row UTF-8 CSV is ~22 MB)
     max_rows: int = 100_000                    # records
     max_columns: int = 200
     max_uncompressed: int = 300 * 1024 * 1024  # sum of declared zip member sizes
@@ -255,7 +255,8 @@ def _read(path: str, want: BatchKind | None, source: Source, limits: Limits) -> 
     try:
         size = os.stat(path).st_size
     except OSError as error:
-        raise _detail("file-unreadable", source, "ファイルを開けません。ファイルの場所と権限を確認してください", f"cannot open the file ({error.strerror})")
+        raise _detail("file-unreadable", source, "ファイルを開けません。ファイルの場所と権限を確認してください",
+                      f"cannot open the file ({error.strerror})") from None
     source.size = size
     if size > limits.max_bytes:
         raise _detail("file-too-large", source, f"{_mb(size)}で、上限の{_mb(limits.max_bytes)}を超えています",
@@ -267,7 +268,7 @@ def _read(path: str, want: BatchKind | None, source: Source, limits: Limits) -> 
     if not data:
         raise _fail("file-empty", source)
     if data[:2] == b"PK":
-        return _read_workbook(path, data, want, source, limits)
+        return _read_workbook(data, want, source, limits)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise _ole2(data, source)
     _refuse_binary(data, source)
@@ -328,7 +329,7 @@ _PROLOG_BYTES = 64 * 1024
 _SMALL_PART = 16 * 1024 * 1024  # workbook.xml, rels, content types: parsed in memory
 
 
-def _read_workbook(path: str, data: bytes, want: BatchKind | None, source: Source, limits: Limits) -> _Built:
+def _read_workbook(data: bytes, want: BatchKind | None, source: Source, limits: Limits) -> _Built:
     source.format = "xlsx"
     if data[:4] != b"PK\x03\x04":
         raise _detail("file-unsupported", source, "空または分割されたzipファイル", "an empty or split zip archive")
@@ -350,7 +351,7 @@ def _read_workbook(path: str, data: bytes, want: BatchKind | None, source: Sourc
         sheets = _sheet_parts(archive, members, source)
         if "xl/sharedStrings.xml" in members:
             _check_shared_strings(archive, members["xl/sharedStrings.xml"], source)
-        return _read_sheets(path, archive, members, sheets, want, source, limits)
+        return _read_sheets(data, archive, members, sheets, want, source, limits)
 
 
 def _check_zip(archive: zipfile.ZipFile, source: Source, limits: Limits) -> dict[str, zipfile.ZipInfo]:
@@ -532,7 +533,8 @@ def _sheet_parts(archive, members, source: Source) -> list[_SheetPart]:
         for rel in _parse_xml(rels_data, source).iter():
             if _local(rel.tag) == "Relationship" and rel.get("Id") and rel.get("Target"):
                 target = rel.get("Target")
-                part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+                part = (target.lstrip("/") if target.startswith("/")
+                        else posixpath.normpath(posixpath.join("xl", target)))
                 targets[rel.get("Id")] = (part, rel.get("Type", ""))
     sheets = []
     for element in workbook.iter():
@@ -568,7 +570,7 @@ def _candidates(sheets: list[_SheetPart], want: BatchKind | None) -> list[tuple[
     return [(sheet, named) for _, sheet, named in ordered]
 
 
-def _read_sheets(path, archive, members, sheets, want, source, limits) -> _Built:
+def _read_sheets(data: bytes, archive, members, sheets, want, source, limits) -> _Built:
     import python_calamine
 
     candidates = _candidates(sheets, want)
@@ -576,7 +578,8 @@ def _read_sheets(path, archive, members, sheets, want, source, limits) -> _Built
         if any(not s.chart for s in sheets):
             raise _fail("unknown-kind", source)
         raise _fail("file-empty", source)
-    workbook = python_calamine.CalamineWorkbook.from_path(path)
+    # the very bytes that were checked, not the path again
+    workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     no_header: str | None = None
     try:
         for sheet, named in candidates:
@@ -817,7 +820,8 @@ def _csv_rows(text: str, delimiter: str, source: Source, limits: Limits) -> tupl
                     if "field larger than field limit" in str(error):
                         raise _detail("file-too-large", source,
                                       f"{line}行目に{limits.max_cell_chars:,}文字を超えるセルがあります。セルの内容を確認してください",
-                                      f"line {line} has a cell of more than {limits.max_cell_chars:,} characters") from None
+                                      f"line {line} has a cell of more than {limits.max_cell_chars:,} "
+                                      "characters") from None
                     raise _detail("file-unreadable", source, f"{line}行目をCSVとして読めません。引用符（\"）の対応を確認してください：{error}",
                                   f"line {line} is not valid CSV ({error})", row=line) from None
                 while row and row[-1] == "":
@@ -962,7 +966,8 @@ def _build_table(kind: BatchKind, source: Source, sheet: str | None, rows: list[
                               f"the cell {letter}{row_numbers[k]} has more than {limits.max_cell_chars:,} characters",
                               sheet=sheet, row=row_numbers[k], column=letter, header=header)
             col = _convert(column.value, raw, all_text)
-            if not EXCEL_ERRORS.isdisjoint(col):
+            # a workbook's error cells come from the scan; a CSV holds them as text ("#N/A")
+            if numbers is not None and not EXCEL_ERRORS.isdisjoint(col):
                 for k, v in enumerate(col):
                     if type(v) is str and v in EXCEL_ERRORS:
                         col[k] = None
@@ -1087,6 +1092,10 @@ def read_batch_isolated(path, kind: str | None = None, *, filename: str | None =
     here — file-too-large (413) for memory and time, file-unreadable (400) for a crash — and the
     caller carries on. ``_reader`` replaces :func:`read_batch` in the child (tests only; it must be
     a module-level function).
+
+    As with any program that starts processes by forkserver or spawn, the caller's main script must
+    not start work when it is imported: keep it under ``if __name__ == "__main__":`` (the
+    ``kyosai`` command, gunicorn and pytest are fine).
     """
     from . import sandbox
 

@@ -168,7 +168,10 @@ def run(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, **kwargs):
             outcome = None
         except MemoryError:  # the caller itself cannot hold the result
             process.kill()
-            raise ChildFailure(MEMORY, "結果が大きすぎてメモリに収まりません。", "The result does not fit in memory.")
+            process.join()
+            raise ChildFailure(MEMORY, "結果が大きすぎてメモリに収まりません。", "The result does not fit in memory.") from None
+        except Exception as error:  # noqa: BLE001 - the result does not unpickle here
+            outcome = ("unpicklable", f"{type(error).__name__}: {error}")
         if outcome is None and process.is_alive() and time.monotonic() >= deadline:
             process.kill()
             process.join()
@@ -193,6 +196,9 @@ def run(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, **kwargs):
         raise ChildFailure(CRASHED, f"子プロセスの結果を受け取れません（{value}）。",
                            f"The child's result cannot be received ({value}).")
     finally:
+        if process.is_alive():  # the caller was interrupted: the child goes too
+            process.kill()
+            process.join()
         receiver.close()
         try:
             os.unlink(stderr_path)
