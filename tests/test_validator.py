@@ -168,3 +168,17 @@ def test_report_json_shape(tmp_path):
     assert set(data["findings"][0]) == {"code", "severity", "sheet", "row", "column", "header", "value",
                                         "message_ja", "message_en", "hint_ja"}
     json.dumps(data, ensure_ascii=False)
+
+
+def test_findings_are_capped_and_the_report_says_so(tmp_path):
+    rows = rows_of("sky-application", [dict(monthly_amount="70500", employees="9",
+                                            name=f"氏名{i}", birth_date="1980-01-01") for i in range(600)])
+    path = write_csv(tmp_path / "many.csv", "sky-application", rows)
+    report = validate_file(path, isolated=False, as_of=AS_OF).report
+    data = report.to_dict()
+    assert data["truncated"] and len(report.findings) == 1000
+    assert data["summary"]["errors"] == 1200 and data["summary"]["by_code"] == {"invalid-premium": 600,
+                                                                                "not-eligible": 600}
+    assert data["findings"][-1]["code"] == "truncated" and "1000" in data["findings"][-1]["message_ja"]
+    kept_rows = [f.row for f in report.findings]
+    assert kept_rows == sorted(kept_rows) and kept_rows[-1] == 501   # the top of the file: lines 2–501, 2 per line

@@ -46,12 +46,11 @@ class Report:
     limit: int = MAX_FINDINGS
 
     def add(self, finding: Finding) -> None:
-        """Record a finding; past the limit it is counted but not listed."""
+        """Record a finding; the summary counts all, the list keeps the first ``limit`` by position."""
         self.counts[(finding.severity, finding.code)] += 1
-        if len(self.findings) < self.limit:
-            self.findings.append(finding)
-        elif not self.truncated:
-            self.truncated = True
+        self.findings.append(finding)
+        if len(self.findings) >= 2 * self.limit:  # trim now and then: memory stays bounded
+            self.sort()
 
     def extend(self, findings) -> None:
         for finding in findings:
@@ -70,8 +69,11 @@ class Report:
         return self.errors == 0
 
     def sort(self) -> None:
-        """File-level findings first, then by row and column."""
+        """File-level findings first, then by row and column; cut to the limit (and say so)."""
         self.findings.sort(key=lambda f: (f.row or 0, len(f.column or ""), f.column or "", f.code))
+        if len(self.findings) > self.limit:
+            self.truncated = True
+            del self.findings[self.limit:]
 
     def summary(self) -> dict:
         by_code: dict[str, int] = {}
