@@ -26,7 +26,7 @@ from functools import lru_cache
 import holidays
 
 from .errors import OutOfRange
-from .params import P
+from .params import P, cached
 
 __all__ = [
     "is_business_day",
@@ -64,6 +64,11 @@ def closure_reason(day: datetime.date) -> str | None:
     """
     if isinstance(day, datetime.datetime):
         day = day.date()
+    return _closure_reason(day)
+
+
+@cached  # debits and deadlines ask about the same few dates again and again
+def _closure_reason(day: datetime.date) -> str | None:
     national = _national_holidays(day.year).get(day)
     if national:
         return national

@@ -19,7 +19,7 @@ import datetime
 from . import calendar
 from .labels import Scheme
 from .month import Month
-from .params import P
+from .params import P, cached
 
 __all__ = ["debit_day", "compute"]
 
@@ -33,5 +33,10 @@ def debit_day(scheme: Scheme | str, on: datetime.date | None = None) -> int:
 
 def compute(month: Month, scheme: Scheme | str = Scheme.SKY) -> datetime.date:
     """The date premiums for ``month`` are debited: the scheme's day, rolled to the next business day."""
+    return _compute(month, Scheme.parse(scheme))
+
+
+@cached  # every contract's schedule asks for the same months
+def _compute(month: Month, scheme: Scheme) -> datetime.date:
     nominal = month.day(debit_day(scheme, month.first_day))
     return calendar.roll_forward(nominal)

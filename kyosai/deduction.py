@@ -37,10 +37,15 @@ def deduction_year(payment: Payment, month: Month) -> int:
     >>> deduction_year(p, Month(2025, 11)), deduction_year(p, Month(2026, 3))
     (2025, 2026)
     """
-    horizon = P.SKY_DEDUCTION_PREPAY_HORIZON_MONTHS.at(payment.date)
-    if payment.last_month - payment.month <= horizon or month.year <= payment.date.year:
+    if not _prepays_beyond_horizon(payment) or month.year <= payment.date.year:
         return payment.date.year
     return month.year
+
+
+def _prepays_beyond_horizon(payment: Payment) -> bool:
+    """True when ``payment`` prepays more than a year ahead, so its later months count in their own year."""
+    horizon = P.SKY_DEDUCTION_PREPAY_HORIZON_MONTHS.at(payment.date)
+    return payment.last_month - payment.month > horizon
 
 
 @dataclass(frozen=True)
@@ -70,12 +75,14 @@ def breakdown(contract: Contract, year: int, discount_received: int | None = Non
     schedule = payments(contract, Month(year, 12))
     paid = 0
     for payment in schedule:
-        per_month = payment.amount // len(payment.months)
-        counted = [m for m in payment.months if deduction_year(payment, m) == year]
-        if len(counted) == len(payment.months):
+        if _prepays_beyond_horizon(payment):
+            counted = sum(1 for m in payment.months if deduction_year(payment, m) == year)
+        else:  # every month is deductible in the year paid (deduction_year, once per payment)
+            counted = len(payment.months) if payment.date.year == year else 0
+        if counted == len(payment.months):
             paid += payment.amount
         else:
-            paid += per_month * len(counted)
+            paid += payment.amount // len(payment.months) * counted
     if discount_received is None:
         discount_received = sum(p.amount for p in payouts(schedule, Month(year, 12)) if p.month.year == year)
     return Breakdown(year, paid, discount_received, max(0, paid - discount_received))

@@ -54,7 +54,11 @@ def _to_yen(amount: Decimal) -> int:
 
 def months_ahead(paid_in: Month, covered: Month, on: datetime.date | None = None) -> int:
     """How many months ahead of the payment a covered month is, capped at 12 (0 for past months)."""
-    cap = P.PREPAYMENT_DISCOUNT_MAX_MONTHS.at(on)
+    return _months_ahead(paid_in, covered, P.PREPAYMENT_DISCOUNT_MAX_MONTHS.at(on))
+
+
+def _months_ahead(paid_in: Month, covered: Month, cap: int) -> int:
+    """:func:`months_ahead` with the cap already looked up (once per payment, not per month)."""
     return max(0, min(covered - paid_in, cap))
 
 
@@ -80,10 +84,12 @@ def accrued(payments: Iterable) -> dict[Month, Decimal]:
     for payment in payments:
         monthly = Decimal(payment.amount) / len(payment.months)
         rate = P.PREPAYMENT_DISCOUNT_RATE.at(payment.date)
+        cap = P.PREPAYMENT_DISCOUNT_MAX_MONTHS.at(payment.date)  # once per payment, not per month
+        paid_in, discount_per_month_ahead = payment.month, monthly * rate
         for month in payment.months:
-            ahead = months_ahead(payment.month, month, payment.date)
+            ahead = _months_ahead(paid_in, month, cap)
             if ahead:
-                result[month] = result.get(month, Decimal(0)) + monthly * rate * ahead
+                result[month] = result.get(month, Decimal(0)) + discount_per_month_ahead * ahead
     return result
 
 
@@ -105,6 +111,9 @@ def payouts(payments: Iterable, until: Month) -> list[DiscountPayout]:
     if not by_month:
         return []
     result, balance = [], Decimal(0)
+    # Month index → (order accrued, amount): each 31 March looks up its 12 months, no scan of all, and
+    # adds them in the order accrued, as the Decimal sums always have.
+    by_index = {month.index: (order, amount) for order, (month, amount) in enumerate(by_month.items())}
     year = min(by_month).year
     while True:
         on = datetime.date(year, 3, 31)
@@ -112,7 +121,9 @@ def payouts(payments: Iterable, until: Month) -> list[DiscountPayout]:
         payout_month = Month(year, P.PREPAYMENT_DISCOUNT_PAYOUT_MONTH.at(on))
         if payout_month > until:
             return result
-        balance += sum((v for m, v in by_month.items() if cutoff - 12 < m <= cutoff), Decimal(0))
+        reached = sorted(by_index[index] for index in range((cutoff - 12).index + 1, cutoff.index + 1)
+                         if index in by_index)  # the 12 months up to the cutoff
+        balance += sum((amount for _, amount in reached), Decimal(0))
         if balance >= P.PREPAYMENT_DISCOUNT_PAYOUT_THRESHOLD.at(on):
             result.append(DiscountPayout(payout_month, _to_yen(balance)))
             balance = Decimal(0)

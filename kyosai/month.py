@@ -15,6 +15,7 @@ Month(2024, 12)
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from .errors import OutOfRange
@@ -42,7 +43,7 @@ class Month:
     @classmethod
     def of(cls, day: datetime.date) -> "Month":
         """The month a date falls in."""
-        return cls(day.year, day.month)
+        return cls.from_index(day.year * 12 + day.month - 1)
 
     @property
     def index(self) -> int:
@@ -51,18 +52,18 @@ class Month:
 
     @classmethod
     def from_index(cls, index: int) -> "Month":
-        return cls(index // 12, index % 12 + 1)
+        return _month_at(index) if cls is Month else cls(index // 12, index % 12 + 1)
 
     def __add__(self, months: int) -> "Month":
         if not isinstance(months, int):
             return NotImplemented
-        return Month.from_index(self.index + months)
+        return Month.from_index(self.year * 12 + self.month - 1 + months)  # self.index, inlined (hot)
 
     def __sub__(self, other):
         if isinstance(other, Month):
-            return self.index - other.index
+            return (self.year - other.year) * 12 + self.month - other.month  # index − index, inlined (hot)
         if isinstance(other, int):
-            return Month.from_index(self.index - other)
+            return Month.from_index(self.year * 12 + self.month - 1 - other)
         return NotImplemented
 
     def day(self, day: int) -> datetime.date:
@@ -86,6 +87,12 @@ class Month:
     def ja(self) -> str:
         """Japanese display: ``2024年12月``."""
         return f"{self.year}年{self.month}月"
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _month_at(index: int) -> Month:
+    """The month of an index, built once: months are immutable, so arithmetic shares them (speed)."""
+    return Month(index // 12, index % 12 + 1)
 
 
 def period_end(first_day: datetime.date, months: int) -> datetime.date:

@@ -15,16 +15,20 @@ Decimal-looking strings become :class:`decimal.Decimal`; TOML dates stay ``datet
 
 from __future__ import annotations
 
+import bisect
 import datetime
+import functools
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-__all__ = ["Parameter", "P", "load"]
+__all__ = ["Parameter", "P", "load", "cached"]
+
+CACHE_SIZE = 65536  # results kept per cached rule (:func:`cached`): more dates than 1949–2099 has
 
 
 @dataclass(frozen=True)
@@ -35,16 +39,16 @@ class Parameter:
     ja: str
     source: str
     history: tuple[tuple[datetime.date, Any], ...]  # sorted by date
+    _since: tuple[datetime.date, ...] = field(init=False, repr=False, compare=False)  # for bisect
+
+    def __post_init__(self):
+        object.__setattr__(self, "_since", tuple(since for since, _ in self.history))
 
     def at(self, on: datetime.date | None = None) -> Any:
-        """The value in force on ``on`` (today when omitted)."""
+        """The value in force on ``on`` (today when omitted): the last entry since ``on`` or before."""
         on = on or datetime.date.today()
-        value = None
-        for since, candidate in self.history:
-            if since <= on:
-                value = candidate
-            else:
-                break
+        entry = bisect.bisect_right(self._since, on)
+        value = self.history[entry - 1][1] if entry else None
         if value is None:
             raise LookupError(f"parameter {self.name} has no value on {on}")
         return value
@@ -99,15 +103,30 @@ def load(override: str | os.PathLike | None = None) -> dict[str, Parameter]:
 
 
 class _Registry:
-    """Attribute access to the parameters: ``P.SKY_DEBIT_DAY``."""
+    """Attribute access to the parameters: ``P.SKY_DEBIT_DAY``.
+
+    Rules that read parameters may keep results in caches (:func:`cached`); :meth:`reload` empties
+    them through the callbacks registered with :meth:`on_reload`, and counts up ``generation``.
+    """
 
     def __init__(self):
         self._params: dict[str, Parameter] | None = None
+        self._on_reload: list[Callable[[], None]] = []
+        self.generation = 0  # how many times the parameters were reloaded
 
     def _all(self) -> dict[str, Parameter]:
         if self._params is None:
-            self._params = load()
+            self._use(load())
         return self._params
+
+    def _use(self, params: dict[str, Parameter]) -> None:
+        """Serve ``params`` from now on; the UPPER_CASE names (all of them) are instance attributes too,
+        so that ``P.NAME`` is a plain lookup rather than a call of :meth:`__getattr__` (speed)."""
+        for name in self._params or ():
+            self.__dict__.pop(name, None)
+        self._params = params
+        self.__dict__.update((name, parameter) for name, parameter in params.items()
+                             if name.isupper() and not name.startswith("_"))
 
     def __getattr__(self, name: str) -> Parameter:
         if name.startswith("_"):
@@ -121,8 +140,32 @@ class _Registry:
         return iter(self._all().values())
 
     def reload(self, override: str | os.PathLike | None = None) -> None:
-        """Read the files again (tests, or after headquarters changed the override file)."""
-        self._params = load(override)
+        """Read the files again (tests, or after headquarters changed the override file).
+
+        Every cache registered with :meth:`on_reload` is emptied, since its results may have used
+        the old values.
+        """
+        self._use(load(override))
+        self.generation += 1
+        for callback in self._on_reload:
+            callback()
+
+    def on_reload(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Have ``callback()`` called after every :meth:`reload` (it empties a cache); returns it."""
+        self._on_reload.append(callback)
+        return callback
 
 
 P = _Registry()
+
+
+def cached(func: Callable) -> Callable:
+    """``func`` with a cache of its results (``functools.lru_cache``) that :meth:`P.reload` empties.
+
+    For rules that read parameters and are asked the same question again and again (the debit day
+    of a month, whether a date is a business day). The function must depend on its arguments and
+    the parameters only — never on today's date — and its arguments must be hashable.
+    """
+    wrapper = functools.lru_cache(maxsize=CACHE_SIZE)(func)
+    P.on_reload(wrapper.cache_clear)
+    return wrapper

@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Iterator
 
 from . import debit, premium
@@ -86,6 +87,7 @@ class Payment:
         return f"Payment({self.date.isoformat()} {self.kind} {span} {self.amount:,}円)"
 
 
+@lru_cache(maxsize=4096)  # schedules cover the same spans again and again: share the tuples
 def _months(first: Month, last: Month) -> tuple[Month, ...]:
     return tuple(first + i for i in range(last - first + 1))
 
@@ -170,7 +172,7 @@ class Contract:
                  else P.SAFETY_FIRST_DEBIT_MONTHS_AFTER).at(self.application_date)
         return self.application_month + after + self.review_delay_months
 
-    @property
+    @cached_property  # asked once per payment; depends on the contract's fields only
     def designated_months(self) -> frozenset[int]:
         """The calendar months an annual / semi-annual SKY payer is debited in."""
         if self.pattern is Pattern.MONTHLY:
@@ -183,10 +185,10 @@ class Contract:
         """The last month a regular payment in ``payment_month`` covers (the pattern's own span)."""
         if self.pattern is Pattern.MONTHLY:
             return payment_month
-        month = payment_month + 1
-        while month.month not in self.designated_months:
-            month += 1
-        return month - 1
+        # Up to the month before the next designated month, counted in calendar months (speed).
+        designated = self.designated_months
+        ahead = next(k for k in range(1, 13) if (payment_month.month - 1 + k) % 12 + 1 in designated)
+        return payment_month + ahead - 1
 
     @property
     def first_debit(self) -> Payment:
