@@ -1,12 +1,19 @@
 # Two commands set up everything on a fresh machine:
-#   make run    install, then start the main job
-#   make test   install, then run the whole test suite (what .ci/run calls)
+#   make run    install, then start the validation service (gunicorn, SQLite) with demo tokens
+#   make test   install (+ Debian's postgresql and chromium when missing, as root), then the whole test suite
+#               (what .ci/run calls)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+KYOSAI := $(VENV)/bin/kyosai
 STAMP  := $(VENV)/.installed
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+WORKERS ?= 2
+# The service's instance folder: SQLite database, stored files, demo-tokens.txt.
+export KYOSAI_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install golden clean
+.PHONY: run demo test system-deps screenshot install golden clean
 
 install: $(STAMP)
 
@@ -16,16 +23,47 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[full,test]'
 	touch $(STAMP)
 
+# The service in the foreground under gunicorn on SQLite: creates instance/ and the tables, makes an
+# agency token and a headquarters token (printed, and in instance/demo-tokens.txt), prints the URL and
+# where the sample batches are, then runs gunicorn. Ctrl+C stops it. See docs/service.md.
 run: install
-	$(VENV)/bin/kyosai timetable --months 12
-	$(VENV)/bin/kyosai first-debit 2024-12-02 70000 --channel 現金なし --pattern 年払
+	@mkdir -p "$(KYOSAI_INSTANCE_PATH)"
+	exec $(KYOSAI) serve --demo --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+# The command line on the samples (what `make run` did before the service).
+demo: install
+	$(KYOSAI) timetable --months 12
+	$(KYOSAI) first-debit 2024-12-02 70000 --channel 現金なし --pattern 年払
 	@# Headquarters' check of the sample batches (some carry mistakes on purpose: exit 1 is expected).
-	$(VENV)/bin/kyosai validate workbooks/samples/* --format html --out out/reports --as-of 2025-03-31; test $$? -le 1
-	$(VENV)/bin/kyosai validate workbooks/samples/* --format xlsx --out out/reports --as-of 2025-03-31; test $$? -le 1
+	$(KYOSAI) validate workbooks/samples/* --format html --out out/reports --as-of 2025-03-31; test $$? -le 1
+	$(KYOSAI) validate workbooks/samples/* --format xlsx --out out/reports --as-of 2025-03-31; test $$? -le 1
 	@echo "Reports: out/reports/ (HTML for the browser, annotated workbooks for Excel)"
 
-test: install
+test: install system-deps
 	$(PY) -m pytest
+
+# Debian packages the service's tests need: PostgreSQL (a throwaway server, scripts/pg_test_server.sh)
+# and Chromium (the browser test). Installed only when missing and only as root; elsewhere those
+# tests are skipped with the reason (on CI, CI=true, they fail instead).
+system-deps:
+	@missing=""; \
+	if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		missing="$$missing postgresql"; fi; \
+	if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium"; fi; \
+	if [ -n "$(EXTRA_DEBS)" ]; then missing="$$missing $(EXTRA_DEBS)"; fi; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "Note:$$missing not installed and not installable here (needs root and apt-get): those tests will be skipped (CI fails)."; \
+	fi
+
+# Regenerate the screenshots in docs/img/ (the browser test, with Japanese fonts for the page).
+screenshot: install
+	@if ! fc-list :lang=ja 2>/dev/null | grep -q .; then $(MAKE) --no-print-directory system-deps EXTRA_DEBS=fonts-noto-cjk; \
+	else $(MAKE) --no-print-directory system-deps; fi
+	KYOSAI_SCREENSHOT_DIR=docs/img $(PY) -m pytest -q tests/test_browser.py
 
 golden: install
 	$(PY) scripts/regen_golden.py

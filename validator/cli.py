@@ -1,10 +1,20 @@
-"""The ``kyosai`` command line for headquarters: ``kyosai validate FILE...`` and the rules-core questions.
+"""The ``kyosai`` command line for headquarters: ``kyosai validate FILE...``, the service
+(``kyosai serve``, ``kyosai token create``, ``kyosai db init``) and the rules-core questions.
 
 ``kyosai validate FILE... [--kind K] [--format json|html|xlsx|csv] [--out DIR] [--as-of DATE]``
 checks each file and writes one report per file: into ``--out`` (``<name>.report.<format>``), or,
 for a single file without ``--out``, to standard output. Progress (on a terminal) and the summary
 table go to standard error. Exit status: 0 every file valid, 1 some file has errors, 2 a file
 cannot be read or the usage is wrong.
+
+The service (docs/service.md) reads its settings from ``instance/config.py`` and ``KYOSAI_*``:
+
+- ``kyosai serve [--host H] [--port P] [--workers N] [--demo]`` creates missing tables, then runs
+  gunicorn with the app factory in the foreground (``--demo``: also makes an agency and a
+  headquarters token, prints them and writes them to ``instance/demo-tokens.txt``; ``make run``);
+- ``kyosai token create --agency NAME [--hq]`` prints a new token (only the token, on standard output;
+  it is stored hashed and never shown again); ``kyosai token list``; ``kyosai token revoke ID``;
+- ``kyosai db init`` creates the tables (and the instance folder).
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -114,6 +125,177 @@ def _print_summary(rows) -> None:
         sys.stderr.write(f"{name[:30]:<30} {verdict:<6} {errors!s:>6} {warnings!s:>6}  {note}\n")
 
 
+def _service_app():
+    from .service import create_app
+    return create_app()
+
+
+def _database_text(app) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(str(app.extensions["kyosai"].engine.url)).render_as_string(hide_password=True)
+
+
+def cmd_db_init(args, out) -> int:
+    app = _service_app()
+    from .service.db import create_tables
+    create_tables(app.extensions["kyosai"].engine)
+    out.write(f"データベースを初期化しました / database ready: {_database_text(app)}\n"
+              f"インスタンスフォルダ / instance folder: {app.instance_path}\n")
+    return 0
+
+
+def cmd_token_create(args, out) -> int:
+    from .service.auth import AgencyMismatch, create_token
+    app = _service_app()
+    try:
+        token, row = create_token(app.extensions["kyosai"].engine, args.agency, is_hq=args.hq)
+    except (AgencyMismatch, ValueError) as error:
+        what = "本部" if args.hq else "代理店"
+        sys.stderr.write(f"エラー: 「{args.agency.strip()}」は{'代理店' if args.hq else '本部'}として登録済みです"
+                         f"（{what}のトークンは作れません）。\n"
+                         f"Error: agency {str(error)!r} exists with the other --hq setting.\n"
+                         if isinstance(error, AgencyMismatch) else
+                         "エラー: 代理店名が空です。\nError: the agency name is empty.\n")
+        return EXIT_UNREADABLE
+    out.write(token + "\n")
+    sys.stderr.write(f"{'本部' if args.hq else '代理店'}「{row.agency.name}」のトークン（ID {row.id}）を作りました。"
+                     "このトークンは二度と表示されません。安全に渡してください。\n"
+                     f"Token {row.id} for {'headquarters ' if args.hq else ''}{row.agency.name!r} created; "
+                     "it is stored hashed and will not be shown again.\n")
+    return 0
+
+
+def cmd_token_list(args, out) -> int:
+    from sqlalchemy import select
+    from .service.db import Token, read_session
+    app = _service_app()
+    with read_session(app.extensions["kyosai"].engine) as session:
+        rows = session.scalars(select(Token).order_by(Token.id)).all()
+        out.write(f"{'ID':>4}  {'作成日時(UTC)':<19}  {'状態':<4}  代理店\n")
+        for row in rows:
+            state = "失効" if row.revoked_at else "有効"
+            hq = " [本部]" if row.agency.is_hq else ""
+            out.write(f"{row.id:>4}  {row.created_at:%Y-%m-%d %H:%M:%S}  {state:<4}  {row.agency.name}{hq}\n")
+    return 0
+
+
+def cmd_token_revoke(args, out) -> int:
+    from .service.auth import revoke_token
+    app = _service_app()
+    if not revoke_token(app.extensions["kyosai"].engine, args.id):
+        sys.stderr.write(f"エラー: 有効なトークン ID {args.id} はありません。\nError: no live token {args.id}.\n")
+        return EXIT_UNREADABLE
+    out.write(f"トークン ID {args.id} を失効させました / token {args.id} revoked\n")
+    return 0
+
+
+def _gunicorn_has(setting: str) -> bool:
+    try:
+        from gunicorn.config import KNOWN_SETTINGS
+    except ImportError:  # pragma: no cover - gunicorn is in the 'full' extra
+        return False
+    return any(s.name == setting for s in KNOWN_SETTINGS)
+
+
+def gunicorn_argv(host: str, port: int, workers: int, timeout: int) -> list[str]:
+    """The gunicorn command line of ``kyosai serve``: the app factory, access log without query strings."""
+    # Recent gunicorn opens a control socket at ~/.gunicorn/gunicorn.ctl: one per user, so a second
+    # server (tests, a demo beside production) would fight over it. We do not use it.
+    extra = ["--no-control-socket"] if _gunicorn_has("control_socket_disable") else []
+    return [sys.executable, "-m", "gunicorn", *extra,
+            "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+            "--workers", str(workers), "--timeout", str(timeout), "--graceful-timeout", "30",
+            "--max-requests", "2000", "--max-requests-jitter", "200",
+            # path only (ids, never a query string), status, bytes, milliseconds
+            "--access-logfile", "-", "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
+            "validator.service:create_app()"]
+
+
+DEMO_AS_OF = "2025-03-31"          # the day the sample batches are written for
+SAMPLES = Path(__file__).resolve().parent.parent / "workbooks" / "samples"
+
+
+def _demo_setup(app, args, out) -> None:
+    """`kyosai serve --demo`: a fresh agency token and headquarters token, printed and written to
+    ``<instance>/demo-tokens.txt``, with the URL and the sample files to try."""
+    from .service.auth import create_token
+    engine = app.extensions["kyosai"].engine
+    agency, _ = create_token(engine, "デモ代理店")
+    hq, _ = create_token(engine, "本部", is_hq=True)
+    url = f"http://{args.host}:{args.port}/"
+    samples = SAMPLES if SAMPLES.is_dir() else Path("workbooks/samples")
+    tokens_file = Path(app.instance_path) / "demo-tokens.txt"
+    text = (f"# kyosai demo tokens ({datetime.datetime.now():%Y-%m-%d %H:%M}); make run makes new ones each time\n"
+            f"agency (デモ代理店): {agency}\n"
+            f"headquarters (本部): {hq}\n")
+    fd = os.open(tokens_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    rule = "=" * 78
+    out.write(f"""{rule}
+ kyosai 検査サービス / validation service (gunicorn, {args.workers} workers)
+ URL:               {url}
+ 代理店トークン:    {agency}   (デモ代理店 / an agency)
+ 本部トークン:      {hq}   (本部 / headquarters: sees every submission)
+                    (also in {tokens_file})
+ 試すファイル:      {samples}/
+                    *_sample.xlsx → 受付可（提出できます） / valid, can be submitted
+                    *_with_errors.xlsx, *.csv → 要修正 / with mistakes
+ 基準日 / as of:    {app.config.get("AS_OF") or "today"} (KYOSAI_AS_OF)
+ データ / data:     {_database_text(app)}, files in {Path(app.instance_path) / "files"}
+ API:  curl -H "Authorization: Bearer {agency}" \\
+         -F file=@{samples}/sky-application_with_errors.xlsx {url}api/v1/validations
+ 止めるには Ctrl+C / Ctrl+C stops it
+{rule}
+""")
+    out.flush()
+
+
+def cmd_serve(args, out) -> int:
+    if args.demo:
+        os.environ.setdefault("KYOSAI_AS_OF", DEMO_AS_OF)
+        os.environ["KYOSAI_DEMO"] = "true"
+    app = _service_app()                      # checks the settings and creates missing tables once
+    if args.demo:
+        _demo_setup(app, args, out)
+    timeout = args.timeout or int(app.config["READ_SECONDS"]) + 60
+    app.extensions["kyosai"].engine.dispose()
+    argv = gunicorn_argv(args.host, args.port, args.workers, timeout)
+    sys.stderr.write(f"kyosai: http://{args.host}:{args.port}/ (gunicorn, {args.workers} workers, "
+                     f"{_database_text(app)})\n")
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)            # gunicorn in the foreground, in this process
+    return 0                                  # pragma: no cover
+
+
+def _service_commands(sub) -> None:
+    p = sub.add_parser("serve", help="検査サービスを起動する（gunicorn） / run the service under gunicorn")
+    p.add_argument("--host", default=os.environ.get("KYOSAI_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("KYOSAI_PORT", "8000")))
+    p.add_argument("--workers", type=int, default=int(os.environ.get("KYOSAI_WORKERS", "2")))
+    p.add_argument("--timeout", type=int, default=None, help="gunicorn worker timeout (秒)")
+    p.add_argument("--demo", action="store_true",
+                   help=f"デモ: トークンを作って表示し、基準日 {DEMO_AS_OF} で起動する（make run）")
+    p.set_defaults(handler=cmd_serve, returns_status=True)
+
+    p = sub.add_parser("token", help="代理店・本部のトークン / agency tokens")
+    tokens = p.add_subparsers(dest="token_command", required=True)
+    t = tokens.add_parser("create", help="新しいトークンを作る（一度だけ表示）")
+    t.add_argument("--agency", required=True, metavar="NAME", help="代理店名（なければ登録）")
+    t.add_argument("--hq", action="store_true", help="本部（全代理店の提出を見られる）")
+    t.set_defaults(handler=cmd_token_create, returns_status=True)
+    t = tokens.add_parser("list", help="トークンの一覧（トークン自体は表示しない）")
+    t.set_defaults(handler=cmd_token_list, returns_status=True)
+    t = tokens.add_parser("revoke", help="トークンを失効させる")
+    t.add_argument("id", type=int)
+    t.set_defaults(handler=cmd_token_revoke, returns_status=True)
+
+    p = sub.add_parser("db", help="データベース / database")
+    dbs = p.add_subparsers(dest="db_command", required=True)
+    d = dbs.add_parser("init", help="テーブルを作る")
+    d.set_defaults(handler=cmd_db_init, returns_status=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kyosai", description="小規模企業共済・経営セーフティ共済: ルールとバッチ検査")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="レポートの保存先フォルダ")
     p.add_argument("--as-of", help="基準日（今日以外の日で検査するとき）")
     p.set_defaults(handler=cmd_validate)
+    _service_commands(sub)
     add_commands(sub)
     return parser
 
@@ -134,8 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:          # argparse's usage errors exit 2 already
         return int(exit_.code or 0)
-    if args.handler is cmd_validate:
-        return cmd_validate(args, sys.stdout)
+    if args.handler is cmd_validate or getattr(args, "returns_status", False):
+        return args.handler(args, sys.stdout)
     return run(args)
 
 

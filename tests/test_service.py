@@ -1,0 +1,512 @@
+"""The validation service's API and storage: every endpoint and status, auth isolation, idempotent
+submissions, files under generated ids, nothing stored for a bad file, nothing personal in the logs.
+
+The same tests run again on a real PostgreSQL server in ``test_service_postgres.py`` (which overrides
+the ``database_url`` fixture); here the database is SQLite in the app's instance folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import threading
+import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from validator.service import api as service_api
+from validator.service import create_app
+from validator.service.auth import create_token, hash_token, revoke_token
+from validator.service.db import Submission, Token, Validation, read_session
+
+SAMPLES = Path(__file__).resolve().parent.parent / "workbooks" / "samples"
+WITH_ERRORS = SAMPLES / "sky-application_with_errors.xlsx"
+VALID = SAMPLES / "sky-application_sample.xlsx"
+VALID_2 = SAMPLES / "prepayment_sample.xlsx"
+CSV_CP932 = SAMPLES / "sky-application_with_errors_cp932.csv"
+AS_OF = "2025-03-31"
+BODY_LIMIT = 256 * 1024          # MAX_CONTENT_LENGTH of the test app (the samples are ~8 KB)
+# A customer's name in the uploaded file name: it must never reach a log line.
+PERSONAL_NAME = "山田太郎様_申込.xlsx"
+
+
+# ------------------------------------------------------------------------------------------ fixtures
+
+@pytest.fixture
+def database_url():
+    """None: SQLite in the instance folder. test_service_postgres.py gives a PostgreSQL URL."""
+    return None
+
+
+@pytest.fixture
+def isolated():
+    """Parse in-process (fast); the tests of hostile files ask for the child process."""
+    return False
+
+
+@pytest.fixture
+def app(tmp_path, database_url, isolated):
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "AS_OF": AS_OF,
+                      "DATABASE_URL": database_url, "MAX_CONTENT_LENGTH": BODY_LIMIT, "ISOLATED": isolated})
+    yield app
+    app.extensions["kyosai"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def engine(app):
+    return app.extensions["kyosai"].engine
+
+
+@pytest.fixture
+def tokens(engine):
+    return SimpleNamespace(a=create_token(engine, "代理店A")[0], b=create_token(engine, "代理店B")[0],
+                           hq=create_token(engine, "本部", is_hq=True)[0])
+
+
+def auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def upload(client, token, path: Path = VALID, filename: str | None = None, kind: str | None = None,
+           data: bytes | None = None):
+    content = path.read_bytes() if data is None else data
+    form = {"file": (io.BytesIO(content), filename or path.name)}
+    if kind is not None:
+        form["kind"] = kind
+    return client.post("/api/v1/validations", headers=auth(token), data=form, content_type="multipart/form-data")
+
+
+def submit(client, token, validation_id):
+    return client.post("/api/v1/submissions", headers=auth(token), json={"validation_id": validation_id})
+
+
+def stored_files(app) -> list[str]:
+    return sorted(p.name for p in (Path(app.instance_path) / "files").iterdir())
+
+
+def count(engine, model) -> int:
+    with read_session(engine) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def assert_error_body(response, status: int, code: str | None = None):
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["status"] == status and body["message_ja"] and body["message_en"]
+    if code:
+        assert body["code"] == code
+    return body
+
+
+# ------------------------------------------------------------------------------------------ auth
+
+API_CALLS = [
+    ("GET", "/api/v1/me"),
+    ("POST", "/api/v1/validations"),
+    ("GET", "/api/v1/validations/" + "0" * 32),
+    ("GET", "/api/v1/validations/" + "0" * 32 + ".html"),
+    ("GET", "/api/v1/validations/" + "0" * 32 + ".xlsx"),
+    ("GET", "/api/v1/validations/" + "0" * 32 + ".csv"),
+    ("POST", "/api/v1/submissions"),
+    ("GET", "/api/v1/submissions"),
+    ("GET", "/api/v1/submissions/" + "0" * 32),
+    ("GET", "/api/v1/submissions/" + "0" * 32 + "/file"),
+]
+
+
+@pytest.mark.parametrize("method,path", API_CALLS)
+def test_every_api_call_needs_a_valid_token(client, tokens, method, path):
+    for headers in ({}, auth("not-a-token"), {"Authorization": f"Basic {tokens.a}"}, {"Authorization": "Bearer"}):
+        response = client.open(path, method=method, headers=headers)
+        body = assert_error_body(response, 401, "unauthorized")
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "トークン" in body["message_ja"]
+
+
+def test_me_tells_who_the_token_belongs_to(client, tokens):
+    assert client.get("/api/v1/me", headers=auth(tokens.a)).get_json() == {"agency": "代理店A", "is_hq": False}
+    assert client.get("/api/v1/me", headers=auth(tokens.hq)).get_json() == {"agency": "本部", "is_hq": True}
+
+
+def test_a_revoked_token_is_refused(client, engine):
+    token, row = create_token(engine, "代理店C")
+    assert client.get("/api/v1/me", headers=auth(token)).status_code == 200
+    assert revoke_token(engine, row.id)
+    assert_error_body(client.get("/api/v1/me", headers=auth(token)), 401)
+
+
+def test_tokens_are_stored_hashed(engine, tokens):
+    with read_session(engine) as session:
+        stored = set(session.scalars(select(Token.token_sha256)))
+    assert hash_token(tokens.a) in stored and tokens.a not in stored
+    assert all(re.fullmatch("[0-9a-f]{64}", h) for h in stored)
+
+
+# ------------------------------------------------------------------------------------------ validations
+
+def test_a_batch_with_errors_gets_200_with_its_report_and_an_id(app, client, engine, tokens):
+    response = upload(client, tokens.a, WITH_ERRORS)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert re.fullmatch("[0-9a-f]{32}", body["id"])
+    assert body["valid"] is False and body["kind"] == "sky-application" and body["as_of"] == AS_OF
+    report = body["report"]
+    assert report["summary"]["errors"] == 4 and report["source"]["filename"] == WITH_ERRORS.name
+    premium = [f for f in report["findings"] if f["code"] == "invalid-premium"]
+    assert [(f["row"], f["column"], f["header"]) for f in premium] == [(6, "N", "掛金月額")]
+    assert body["sha256"] == hashlib.sha256(WITH_ERRORS.read_bytes()).hexdigest()
+    assert body["links"]["html"] == f"/api/v1/validations/{body['id']}.html"
+    assert count(engine, Validation) == 1
+
+
+def test_a_valid_batch_gets_200_valid(client, tokens):
+    body = upload(client, tokens.a, VALID).get_json()
+    assert body["valid"] is True and body["report"]["summary"]["errors"] == 0
+
+
+def test_a_cp932_csv_is_checked_and_stored_as_csv(app, client, tokens):
+    body = upload(client, tokens.a, CSV_CP932).get_json()
+    assert body["report"]["source"]["encoding"] == "cp932" and not body["valid"]
+    assert stored_files(app) == [f"{body['id']}.csv"]
+
+
+def test_files_are_stored_under_generated_ids_never_the_uploaded_name(app, client, engine, tokens):
+    body = upload(client, tokens.a, VALID, filename=PERSONAL_NAME).get_json()
+    assert stored_files(app) == [f"{body['id']}.xlsx"]
+    assert not any("山田" in p.name for p in Path(app.instance_path).rglob("*"))
+    with read_session(engine) as session:
+        row = session.get(Validation, body["id"])
+    assert row.file_path == f"files/{body['id']}.xlsx" and row.filename == PERSONAL_NAME
+    assert (Path(app.instance_path) / row.file_path).read_bytes() == VALID.read_bytes()
+    assert body["filename"] == PERSONAL_NAME                     # shown back to the clerk, of course
+
+
+def test_the_kind_can_be_given(client, tokens):
+    body = upload(client, tokens.a, VALID, kind="sky-application").get_json()
+    assert body["kind"] == "sky-application"
+
+
+def test_an_unknown_kind_is_400_and_nothing_is_stored(app, client, engine, tokens):
+    body = assert_error_body(upload(client, tokens.a, VALID, kind="pension"), 400, "bad-kind")
+    assert "sky-application" in body["message_ja"]
+    assert stored_files(app) == [] and count(engine, Validation) == 0
+
+
+def test_no_file_is_400(client, tokens):
+    response = client.post("/api/v1/validations", headers=auth(tokens.a), data={"kind": "prepayment"})
+    assert_error_body(response, 400, "file-missing")
+
+
+def _broken_zip() -> bytes:
+    return VALID.read_bytes()[:3000]
+
+
+def _zip_without_workbook() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("hello.txt", "not a workbook")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("isolated", [True], indirect=False)
+@pytest.mark.parametrize("name,data,status,code", [
+    ("broken.xlsx", _broken_zip(), 400, "file-unreadable"),
+    ("empty.csv", b"", 400, "file-empty"),
+    ("notes.csv", "メモ\nただの文章です\n".encode("utf-8"), 400, None),
+    ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000, 415, "file-old-format"),
+    ("paper.pdf", b"%PDF-1.4\n" + b"x" * 500, 415, "file-unsupported"),
+    ("archive.xlsx", _zip_without_workbook(), 415, None),
+])
+def test_a_file_that_cannot_be_read_gets_4xx_nothing_is_stored_and_the_next_request_is_fine(
+        app, client, engine, tokens, name, data, status, code):
+    body = assert_error_body(upload(client, tokens.a, filename=name, data=data), status, code)
+    assert body["finding"]["code"] == body["code"] and body["hint_ja"]
+    assert stored_files(app) == [] and count(engine, Validation) == 0
+    # the service is unharmed: the next upload is answered normally (and stored)
+    assert upload(client, tokens.a, VALID).status_code == 200
+    assert count(engine, Validation) == 1 and len(stored_files(app)) == 1
+
+
+def test_a_body_over_max_content_length_is_413_and_nothing_is_stored(app, client, engine, tokens):
+    big = b"a,b\n" * (BODY_LIMIT // 4 + 100)
+    body = assert_error_body(upload(client, tokens.a, filename="big.csv", data=big), 413, "file-too-large")
+    assert "大きすぎ" in body["message_ja"]
+    assert stored_files(app) == [] and count(engine, Validation) == 0
+    assert upload(client, tokens.a, VALID).status_code == 200
+
+
+def test_a_file_over_max_file_bytes_is_413_with_the_same_message(tmp_path, database_url):
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "small"), "DATABASE_URL": database_url,
+                      "MAX_FILE_BYTES": 4000, "AS_OF": AS_OF, "ISOLATED": False})
+    try:
+        client = app.test_client()
+        token, _ = create_token(app.extensions["kyosai"].engine, "代理店A")
+        body = assert_error_body(upload(client, token, VALID), 413, "file-too-large")   # the sample is ~8 KB
+        assert body["finding"]["code"] == "file-too-large"
+        assert stored_files(app) == []
+        assert [p.name for p in (Path(app.instance_path) / "files").iterdir()] == []    # no temp file left
+    finally:
+        app.extensions["kyosai"].engine.dispose()
+
+
+def test_more_rows_than_the_limit_is_413(tmp_path, database_url):
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "rows"), "DATABASE_URL": database_url,
+                      "MAX_ROWS": 2, "AS_OF": AS_OF, "ISOLATED": False})
+    try:
+        token, _ = create_token(app.extensions["kyosai"].engine, "代理店A")
+        assert_error_body(upload(app.test_client(), token, VALID), 413, "too-many-rows")
+        assert stored_files(app) == []
+    finally:
+        app.extensions["kyosai"].engine.dispose()
+
+
+@pytest.mark.parametrize("isolated", [True])
+def test_the_isolated_reader_is_the_one_used_by_default(app, client, tokens):
+    assert app.extensions["kyosai"].isolated
+    assert upload(client, tokens.a, WITH_ERRORS).get_json()["report"]["summary"]["errors"] == 4
+
+
+def test_a_failed_database_write_leaves_no_file(app, client, engine, tokens, monkeypatch):
+    def broken(_engine):
+        raise RuntimeError("database down")
+    monkeypatch.setattr(service_api, "write_session", broken)
+    with pytest.raises(RuntimeError):
+        upload(client, tokens.a, VALID)
+    assert stored_files(app) == [] and count(engine, Validation) == 0
+
+
+# ------------------------------------------------------------------------------------------ reading back
+
+def test_get_validation_returns_the_stored_report(client, tokens):
+    created = upload(client, tokens.a, WITH_ERRORS).get_json()
+    response = client.get(created["links"]["self"], headers=auth(tokens.a))
+    assert response.status_code == 200
+    assert response.get_json()["report"] == created["report"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_renderings_are_made_again_from_the_stored_file(client, tokens):
+    created = upload(client, tokens.a, WITH_ERRORS, filename=PERSONAL_NAME).get_json()
+    vid = created["id"]
+    html = client.get(f"/api/v1/validations/{vid}.html", headers=auth(tokens.a))
+    assert html.status_code == 200 and html.mimetype == "text/html"
+    text = html.get_data(as_text=True)
+    assert "要修正" in text and "掛金月額" in text and 'id="cell-N6"' in text
+    assert "default-src 'none'" in html.headers["Content-Security-Policy"]
+
+    xlsx = client.get(f"/api/v1/validations/{vid}.xlsx", headers=auth(tokens.a))
+    assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
+    disposition = xlsx.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''%E5%B1%B1%E7%94%B0" in disposition and disposition.endswith(".report.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.data))
+    assert "検査結果" in book.sheetnames
+    assert book["小規模企業共済_申込"]["N6"].comment is not None
+
+    csv = client.get(f"/api/v1/validations/{vid}.csv", headers=auth(tokens.a))
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    assert "invalid-premium" in csv.data.decode("utf-8-sig")
+
+    again = client.get(f"/api/v1/validations/{vid}.json", headers=auth(tokens.a)).get_json()
+    assert again["findings"] == created["report"]["findings"]       # same file, kind and as-of day
+
+
+@pytest.mark.parametrize("suffix", ["", ".html", ".xlsx", ".csv"])
+def test_an_agency_cannot_read_another_agencys_validation_but_headquarters_can(client, tokens, suffix):
+    vid = upload(client, tokens.a, WITH_ERRORS).get_json()["id"]
+    path = f"/api/v1/validations/{vid}{suffix}"
+    assert_error_body(client.get(path, headers=auth(tokens.b)), 404, "validation-not-found")
+    assert client.get(path, headers=auth(tokens.a)).status_code == 200
+    assert client.get(path, headers=auth(tokens.hq)).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/validations/" + "f" * 32, "/api/v1/validations/" + "f" * 32 + ".csv",
+                                  "/api/v1/validations/not-an-id", "/api/v1/validations/" + "f" * 32 + ".pdf",
+                                  "/api/v1/nothing-here"])
+def test_unknown_ids_and_paths_are_404_json(client, tokens, path):
+    assert_error_body(client.get(path, headers=auth(tokens.hq)), 404)
+
+
+def test_a_wrong_method_is_405_json(client, tokens):
+    vid = upload(client, tokens.a, VALID).get_json()["id"]
+    body = assert_error_body(client.delete(f"/api/v1/validations/{vid}", headers=auth(tokens.a)), 405)
+    assert body["allowed"] == ["GET", "HEAD", "OPTIONS"]
+
+
+# ------------------------------------------------------------------------------------------ submissions
+
+def test_a_batch_with_errors_cannot_be_submitted_422_with_its_report(client, engine, tokens):
+    vid = upload(client, tokens.a, WITH_ERRORS).get_json()["id"]
+    body = assert_error_body(submit(client, tokens.a, vid), 422, "submission-has-errors")
+    assert body["validation_id"] == vid and body["report"]["summary"]["errors"] == 4
+    assert count(engine, Submission) == 0
+
+
+def test_a_valid_batch_is_submitted_201_and_again_200_with_the_same_submission(client, engine, tokens):
+    vid = upload(client, tokens.a, VALID, filename=PERSONAL_NAME).get_json()["id"]
+    first = submit(client, tokens.a, vid)
+    assert first.status_code == 201
+    body = first.get_json()
+    assert first.headers["Location"] == f"/api/v1/submissions/{body['id']}"
+    assert body["validation_id"] == vid and body["agency"] == "代理店A" and body["filename"] == PERSONAL_NAME
+    second = submit(client, tokens.a, vid)
+    assert second.status_code == 200 and second.get_json()["id"] == body["id"]
+    # the same file uploaded and checked again is still the same submission
+    vid_again = upload(client, tokens.a, VALID, filename="別名.xlsx").get_json()["id"]
+    third = submit(client, tokens.a, vid_again)
+    assert third.status_code == 200 and third.get_json()["id"] == body["id"]
+    assert count(engine, Submission) == 1
+
+
+def test_two_agencies_submitting_the_same_file_make_two_submissions(client, engine, tokens):
+    a = submit(client, tokens.a, upload(client, tokens.a, VALID).get_json()["id"])
+    b = submit(client, tokens.b, upload(client, tokens.b, VALID).get_json()["id"])
+    assert a.status_code == b.status_code == 201 and a.get_json()["id"] != b.get_json()["id"]
+    assert count(engine, Submission) == 2
+
+
+def test_a_race_between_two_identical_submissions_gives_one_row(app, engine, tokens):
+    vids = [upload(app.test_client(), tokens.a, VALID).get_json()["id"] for _ in range(2)]
+    barrier = threading.Barrier(6)
+    results = []
+
+    def worker(vid):
+        client = app.test_client()
+        barrier.wait()
+        response = submit(client, tokens.a, vid)
+        results.append((response.status_code, response.get_json()["id"]))
+
+    threads = [threading.Thread(target=worker, args=(vids[i % 2],)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(s for s, _ in results) == [200] * 5 + [201]
+    assert len({sid for _, sid in results}) == 1
+    assert count(engine, Submission) == 1
+
+
+def test_the_unique_constraint_decides_when_the_check_misses_the_other_insert(client, engine, tokens, monkeypatch):
+    """The race in slow motion: the pre-check sees nothing, the insert hits the constraint, and the
+    existing submission is returned."""
+    vid = upload(client, tokens.a, VALID).get_json()["id"]
+    first = submit(client, tokens.a, vid).get_json()["id"]
+    real = service_api._find_submission
+    calls = []
+
+    def blind_first_time(session, agency_id, sha256):
+        calls.append(1)
+        return None if len(calls) == 1 else real(session, agency_id, sha256)
+    monkeypatch.setattr(service_api, "_find_submission", blind_first_time)
+    response = submit(client, tokens.a, vid)
+    assert response.status_code == 200 and response.get_json()["id"] == first and len(calls) == 2
+    assert count(engine, Submission) == 1
+
+
+def test_an_agency_cannot_submit_another_agencys_validation(client, engine, tokens):
+    vid = upload(client, tokens.a, VALID).get_json()["id"]
+    assert_error_body(submit(client, tokens.b, vid), 404, "validation-not-found")
+    assert_error_body(submit(client, tokens.hq, vid), 404, "validation-not-found")   # only the agency hands in
+    assert count(engine, Submission) == 0
+
+
+@pytest.mark.parametrize("payload", [None, {}, {"validation_id": 7}, {"validation": "x"}, ["x"]])
+def test_a_submission_without_a_validation_id_is_400(client, tokens, payload):
+    kwargs = {"data": "validation_id=abc"} if payload is None else {"json": payload}
+    response = client.post("/api/v1/submissions", headers=auth(tokens.a), **kwargs)
+    assert_error_body(response, 400, "validation-id-missing")
+
+
+def test_a_submission_of_an_unknown_validation_is_404(client, tokens):
+    assert_error_body(submit(client, tokens.a, "0" * 32), 404, "validation-not-found")
+    assert_error_body(submit(client, tokens.a, "../../etc/passwd"), 404, "validation-not-found")
+
+
+def _submitted(client, token, path=VALID, filename=None):
+    vid = upload(client, token, path, filename=filename).get_json()["id"]
+    response = submit(client, token, vid)
+    assert response.status_code == 201
+    return response.get_json()
+
+
+def test_listing_shows_the_callers_submissions_and_headquarters_sees_all(client, tokens):
+    a1 = _submitted(client, tokens.a, VALID)
+    a2 = _submitted(client, tokens.a, VALID_2)
+    b1 = _submitted(client, tokens.b, VALID)
+    listing = client.get("/api/v1/submissions", headers=auth(tokens.a)).get_json()
+    assert {s["id"] for s in listing["submissions"]} == {a1["id"], a2["id"]} and listing["total"] == 2
+    assert listing["all_agencies"] is False
+    listing = client.get("/api/v1/submissions", headers=auth(tokens.b)).get_json()
+    assert [s["id"] for s in listing["submissions"]] == [b1["id"]]
+    listing = client.get("/api/v1/submissions", headers=auth(tokens.hq)).get_json()
+    assert listing["total"] == 3 and listing["all_agencies"] is True
+    assert sorted(s["agency"] for s in listing["submissions"]) == ["代理店A", "代理店A", "代理店B"]
+    page = client.get("/api/v1/submissions?limit=2&offset=2", headers=auth(tokens.hq)).get_json()
+    assert len(page["submissions"]) == 1 and page["limit"] == 2 and page["offset"] == 2
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=x", "limit=100000", "offset=-1"])
+def test_a_bad_page_is_400(client, tokens, query):
+    assert_error_body(client.get(f"/api/v1/submissions?{query}", headers=auth(tokens.a)), 400, "bad-page")
+
+
+def test_one_submission_is_visible_to_its_agency_and_headquarters_only(client, tokens):
+    sub = _submitted(client, tokens.a)
+    path = sub["links"]["self"]
+    assert client.get(path, headers=auth(tokens.a)).get_json()["id"] == sub["id"]
+    assert client.get(path, headers=auth(tokens.hq)).get_json()["agency"] == "代理店A"
+    assert_error_body(client.get(path, headers=auth(tokens.b)), 404, "submission-not-found")
+
+
+def test_the_original_file_downloads_under_its_original_name(client, tokens):
+    sub = _submitted(client, tokens.a, VALID, filename=PERSONAL_NAME)
+    path = sub["links"]["file"]
+    for token in (tokens.a, tokens.hq):
+        response = client.get(path, headers=auth(token))
+        assert response.status_code == 200 and response.data == VALID.read_bytes()
+        assert response.mimetype.endswith("spreadsheetml.sheet")
+        disposition = response.headers["Content-Disposition"]
+        assert disposition.startswith('attachment; filename="submission-')
+        assert "filename*=UTF-8''%E5%B1%B1%E7%94%B0%E5%A4%AA%E9%83%8E%E6%A7%98_%E7%94%B3%E8%BE%BC.xlsx" in disposition
+    assert_error_body(client.get(path, headers=auth(tokens.b)), 404, "submission-not-found")
+
+
+def test_a_stored_file_gone_missing_is_404_not_a_crash(app, client, tokens):
+    sub = _submitted(client, tokens.a)
+    for p in (Path(app.instance_path) / "files").iterdir():
+        p.unlink()
+    assert_error_body(client.get(sub["links"]["file"], headers=auth(tokens.a)), 404, "stored-file-missing")
+    path = f"/api/v1/validations/{sub['validation_id']}.html"
+    assert_error_body(client.get(path, headers=auth(tokens.a)), 404, "stored-file-missing")
+
+
+# ------------------------------------------------------------------------------------------ logs
+
+def test_nothing_personal_reaches_the_logs(client, tokens, caplog):
+    caplog.set_level("INFO", logger="kyosai.service")
+    book = openpyxl.load_workbook(WITH_ERRORS, read_only=True)
+    # (short or hex-only values could turn up by chance inside an id or a hash)
+    cell_texts = {str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row
+                  if isinstance(v, str) and len(v) >= 6 and not re.fullmatch("[0-9a-f]+", v)}
+    book.close()
+    vid = upload(client, tokens.a, WITH_ERRORS, filename=PERSONAL_NAME).get_json()["id"]
+    client.get(f"/api/v1/validations/{vid}.html", headers=auth(tokens.a))
+    ok = upload(client, tokens.a, VALID, filename=PERSONAL_NAME).get_json()["id"]
+    submit(client, tokens.a, ok)
+    upload(client, tokens.a, filename=PERSONAL_NAME, data=_broken_zip())
+    text = caplog.text
+    assert vid in text and "validation stored" in text and "submission created" in text
+    assert "山田" not in text and "申込" not in text and tokens.a not in text
+    assert not [t for t in cell_texts if t in text]
+    assert text.isascii()                  # no Japanese at all: names, addresses, file names stay out

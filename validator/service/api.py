@@ -1,0 +1,371 @@
+"""The JSON API under ``/api/v1`` (every call needs ``Authorization: Bearer <token>``).
+
+=======================================  =============================================================
+``GET  /api/v1/me``                      who the token belongs to
+``POST /api/v1/validations``             multipart ``file`` (+ ``kind``): check it → 200 report + id;
+                                         400 unreadable / 413 too large / 415 unsupported (not stored)
+``GET  /api/v1/validations/<id>``        the stored report
+``GET  /api/v1/validations/<id>.<fmt>``  ``html`` / ``xlsx`` / ``csv`` / ``json``: rendered again from
+                                         the stored file, with the kind and as-of day of the check
+``POST /api/v1/submissions``             JSON ``{"validation_id": …}``: 201 new, 200 already handed in
+                                         (same agency, same file), 422 the batch has errors
+``GET  /api/v1/submissions``             the caller's (headquarters: everyone's), newest first
+``GET  /api/v1/submissions/<id>``        one submission
+``GET  /api/v1/submissions/<id>/file``   the original file, under its original name
+=======================================  =============================================================
+
+An agency sees only its own validations and submissions: another agency's id answers 404, exactly
+as an id that does not exist. Headquarters sees everyone's.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+import uuid
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, send_file, url_for
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from schemas.batches import KINDS
+
+from ..check import validate_file
+from ..output import FORMATS, render
+from ..reading import ReadFailure
+from .auth import Caller, authenticate, bearer_token
+from .db import Submission, Validation, read_session, write_session
+from .errors import ServiceError, too_large
+from .storage import TooLarge
+
+__all__ = ["bp", "content_disposition", "clean_filename"]
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger("kyosai.service")
+
+XLSM_MEDIA_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
+ORIGINAL_MEDIA_TYPES = {"xlsx": FORMATS["xlsx"].media_type, "xlsm": XLSM_MEDIA_TYPE, "csv": "text/csv"}
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+
+
+def _service():
+    from . import service
+    return service()
+
+
+@bp.before_request
+def _authenticate():
+    caller = authenticate(_service().engine, bearer_token(request.headers.get("Authorization")))
+    if caller is None:
+        raise ServiceError(401)
+    g.caller = caller
+
+
+# --------------------------------------------------------------------------------------- helpers
+
+def clean_filename(name: str | None) -> str:
+    """The uploaded name as shown back to the clerk: its last path part, without control characters,
+    NFC, at most 255 characters (the extension kept).
+
+    >>> clean_filename("C:\\\\Users\\\\佐藤\\\\申込.xlsx"), clean_filename("../../a\\x00b.csv"), clean_filename(None)
+    ('申込.xlsx', 'ab.csv', '')
+    """
+    if not name:
+        return ""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
+    name = name.strip().lstrip(".") or ""
+    if len(name) > 255:
+        suffix = PurePosixPath(name).suffix[:20]
+        name = name[: 255 - len(suffix)] + suffix
+    return name
+
+
+def content_disposition(name: str, disposition: str = "attachment", fallback: str = "download") -> str:
+    """A Content-Disposition header with the name in RFC 5987 form (``filename*=UTF-8''…``) for
+    Japanese names, and a plain ASCII ``filename`` for old clients.
+
+    >>> content_disposition("申込.report.xlsx", fallback="report.xlsx")
+    'attachment; filename="report.xlsx"; filename*=UTF-8\\'\\'%E7%94%B3%E8%BE%BC.report.xlsx'
+    >>> content_disposition('a"b.csv')
+    'attachment; filename="a_b.csv"; filename*=UTF-8\\'\\'a%22b.csv'
+    """
+    plain = name if name.isascii() else fallback
+    plain = "".join(ch if ch.isprintable() and ch not in '"\\;' else "_" for ch in plain) or "download"
+    return f"{disposition}; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _iso(moment) -> str:
+    return moment.isoformat() + "Z"
+
+
+def _visible(statement, model, caller: Caller):
+    return statement if caller.is_hq else statement.where(model.agency_id == caller.agency_id)
+
+
+def _validation(session, vid: str, caller: Caller) -> Validation:
+    found = session.scalar(_visible(select(Validation).where(Validation.id == vid), Validation, caller))
+    if found is None:
+        raise ServiceError(404, "validation-not-found", "検査結果が見つかりません。", "No such validation.",
+                           "検査IDを確認してください。")
+    return found
+
+
+def _submission(session, sid: str, caller: Caller) -> Submission:
+    found = session.scalar(_visible(select(Submission).where(Submission.id == sid), Submission, caller))
+    if found is None:
+        raise ServiceError(404, "submission-not-found", "提出が見つかりません。", "No such submission.",
+                           "提出IDを確認してください。")
+    return found
+
+
+def validation_body(v: Validation) -> dict:
+    return {
+        "id": v.id,
+        "created_at": _iso(v.created_at),
+        "agency": v.agency.name,
+        "filename": v.filename,
+        "sha256": v.sha256,
+        "size": v.size,
+        "kind": v.kind,
+        "as_of": v.as_of.isoformat(),
+        "valid": v.valid,
+        "report": v.report,
+        "links": {
+            "self": url_for("api.get_validation", vid=v.id),
+            **{fmt: url_for("api.get_validation_rendered", vid=v.id, fmt=fmt) for fmt in ("html", "xlsx", "csv")},
+            "submit": url_for("api.create_submission"),
+        },
+    }
+
+
+def submission_body(s: Submission) -> dict:
+    v = s.validation
+    return {
+        "id": s.id,
+        "created_at": _iso(s.created_at),
+        "agency": s.agency.name,
+        "validation_id": s.validation_id,
+        "sha256": s.sha256,
+        "filename": v.filename,
+        "size": v.size,
+        "kind": v.kind,
+        "records": v.records,
+        "warnings": v.warnings,
+        "links": {
+            "self": url_for("api.get_submission", sid=s.id),
+            "file": url_for("api.get_submission_file", sid=s.id),
+            "validation": url_for("api.get_validation", vid=s.validation_id),
+        },
+    }
+
+
+# --------------------------------------------------------------------------------------- who am I
+
+@bp.get("/me")
+def me():
+    caller: Caller = g.caller
+    return jsonify(agency=caller.agency, is_hq=caller.is_hq)
+
+
+# --------------------------------------------------------------------------------------- validations
+
+@bp.post("/validations")
+def create_validation():
+    svc, caller = _service(), g.caller
+    kind = (request.form.get("kind") or "").strip() or None      # reading the form may answer 413
+    if kind is not None and kind not in KINDS:
+        raise ServiceError(400, "bad-kind", f"申込の種類の指定が正しくありません（{'、'.join(KINDS)}）。",
+                           f"kind must be one of {', '.join(KINDS)}.", "種類は「自動判定」のままでも構いません。")
+    upload = request.files.get("file")
+    if upload is None:
+        raise ServiceError(400, "file-missing", "ファイルが選択されていません。",
+                           "No file was sent (multipart field 'file').", "ファイルを選んでから検査してください。")
+    filename = clean_filename(upload.filename) or "upload"
+    vid = uuid.uuid4().hex
+    started = time.monotonic()
+    try:
+        received = svc.store.receive(upload.stream, vid, svc.limits.max_bytes)
+    except TooLarge:
+        log.info("validation rejected agency=%s code=file-too-large status=413 size>%d", caller.agency_id,
+                 svc.limits.max_bytes)
+        raise too_large(svc.limits.max_bytes) from None
+    try:
+        as_of = svc.today()
+        checked = validate_file(received.path, kind, filename=filename, as_of=as_of, limits=svc.limits,
+                                isolated=svc.isolated)
+    except ReadFailure as failure:
+        svc.store.discard(received)
+        log.info("validation rejected agency=%s sha256=%s size=%d code=%s status=%d", caller.agency_id,
+                 received.sha256[:12], received.size, failure.finding.code, failure.http_status)
+        raise
+    except BaseException:
+        svc.store.discard(received)
+        raise
+    report = checked.report
+    try:
+        relative = svc.store.keep(received, f".{report.source.format}" if report.source.format else "")
+        with write_session(svc.engine) as session:
+            session.add(Validation(
+                id=vid, agency_id=caller.agency_id, filename=filename, sha256=received.sha256, size=received.size,
+                kind=report.source.kind, valid=report.valid, records=report.records, errors=report.errors,
+                warnings=report.warnings, as_of=as_of, report=report.to_dict(), file_path=relative))
+    except BaseException:
+        svc.store.discard(received)        # no row, no file: nothing half-written
+        raise
+    log.info("validation stored id=%s agency=%s sha256=%s size=%d kind=%s valid=%s records=%d errors=%d "
+             "warnings=%d ms=%.0f", vid, caller.agency_id, received.sha256[:12], received.size, report.source.kind,
+             report.valid, report.records, report.errors, report.warnings, (time.monotonic() - started) * 1000)
+    with read_session(svc.engine) as session:
+        return jsonify(validation_body(_validation(session, vid, caller))), 200
+
+
+@bp.get("/validations/<hexid:vid>")
+def get_validation(vid: str):
+    with read_session(_service().engine) as session:
+        return jsonify(validation_body(_validation(session, vid, g.caller)))
+
+
+@bp.get("/validations/<hexid:vid>.<any(json, html, xlsx, csv):fmt>")
+def get_validation_rendered(vid: str, fmt: str):
+    svc = _service()
+    with read_session(svc.engine) as session:
+        v = _validation(session, vid, g.caller)
+    path = svc.store.path(v.file_path)
+    if not path.is_file():
+        log.error("stored file missing validation=%s", v.id)
+        raise ServiceError(404, "stored-file-missing", "保存されたファイルが見つかりません。",
+                           "The stored file is missing.", "もう一度アップロードして検査してください。")
+    # The same file, kind and as-of day give the same report as at upload time.
+    checked = validate_file(path, v.kind, filename=v.filename, as_of=v.as_of, limits=svc.limits,
+                            isolated=svc.isolated)
+    data = render(fmt, checked)
+    source_format = checked.report.source.format
+    suffix = ".xlsm" if fmt == "xlsx" and source_format == "xlsm" else f".{fmt}"
+    media_type = XLSM_MEDIA_TYPE if suffix == ".xlsm" else FORMATS[fmt].media_type
+    name = f"{PurePosixPath(v.filename).stem}.report{suffix}"
+    response = Response(data, mimetype=media_type)
+    disposition = "inline" if fmt in ("html", "json") else "attachment"
+    response.headers["Content-Disposition"] = content_disposition(name, disposition, f"report-{v.id[:8]}{suffix}")
+    if fmt == "html":
+        response.headers["Content-Security-Policy"] = REPORT_CSP
+    log.info("validation rendered id=%s format=%s bytes=%d", v.id, fmt, len(data))
+    return response
+
+
+# --------------------------------------------------------------------------------------- submissions
+
+def _find_submission(session, agency_id: int, sha256: str) -> str | None:
+    return session.scalar(select(Submission.id).where(Submission.agency_id == agency_id, Submission.sha256 == sha256))
+
+
+def _submit(engine, v: Validation) -> tuple[str, bool]:
+    """The id of the agency's submission of this file, and whether it is new.
+
+    The unique constraint (agency, sha256) decides a race: the loser's insert fails and it returns
+    the winner's row.
+    """
+    try:
+        with write_session(engine) as session:
+            existing = _find_submission(session, v.agency_id, v.sha256)
+            if existing is not None:
+                return existing, False
+            sid = uuid.uuid4().hex
+            session.add(Submission(id=sid, agency_id=v.agency_id, validation_id=v.id, sha256=v.sha256))
+            session.flush()
+        return sid, True
+    except IntegrityError:
+        with read_session(engine) as session:
+            existing = _find_submission(session, v.agency_id, v.sha256)
+        if existing is None:
+            raise
+        return existing, False
+
+
+@bp.post("/submissions")
+def create_submission():
+    svc, caller = _service(), g.caller
+    data = request.get_json(silent=True)
+    vid = data.get("validation_id") if isinstance(data, dict) else None
+    if not isinstance(vid, str) or not vid:
+        raise ServiceError(400, "validation-id-missing", "検査ID（validation_id）がありません。",
+                           'Send JSON {"validation_id": "<id>"} with Content-Type: application/json.',
+                           "先にファイルを検査し、その検査IDで提出してください。")
+    with read_session(svc.engine) as session:
+        # Only the agency that checked a file hands it in (headquarters too: its own uploads).
+        v = session.scalar(select(Validation).where(Validation.id == vid, Validation.agency_id == caller.agency_id))
+    if v is None:
+        raise ServiceError(404, "validation-not-found", "検査結果が見つかりません。", "No such validation.",
+                           "検査IDを確認してください。")
+    if not v.valid:
+        log.info("submission refused validation=%s agency=%s errors=%d", v.id, caller.agency_id, v.errors)
+        raise ServiceError(422, "submission-has-errors", "エラーのあるファイルは提出できません。",
+                           "A batch with errors cannot be submitted.",
+                           "エラーをすべて直して、もう一度検査してから提出してください。",
+                           validation_id=v.id, report=v.report)
+    sid, created = _submit(svc.engine, v)
+    with read_session(svc.engine) as session:
+        body = submission_body(_submission(session, sid, caller))
+    log.info("submission %s id=%s validation=%s agency=%s sha256=%s", "created" if created else "repeated",
+             sid, v.id, caller.agency_id, v.sha256[:12])
+    response = jsonify(body)
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = body["links"]["self"]
+    return response
+
+
+def _page_arg(name: str, default: int, lowest: int, highest: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = lowest - 1
+    if not lowest <= value <= highest:
+        raise ServiceError(400, "bad-page", f"{name} は {lowest}〜{highest} の整数で指定してください。",
+                           f"{name} must be an integer from {lowest} to {highest}.", "")
+    return value
+
+
+@bp.get("/submissions")
+def list_submissions():
+    svc, caller = _service(), g.caller
+    limit = _page_arg("limit", 100, 1, int(current_app.config["PAGE_MAX"]))
+    offset = _page_arg("offset", 0, 0, 10**9)
+    with read_session(svc.engine) as session:
+        total = session.scalar(_visible(select(func.count(Submission.id)), Submission, caller))
+        rows = session.scalars(_visible(select(Submission), Submission, caller)
+                               .order_by(Submission.created_at.desc(), Submission.id).limit(limit).offset(offset))
+        items = [submission_body(s) for s in rows]
+    return jsonify(submissions=items, total=total, limit=limit, offset=offset, all_agencies=caller.is_hq)
+
+
+@bp.get("/submissions/<hexid:sid>")
+def get_submission(sid: str):
+    with read_session(_service().engine) as session:
+        return jsonify(submission_body(_submission(session, sid, g.caller)))
+
+
+@bp.get("/submissions/<hexid:sid>/file")
+def get_submission_file(sid: str):
+    svc = _service()
+    with read_session(svc.engine) as session:
+        s = _submission(session, sid, g.caller)
+        v = s.validation
+    path = svc.store.path(v.file_path)
+    if not path.is_file():
+        log.error("stored file missing submission=%s validation=%s", s.id, v.id)
+        raise ServiceError(404, "stored-file-missing", "保存されたファイルが見つかりません。",
+                           "The stored file is missing.", "本部に連絡してください。")
+    source_format = (v.report.get("source") or {}).get("format") or "xlsx"
+    response = send_file(path, mimetype=ORIGINAL_MEDIA_TYPES.get(source_format, "application/octet-stream"),
+                         conditional=False, etag=False, max_age=0)
+    suffix = PurePosixPath(v.filename).suffix or f".{source_format}"
+    response.headers["Content-Disposition"] = content_disposition(v.filename, "attachment",
+                                                                  f"submission-{s.id[:8]}{suffix}")
+    log.info("submission file sent id=%s bytes=%d", s.id, v.size)
+    return response

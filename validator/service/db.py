@@ -1,0 +1,156 @@
+"""Storage (保存): four tables through SQLAlchemy 2 — SQLite by default, PostgreSQL by URL.
+
+- ``agencies``: an agency (代理店) or headquarters (``is_hq``);
+- ``tokens``: an agency's bearer tokens, **only their SHA-256** (the token is shown once);
+- ``validations``: one checked upload — who, the original name, sha256, size, kind, the verdict and
+  the report as JSON, the as-of date it was checked at, and where its file lies (relative to the
+  instance folder, under a generated id — never the uploaded name);
+- ``submissions``: a validation an agency handed in; ``UNIQUE(agency_id, sha256)`` makes handing in
+  the same file twice give the same row, even when two requests race (the constraint decides).
+
+Sessions are short: :func:`read_session` and :func:`write_session` open one transaction each, so no
+transaction stays open while a file is being checked. On SQLite a write transaction starts with
+``BEGIN IMMEDIATE`` (it waits for the write lock up front, up to ``busy_timeout``, instead of failing
+when it upgrades a read); the database runs in WAL mode so readers never wait.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import time
+from collections.abc import Iterator
+
+from sqlalchemy import (JSON, BigInteger, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, create_engine,
+                        event, inspect)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+__all__ = ["Base", "Agency", "Token", "Validation", "Submission", "make_engine", "create_tables",
+           "read_session", "write_session", "utcnow"]
+
+
+def utcnow() -> datetime.datetime:
+    """Now in UTC, without tzinfo (stored the same way on SQLite and PostgreSQL)."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    is_hq: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTime, default=None)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+class Validation(Base):
+    __tablename__ = "validations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)            # uuid4 hex
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))                       # as uploaded (never logged)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str | None] = mapped_column(String(40))
+    valid: Mapped[bool]
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, default=0)
+    as_of: Mapped[datetime.date] = mapped_column(Date)                       # the day the rules were applied
+    report: Mapped[dict] = mapped_column(JSON)
+    file_path: Mapped[str] = mapped_column(String(255))                      # relative to the instance folder
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("agency_id", "sha256", name="uq_submissions_agency_sha256"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)            # uuid4 hex
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    validation_id: Mapped[str] = mapped_column(ForeignKey("validations.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    validation: Mapped[Validation] = relationship(lazy="joined")
+
+
+# ------------------------------------------------------------------------------------------ engine
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE writes."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None        # we emit BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")       # an acknowledged row survives a power cut
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        immediate = connection.get_execution_options().get("sqlite_immediate")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def create_tables(engine: Engine, attempts: int = 5) -> None:
+    """Create the tables that are missing. Several workers starting at once may race on PostgreSQL's
+    catalogue: whoever loses tries again and then finds the tables there."""
+    for attempt in range(attempts):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except (IntegrityError, ProgrammingError, OperationalError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def tables_present(engine: Engine) -> bool:
+    names = set(inspect(engine).get_table_names())
+    return {t.name for t in Base.metadata.sorted_tables} <= names
+
+
+@contextlib.contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session for reading; its transaction ends when the block does."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@contextlib.contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A session whose one transaction commits at the end of the block (rolls back on an exception)."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        if engine.dialect.name == "sqlite":
+            session.connection(execution_options={"sqlite_immediate": True})
+        yield session
