@@ -45,8 +45,10 @@ def as_of(df: pd.DataFrame) -> datetime.date:
 
 
 def normalized(text: Any) -> str:
-    """Text folded for comparing records: NFKC, no spaces, lower case."""
-    return "".join(unicodedata.normalize("NFKC", str(text)).split()).lower()
+    """Text folded for comparing records: NFKC, no spaces, no invisible format characters
+    (zero-width space, BOM, word joiner: Unicode Cf), lower case."""
+    folded = unicodedata.normalize("NFKC", str(text))
+    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf").lower()
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
     """
     sheet, kind = table.source.sheet, table.kind
     unreadable: set[tuple[int, str]] = set()
+    # Excel error cells (#N/A …) were reported by the reader: not also 記入漏れ, and no rule uses them.
+    error_cells = {(f.row, f.column) for f in table.findings if f.code == "error-cell"}
     present = [c for c in kind.columns if c.alias in table.columns]
     data: dict[str, list] = {c.alias: [] for c in kind.columns}
     for record in table.records:
@@ -53,7 +55,9 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
                 unreadable.add((record.row, column.alias))
                 value = None
             else:
-                if value is None and column.required:
+                if (record.row, letter) in error_cells:
+                    unreadable.add((record.row, column.alias))
+                elif value is None and column.required:
                     report.add(make("missing-value", value=raw, **position))
             data[column.alias].append(value)
     frame = pd.DataFrame(data, index=[r.row for r in table.records], dtype=object)

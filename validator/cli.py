@@ -35,9 +35,15 @@ __all__ = ["main", "build_parser"]
 EXIT_VALID, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 
 
-def _out_name(path: Path, fmt: str, source_format: str | None) -> str:
+def _out_name(path: Path, fmt: str, source_format: str | None, taken: set[str]) -> str:
+    """``<stem>.report.<format>``; a file whose name is taken in this run (batch.xlsx and batch.csv,
+    or a/batch.xlsx and b/batch.xlsx) gets its suffix and then a number, so no report replaces another."""
     suffix = ".xlsm" if fmt == "xlsx" and source_format == "xlsm" else f".{fmt}"
-    return f"{path.stem}.report{suffix}"
+    candidates = [path.stem, f"{path.stem}_{path.suffix.lstrip('.')}"]
+    candidates += [f"{path.stem}_{path.suffix.lstrip('.')}-{n}" for n in range(2, len(taken) + 3)]
+    name = next(f"{stem}.report{suffix}" for stem in candidates if f"{stem}.report{suffix}" not in taken)
+    taken.add(name)
+    return name
 
 
 class _Progress:
@@ -78,7 +84,7 @@ def cmd_validate(args, out) -> int:
         Path(args.out).mkdir(parents=True, exist_ok=True)
 
     progress = _Progress(len(paths))
-    summary, reports, status = [], [], EXIT_VALID
+    summary, reports, status, taken = [], [], EXIT_VALID, set()
     for done, path in enumerate(paths, start=1):
         progress.show(done - 1, path.name)
         try:
@@ -102,7 +108,7 @@ def cmd_validate(args, out) -> int:
         if not report.valid and status == EXIT_VALID:
             status = EXIT_ERRORS
         if args.out:
-            target = Path(args.out) / _out_name(path, args.format, report.source.format)
+            target = Path(args.out) / _out_name(path, args.format, report.source.format, taken)
             tmp = target.with_name(target.name + ".part")
             tmp.write_bytes(render(args.format, checked))
             tmp.replace(target)            # never a half-written report
