@@ -13,7 +13,7 @@ WORKERS ?= 2
 # The service's instance folder: SQLite database, stored files, demo-tokens.txt.
 export KYOSAI_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run demo test system-deps screenshot install golden clean
+.PHONY: run demo test system-deps screenshot install golden clean bench
 
 install: $(STAMP)
 
@@ -70,3 +70,8 @@ golden: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# Speed figures for issue 6 (about 10 minutes; writes bench/RESULTS.md). Not part of the tests.
+bench: install
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) bench/run.py

@@ -78,11 +78,16 @@ class RowRule:
         unreadable = {row for row, alias in df.attrs.get("unreadable", ()) if alias in self.reads}
         rows = df if only is None else df.loc[list(only)]
         columns = [rows[a] if a in rows else [None] * len(rows) for a in self.reads]
-        found = {}
+        found, answers = {}, {}  # answers: one call per distinct set of values (they repeat)
         for index, values in zip(rows.index, zip(*columns)):
             if index in unreadable:
                 continue
-            problem = self._problem(dict(zip(self.reads, values)), on)
+            try:
+                problem = answers[values]
+            except KeyError:
+                problem = answers[values] = self._problem(dict(zip(self.reads, values)), on)
+            except TypeError:  # an unhashable value: no caching for it
+                problem = self._problem(dict(zip(self.reads, values)), on)
             if problem is not None:
                 found[index] = problem
         return found

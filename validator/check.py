@@ -32,35 +32,46 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
     """Read every cell into its Python value; unreadable or missing cells become None plus a finding.
 
     The unreadable cells' (row, alias) go to ``attrs["unreadable"]`` so that no rule judges a record
-    by a cell already reported.
+    by a cell already reported. Column by column, each distinct raw value read once: labels,
+    amounts, dates and codes repeat down a batch.
     """
     sheet, kind = table.source.sheet, table.kind
     unreadable: set[tuple[int, str]] = set()
     # Excel error cells (#N/A …) were reported by the reader: not also 記入漏れ, and no rule uses them.
     error_cells = {(f.row, f.column) for f in table.findings if f.code == "error-cell"}
-    present = [c for c in kind.columns if c.alias in table.columns]
-    data: dict[str, list] = {c.alias: [] for c in kind.columns}
-    for record in table.records:
-        for column in kind.columns:
-            if column not in present:
-                data[column.alias].append(None)
-                continue
-            letter, header = table.columns[column.alias]
+    rows = [r.row for r in table.records]
+    data: dict[str, list] = {}
+    for column in kind.columns:
+        if column.alias not in table.columns:
+            data[column.alias] = [None] * len(rows)
+            continue
+        letter, header = table.columns[column.alias]
+        values, seen = [], {}
+        for record in table.records:
             raw = record.values.get(column.alias)
-            position = dict(sheet=sheet, row=record.row, column=letter, header=header)
+            key = (type(raw), raw)
             try:
-                value = read(column, raw)
-            except KyosaiError as error:
-                report.add(from_error(error, value=raw, **position))
+                outcome = seen.get(key)
+            except TypeError:  # an unhashable value (a signalling NaN): read it, don't keep it
+                key, outcome = None, None
+            if outcome is None:
+                try:
+                    outcome = (read(column, raw), None)
+                except KyosaiError as error:
+                    outcome = (None, error)
+                if key is not None:
+                    seen[key] = outcome
+            value, error = outcome
+            if error is not None:
+                report.add(from_error(error, value=raw, sheet=sheet, row=record.row, column=letter, header=header))
                 unreadable.add((record.row, column.alias))
-                value = None
-            else:
-                if (record.row, letter) in error_cells:
-                    unreadable.add((record.row, column.alias))
-                elif value is None and column.required:
-                    report.add(make("missing-value", value=raw, **position))
-            data[column.alias].append(value)
-    frame = pd.DataFrame(data, index=[r.row for r in table.records], dtype=object)
+            elif (record.row, letter) in error_cells:
+                unreadable.add((record.row, column.alias))
+            elif value is None and column.required:
+                report.add(make("missing-value", value=raw, sheet=sheet, row=record.row, column=letter, header=header))
+            values.append(value)
+        data[column.alias] = values
+    frame = pd.DataFrame(data, index=rows, dtype=object)
     frame.attrs["unreadable"] = unreadable
     return frame
 
