@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .discount import payouts
-from .errors import OutOfRange
+from .errors import OutOfRange, RuleViolation
+from .labels import Scheme
 from .month import Month
 from .params import P
 from .schedule import Contract, Payment, payments
@@ -62,7 +63,13 @@ def breakdown(contract: Contract, year: int, discount_received: int | None = Non
     """The year's premiums, the 前納減額金 received and the deduction.
 
     ``discount_received`` overrides the computed 前納減額金 (a clerk who has the real figure).
+    SKY only: SAFETY premiums are a business expense (損金・必要経費), not this income deduction.
     """
+    if contract.scheme is not Scheme.SKY:
+        raise RuleViolation(
+            "小規模企業共済等掛金控除は小規模企業共済の掛金だけです。経営セーフティ共済の掛金は損金・必要経費です。",
+            "The income deduction is for SKY premiums only; SAFETY premiums are a business expense.",
+            value=contract.scheme.value)
     if not 1949 <= year <= 2099:
         raise OutOfRange(f"年は1949〜2099年で指定してください（{year}）。",
                          f"The year must be 1949–2099, not {year}.", value=year)

@@ -82,6 +82,13 @@ def test_prepayment_beyond_one_year_counts_in_the_year_due():
     assert years == [2024] + [2025] * 12 + [2026]
 
 
+def test_deduction_is_for_sky_only():
+    from kyosai.errors import RuleViolation
+    with pytest.raises(RuleViolation) as info:
+        deduction.compute(Contract("safety", 100000, D(2024, 10, 1)), 2024)
+    assert "損金" in info.value.message_ja and "business expense" in info.value.message_en
+
+
 def test_deduction_rejects_bad_arguments():
     contract = Contract("sky", 10000, D(2024, 10, 1))
     with pytest.raises(OutOfRange):
