@@ -376,22 +376,29 @@ def test_two_agencies_submitting_the_same_file_make_two_submissions(client, engi
     assert count(engine, Submission) == 2
 
 
-def test_a_race_between_two_identical_submissions_gives_one_row(app, engine, tokens):
-    vids = [upload(app.test_client(), tokens.a, VALID).get_json()["id"] for _ in range(2)]
-    barrier = threading.Barrier(6)
+def race_submissions(app, token, validation_ids, threads):
+    """Submit ``validation_ids`` (round robin) from ``threads`` threads released at once: (status, id) each."""
+    barrier = threading.Barrier(threads)
     results = []
 
     def worker(vid):
         client = app.test_client()
         barrier.wait()
-        response = submit(client, tokens.a, vid)
+        response = submit(client, token, vid)
         results.append((response.status_code, response.get_json()["id"]))
 
-    threads = [threading.Thread(target=worker, args=(vids[i % 2],)) for i in range(6)]
-    for t in threads:
+    workers = [threading.Thread(target=worker, args=(validation_ids[i % len(validation_ids)],))
+               for i in range(threads)]
+    for t in workers:
         t.start()
-    for t in threads:
+    for t in workers:
         t.join()
+    return results
+
+
+def test_a_race_between_two_identical_submissions_gives_one_row(app, engine, tokens):
+    vids = [upload(app.test_client(), tokens.a, VALID).get_json()["id"] for _ in range(2)]
+    results = race_submissions(app, tokens.a, vids, 6)
     assert sorted(s for s, _ in results) == [200] * 5 + [201]
     assert len({sid for _, sid in results}) == 1
     assert count(engine, Submission) == 1

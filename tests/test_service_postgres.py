@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from test_service import *  # noqa: F401,F403 - every service test, once more on PostgreSQL
-from test_service import count, submit, upload, VALID  # noqa: F401
+from test_service import VALID, count, race_submissions, submit, upload  # noqa: F401
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "pg_test_server.sh"
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -83,25 +83,10 @@ def test_the_unique_constraint_exists_in_postgresql(engine):
 def test_many_concurrent_identical_submissions_give_one_row(app, engine, tokens):
     """Twelve threads with separate connections race on the constraint (READ COMMITTED: the
     pre-check cannot see uncommitted inserts, so some inserts do collide)."""
-    import threading
-
     from validator.service.db import Submission
 
     vids = [upload(app.test_client(), tokens.a, VALID).get_json()["id"] for _ in range(3)]
-    barrier = threading.Barrier(12)
-    results = []
-
-    def worker(vid):
-        client = app.test_client()
-        barrier.wait()
-        response = submit(client, tokens.a, vid)
-        results.append((response.status_code, response.get_json()["id"]))
-
-    threads = [threading.Thread(target=worker, args=(vids[i % 3],)) for i in range(12)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race_submissions(app, tokens.a, vids, 12)
     assert sorted(s for s, _ in results) == [200] * 11 + [201]
     assert len({sid for _, sid in results}) == 1
     assert count(engine, Submission) == 1
