@@ -260,7 +260,7 @@ def _stage_times(path: Path, as_of: datetime.date) -> dict:
     t0 = time.perf_counter()
     read_batch(path)
     times["  the same read in-process"] = time.perf_counter() - t0
-    report = Report(table.source, records=len(table.records))
+    report = Report(table.source, records=len(table.rows))
     t0 = time.perf_counter()
     frame = check._typed_frame(table, report)
     times["reading each cell (check._typed_frame)"] = time.perf_counter() - t0

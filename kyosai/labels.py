@@ -56,6 +56,10 @@ class Label(enum.Enum):
     title_ja: str
     title_en: str
 
+    # Members are singletons compared by identity; Enum's own __hash__ hashes the name in Python,
+    # which dominates grouping 100,000 records by their labels.
+    __hash__ = object.__hash__
+
     @classmethod
     def parse(cls, value: Any):
         """Read a label as a clerk wrote it; raises InvalidLabel / MissingValue."""

@@ -62,7 +62,7 @@ def arrived_in_time(scheme, desired_month, received_date):
 def one_request_per_contract_and_month(df: pd.DataFrame) -> dict:
     def key(d):
         return pd.Series([None if n is None or m is None or s is None else f"{s.name} {normalized(n)} {m}"
-                          for s, n, m in zip(d["scheme"], d["contract_number"], d["desired_month"])],
+                          for s, n, m in zip(d["scheme"].tolist(), d["contract_number"].tolist(), d["desired_month"].tolist())],
                          index=d.index, dtype=object)
     return duplicates(df, key, "duplicate-person", shown=lambda k: k.split(" ", 1)[1].replace(" ", "、"))
 

@@ -22,12 +22,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from kyosai.errors import KyosaiError
 
-__all__ = ["Problem", "RowRule", "BatchRule", "KindSchema", "normalized", "as_of", "duplicates"]
+__all__ = ["Problem", "RowRule", "BatchRule", "KindSchema", "Shared", "normalized", "as_of", "duplicates"]
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,39 @@ def as_of(df: pd.DataFrame) -> datetime.date:
     return df.attrs.get("as_of") or datetime.date.today()
 
 
+# the format characters (Unicode Cf) of the Basic Multilingual Plane; the rare text beyond it is
+# folded character by character
+_FORMAT_BMP = {c: None for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf"}
+
+
 def normalized(text: Any) -> str:
     """Text folded for comparing records: NFKC, no spaces, no invisible format characters
-    (zero-width space, BOM, word joiner: Unicode Cf), lower case."""
-    folded = unicodedata.normalize("NFKC", str(text))
-    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf").lower()
+    (zero-width space, BOM, word joiner: Unicode Cf), lower case.
+
+    >>> normalized("Ａ-0001\u200b ") == normalized("a-0001")
+    True
+    """
+    folded = "".join(unicodedata.normalize("NFKC", str(text)).split())   # split(): every Unicode space
+    if folded.isascii():
+        return folded.lower()
+    if max(folded) <= "\uffff":
+        return folded.translate(_FORMAT_BMP).lower()
+    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").lower()
+
+
+class Shared(frozenset):
+    """A set kept in ``DataFrame.attrs`` that derived frames share: pandas deep-copies ``attrs``
+    into every frame it derives (pandera derives hundreds), which would copy the set each time."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class _Answers(dict):
+    """Each rule's problems for the frame being validated, shared with pandera's derived frames."""
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 @dataclass(frozen=True)
@@ -73,24 +102,30 @@ class RowRule:
         except KyosaiError as error:
             return Problem(error=error)
 
-    def problems(self, df: pd.DataFrame, only=None) -> dict[int, Problem]:
+    def problems(self, df: pd.DataFrame) -> dict[int, Problem]:
         on = as_of(df)
         unreadable = {row for row, alias in df.attrs.get("unreadable", ()) if alias in self.reads}
-        rows = df if only is None else df.loc[list(only)]
-        columns = [rows[a] if a in rows else [None] * len(rows) for a in self.reads]
-        found, answers = {}, {}  # answers: one call per distinct set of values (they repeat)
-        for index, values in zip(rows.index, zip(*columns)):
-            if index in unreadable:
-                continue
-            try:
-                problem = answers[values]
-            except KeyError:
-                problem = answers[values] = self._problem(dict(zip(self.reads, values)), on)
-            except TypeError:  # an unhashable value: no caching for it
-                problem = self._problem(dict(zip(self.reads, values)), on)
-            if problem is not None:
-                found[index] = problem
-        return found
+        columns = [df[a].to_numpy(dtype=object) if a in df else np.full(len(df), None, dtype=object)
+                   for a in self.reads]
+        index = df.index.to_numpy()
+        try:  # one call per distinct set of values: they repeat down a batch
+            group, first = _groups(columns)
+        except (TypeError, ArithmeticError):  # a value pandas cannot hash or test for NA: no sharing
+            group, first = np.arange(len(df)), range(len(df))
+        answers = [self._problem({a: c[i] for a, c in zip(self.reads, columns)}, on) for i in first]
+        failing = [g for g, problem in enumerate(answers) if problem is not None]
+        rows = np.flatnonzero(np.isin(group, failing)) if failing else ()
+        return {row: answers[group[r]] for r in rows for row in [int(index[r])] if row not in unreadable}
+
+
+def _groups(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group of equal value tuples (0, 1, … in order of appearance) and each group's
+    first row; hashing in pandas rather than a Python loop over 100,000 tuples."""
+    group = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        group, _ = pd.factorize(group * len(uniques) + codes)
+    return group, np.unique(group, return_index=True)[1]
 
 
 @dataclass(frozen=True)
@@ -101,9 +136,8 @@ class BatchRule:
     column: str
     evaluate: Callable[[pd.DataFrame], dict[int, Problem]]
 
-    def problems(self, df: pd.DataFrame, only=None) -> dict[int, Problem]:
-        found = self.evaluate(df)
-        return found if only is None else {i: p for i, p in found.items() if i in only}
+    def problems(self, df: pd.DataFrame) -> dict[int, Problem]:
+        return self.evaluate(df)
 
 
 def duplicates(df: pd.DataFrame, key: Callable[[pd.DataFrame], pd.Series], code: str,
@@ -115,7 +149,7 @@ def duplicates(df: pd.DataFrame, key: Callable[[pd.DataFrame], pd.Series], code:
     keys = key(df)
     first: dict[Any, int] = {}
     found = {}
-    for index, k in keys.items():
+    for index, k in zip(keys.index.tolist(), keys.tolist()):
         if k is None or k == "":
             continue
         if k in first:
@@ -138,32 +172,43 @@ class KindSchema:
             raise ValueError(f"{name}: two rules share a name")
         self.schema = pa.DataFrameSchema(
             {alias: pa.Column(nullable=True, required=False) for alias in columns},
-            checks=[pa.Check(self._passes(rule), name=rule.name) for rule in rules],
+            # ignore_na=False: the rules decide about empty cells themselves (pandera would otherwise
+            # compute isna over the whole frame for every check)
+            checks=[pa.Check(self._passes(rule), name=rule.name, ignore_na=False) for rule in rules],
             name=name,
         )
 
     @staticmethod
     def _passes(rule):
         def check(df: pd.DataFrame) -> pd.Series:
-            failing = rule.problems(df)
-            return pd.Series([i not in failing for i in df.index], index=df.index, dtype=bool)
+            answers = df.attrs.get("answers")
+            if answers is None:         # the schema run on its own, outside failures()
+                failing = rule.problems(df)
+            elif rule.name in answers:
+                failing = answers[rule.name]
+            else:
+                failing = answers[rule.name] = rule.problems(df)
+            return pd.Series(~df.index.isin(list(failing)), index=df.index, dtype=bool)
         return check
 
     def failures(self, df: pd.DataFrame) -> list[tuple[int, str, Problem]]:
-        """(Excel row, rule name, problem) for every failing record, as pandera finds them."""
+        """(Excel row, rule name, problem) for every failing record, as pandera finds them.
+
+        Each rule runs once: its problems are kept for the frame while pandera validates it, and
+        pandera's failure cases pick which of them are reported.
+        """
         if df.empty:
             return []
+        answers = df.attrs["answers"] = _Answers()
         try:
-            self.schema.validate(df, lazy=True)
+            self.schema.validate(df, lazy=True, inplace=True)
             return []
         except pa.errors.SchemaErrors as errors:
             cases = errors.failure_cases
-        failing: dict[str, set[int]] = {}
+        finally:
+            del df.attrs["answers"]
+        result = {}
         for check, index in zip(cases["check"], cases["index"]):
             if check in self.rules and index is not None and index == index:
-                failing.setdefault(check, set()).add(int(index))
-        result = []
-        for name, rows in failing.items():
-            for index, problem in self.rules[name].problems(df, only=rows).items():
-                result.append((index, name, problem))
-        return sorted(result, key=lambda item: (item[0], item[1]))
+                result[int(index), check] = answers[check][int(index)]
+        return [(index, check, problem) for (index, check), problem in sorted(result.items(), key=lambda t: t[0])]

@@ -96,7 +96,7 @@ def same_business_twice(df: pd.DataFrame) -> dict:
     def key(d):
         return pd.Series([
             number if number is not None else (None if name is None or phone is None else f"{normalized(name)} {phone}")
-            for number, name, phone in zip(d["corporate_number"], d["name"], d["phone"])], index=d.index, dtype=object)
+            for number, name, phone in zip(d["corporate_number"].tolist(), d["name"].tolist(), d["phone"].tolist())], index=d.index, dtype=object)
     return duplicates(df, key, "duplicate-person", shown=lambda k: k.replace(" ", "、"))
 
 

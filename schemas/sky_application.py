@@ -18,6 +18,7 @@ import pandas as pd
 from kyosai import codes, eligibility, premium
 from kyosai.errors import KyosaiError, NotEligible
 from kyosai.labels import Channel, MemberType, Pattern, Scheme
+from kyosai.params import cached
 from kyosai.schedule import Contract
 
 from .batches import SKY_APPLICATION
@@ -30,6 +31,7 @@ _CONTRACT = ("monthly_amount", "application_date", "channel", "payment_pattern",
              "designated_month")
 
 
+@cached  # two rules ask for the same contracts
 def _contract(monthly_amount, application_date, channel, payment_pattern, prepaid_months, designated_month):
     return Contract(Scheme.SKY, monthly_amount, application_date, channel, payment_pattern,
                     prepaid_months or 0, designated_month if payment_pattern is not Pattern.MONTHLY else None)
@@ -89,7 +91,7 @@ def account_is_the_applicants(name_kana, account_holder_kana):
 def _co_managers(df: pd.DataFrame):
     """(proprietor reference, [rows]) of the co-managers in the file."""
     groups = defaultdict(list)
-    for index, member_type, ref in zip(df.index, df["member_type"], df["proprietor_ref"]):
+    for index, member_type, ref in zip(df.index.tolist(), df["member_type"].tolist(), df["proprietor_ref"].tolist()):
         if member_type is MemberType.CO_MANAGER and ref is not None:
             groups[normalized(ref)].append(index)
     return groups
@@ -97,7 +99,7 @@ def _co_managers(df: pd.DataFrame):
 
 def proprietor_exists(df: pd.DataFrame) -> dict:
     """A co-manager's reference is a proprietor's 受付番号 in this file, or a contract number (digits)."""
-    proprietors = {normalized(r) for r, m in zip(df["receipt_no"], df["member_type"])
+    proprietors = {normalized(r) for r, m in zip(df["receipt_no"].tolist(), df["member_type"].tolist())
                    if r is not None and m is MemberType.PROPRIETOR}
     return {index: Problem("proprietor-not-found")
             for ref, rows in _co_managers(df).items() if ref not in proprietors and not ref.isdigit()
@@ -123,7 +125,7 @@ def same_applicant_twice(df: pd.DataFrame) -> dict:
     """One contract per person: the same name and birth date twice."""
     def key(d):
         return pd.Series([None if n is None or b is None else f"{normalized(n)} {b.isoformat()}"
-                          for n, b in zip(d["name"], d["birth_date"])], index=d.index, dtype=object)
+                          for n, b in zip(d["name"].tolist(), d["birth_date"].tolist())], index=d.index, dtype=object)
     return duplicates(df, key, "duplicate-person", shown=lambda k: k.replace(" ", "、"))
 
 

@@ -260,7 +260,7 @@ def tables(draw):
                   for c in present}
         records.append(Record(r + 2, values))
     source = Source(filename="fuzz.xlsx", sha256="", size=0, kind=kind.name, sheet=kind.sheet, format="xlsx")
-    return Table(kind, source, 1, columns, records)
+    return Table.from_records(kind, source, 1, columns, records)
 
 
 def _plausible(kind: str, alias: str, r: int):

@@ -7,6 +7,9 @@ letter, header, value as written):
    :class:`~validator.reading.ReadFailure`; header problems become findings;
 2. reading each cell by its column's kind (:mod:`schemas.cells`): 記入漏れ and 誤記入;
 3. the kind's pandera schema (:mod:`schemas`): the schemes' rules across columns and rows.
+
+pandas and pandera are imported where first used, not with this module: the command line starts
+the reading child first and imports them while it reads (:func:`validate_file`).
 """
 
 from __future__ import annotations
@@ -14,16 +17,18 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from kyosai.errors import KyosaiError
-from schemas import SCHEMAS
 from schemas.cells import read
 
 from .findings import from_error, make
-from .reading import Limits, Table, read_batch, read_batch_isolated
+from .reading import Limits, Table, read_batch, start_reading
 from .report import Report
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 __all__ = ["Checked", "check_table", "validate_file"]
 
@@ -33,69 +38,95 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
 
     The unreadable cells' (row, alias) go to ``attrs["unreadable"]`` so that no rule judges a record
     by a cell already reported. Column by column, each distinct raw value read once: labels,
-    amounts, dates and codes repeat down a batch.
+    amounts, dates and codes repeat down a batch, and grouping them is done by pandas' hashing.
     """
-    sheet, kind = table.source.sheet, table.kind
+    import numpy as np
+    import pandas as pd
+
+    from schemas.rules import Shared
+
+    sheet, kind, rows = table.source.sheet, table.kind, table.rows
     unreadable: set[tuple[int, str]] = set()
     # Excel error cells (#N/A …) were reported by the reader: not also 記入漏れ, and no rule uses them.
     error_cells = {(f.row, f.column) for f in table.findings if f.code == "error-cell"}
-    rows = [r.row for r in table.records]
-    data: dict[str, list] = {}
+    data: dict[str, np.ndarray] = {}
     for column in kind.columns:
-        if column.alias not in table.columns:
-            data[column.alias] = [None] * len(rows)
+        if column.alias not in table.values:
+            data[column.alias] = np.full(len(rows), None, dtype=object)
             continue
         letter, header = table.columns[column.alias]
-        values, seen = [], {}
-        for record in table.records:
-            raw = record.values.get(column.alias)
-            key = (type(raw), raw)
+        raw = np.fromiter(table.values[column.alias], dtype=object, count=len(rows))
+        group, first = _distinct(raw)
+        values = np.empty(len(first), dtype=object)
+        errors: dict[int, KyosaiError] = {}
+        missing: list[int] = []
+        for g, i in enumerate(first):
             try:
-                outcome = seen.get(key)
-            except TypeError:  # an unhashable value (a signalling NaN): read it, don't keep it
-                key, outcome = None, None
-            if outcome is None:
-                try:
-                    outcome = (read(column, raw), None)
-                except KyosaiError as error:
-                    outcome = (None, error)
-                if key is not None:
-                    seen[key] = outcome
-            value, error = outcome
-            if error is not None:
-                report.add(from_error(error, value=raw, sheet=sheet, row=record.row, column=letter, header=header))
-                unreadable.add((record.row, column.alias))
-            elif (record.row, letter) in error_cells:
-                unreadable.add((record.row, column.alias))
-            elif value is None and column.required:
-                report.add(make("missing-value", value=raw, sheet=sheet, row=record.row, column=letter, header=header))
-            values.append(value)
-        data[column.alias] = values
+                values[g] = read(column, raw[i])
+            except KyosaiError as error:
+                errors[g] = error
+            else:
+                if values[g] is None and column.required:
+                    missing.append(g)
+        for k in _rows_of(group, list(errors)):
+            report.add(from_error(errors[group[k]], value=raw[k], sheet=sheet, row=rows[k], column=letter,
+                                  header=header))
+            unreadable.add((rows[k], column.alias))
+        for k in _rows_of(group, missing):
+            if (rows[k], letter) in error_cells:
+                unreadable.add((rows[k], column.alias))
+            else:
+                report.add(make("missing-value", value=raw[k], sheet=sheet, row=rows[k], column=letter,
+                                header=header))
+        data[column.alias] = values[group]
     frame = pd.DataFrame(data, index=rows, dtype=object)
-    frame.attrs["unreadable"] = unreadable
+    frame.attrs["unreadable"] = Shared(unreadable)
     return frame
+
+
+def _distinct(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's group of equal raw values (of the same type: 1 and "1" and True differ) and each
+    group's first cell. A value pandas cannot hash or test for NA (Decimal("sNaN")) is its own group."""
+    import numpy as np
+    import pandas as pd
+
+    try:
+        codes, _ = pd.factorize(raw, use_na_sentinel=False)
+    except (TypeError, ArithmeticError):
+        return np.arange(len(raw)), np.arange(len(raw))
+    types, kinds = pd.factorize(np.fromiter(map(type, raw), dtype=object, count=len(raw)))
+    if len(kinds) > 1:
+        codes, _ = pd.factorize(codes * len(kinds) + types)
+    return codes, np.unique(codes, return_index=True)[1]
+
+
+def _rows_of(group: np.ndarray, groups: list[int]) -> np.ndarray:
+    """The positions of the cells in any of ``groups``."""
+    import numpy as np
+
+    return np.flatnonzero(np.isin(group, groups)) if groups else np.empty(0, dtype=np.int64)
 
 
 def check_table(table: Table, as_of: datetime.date | None = None) -> Report:
     """The report for a table already read."""
-    report = Report(table.source, records=len(table.records))
+    report = Report(table.source, records=len(table.rows))
     report.extend(table.findings)
-    if not table.records:  # headers but no data: nothing to accept
+    if not table.rows:  # headers but no data: nothing to accept
         report.add(make("file-empty", sheet=table.source.sheet))
     frame = _typed_frame(table, report)
     frame.attrs["as_of"] = as_of or datetime.date.today()
-    schema = SCHEMAS[table.kind.name]
-    raw_by_row = {r.row: r.values for r in table.records}
+    schema = _schemas()[table.kind.name]
+    position = {row: k for k, row in enumerate(table.rows)}
     for row, rule_name, problem in schema.failures(frame):
         alias = problem.column or schema.rules[rule_name].column
         letter, header = table.columns.get(alias, (None, table.kind.column(alias).header))
-        position = dict(sheet=table.source.sheet, row=row, column=letter, header=header)
-        raw = raw_by_row[row].get(alias)
+        where = dict(sheet=table.source.sheet, row=row, column=letter, header=header)
+        raw = table.values[alias][position[row]] if alias in table.values else None
         if problem.error is not None:
-            report.add(from_error(problem.error, code=problem.code, value=raw, **position))
+            report.add(from_error(problem.error, code=problem.code, value=raw, **where))
         else:
             params = {"value": raw, **problem.params}
-            report.add(make(problem.code, **position, **params))
+            report.add(make(problem.code, **where, **params))
     report.sort()
     return report
 
@@ -115,8 +146,24 @@ def validate_file(path: str | Path, kind: str | None = None, *, filename: str | 
     """Read and check one file; raises ReadFailure when it cannot be read at all.
 
     ``isolated`` parses the untrusted file in a memory-capped child process, so that a crafted
-    file cannot take the caller down.
+    file cannot take the caller down; meanwhile this process loads the schemas (pandas, pandera:
+    about a second the first time) on the other core.
     """
-    reader = read_batch_isolated if isolated else read_batch
-    table = reader(path, kind, filename=filename, limits=limits)
+    if not isolated:
+        table = read_batch(path, kind, filename=filename, limits=limits)
+    else:
+        reading = start_reading(path, kind, filename=filename, limits=limits)
+        try:
+            _schemas()
+        except BaseException:
+            reading.cancel()
+            raise
+        table = reading.table()
     return Checked(check_table(table, as_of), table, Path(path))
+
+
+def _schemas() -> dict:
+    """The kinds' schemas, imported on first use (see :func:`validate_file`)."""
+    from schemas import SCHEMAS
+
+    return SCHEMAS

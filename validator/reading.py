@@ -1,8 +1,8 @@
 """Reading an untrusted batch file (受付ファイルの読込): xlsx/xlsm and CSV, safely and fast.
 
 :func:`read_batch` turns an agency's file into a :class:`Table`: the batch kind, the header row,
-where each column is (letter and header as written) and one :class:`Record` per non-blank row with
-its real Excel row number, plus the findings met while reading (header problems, Excel error
+where each column is (letter and header as written) and the non-blank rows column by column with
+their real Excel row numbers (one :class:`Record` per row on demand), plus the findings met while reading (header problems, Excel error
 values, formulas). A file that cannot be read at all raises :class:`ReadFailure`, which carries one
 file-level finding and the HTTP status a service answers with.
 
@@ -56,6 +56,7 @@ import zlib
 from array import array
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import Any
 
 from schemas.batches import KINDS, BatchKind, Value, find_kind_by_headers, find_kind_by_sheet
 
@@ -69,7 +70,7 @@ except ImportError:  # pragma: no cover
     import xml.etree.ElementTree as _PlainET
 
 __all__ = ["Limits", "Record", "Table", "ReadFailure", "HTTP_STATUS", "read_batch", "read_batch_isolated",
-           "column_letter"]
+           "start_reading", "Reading", "column_letter"]
 
 
 # ---------------------------------------------------------------------------------------------- API
@@ -100,14 +101,29 @@ class Record:
 
 @dataclass
 class Table:
-    """A batch as read: kind, source, header row, columns found, records and reading findings."""
+    """A batch as read: kind, source, header row, columns found, the records column by column
+    (``rows`` and ``values``: the form the checks use) and reading findings."""
 
     kind: BatchKind
     source: Source
     header_row: int
     columns: dict[str, tuple[str, str]]    # alias -> (column letter, header as written)
-    records: list[Record]
+    rows: list[int]                        # each record's Excel row number (CSV: the line it starts on)
+    values: dict[str, list]                # alias (columns present, in the kind's order) -> a raw value per record
     findings: list[Finding] = field(default_factory=list)
+
+    @classmethod
+    def from_records(cls, kind: BatchKind, source: Source, header_row: int, columns: dict[str, tuple[str, str]],
+                     records: list[Record], findings: list[Finding] | None = None) -> Table:
+        values = {alias: [r.values.get(alias) for r in records] for alias in columns}
+        return cls(kind, source, header_row, columns, [r.row for r in records], values, findings or [])
+
+    @property
+    def records(self) -> list[Record]:
+        """The records one by one (made on demand: the checks read the columns)."""
+        aliases = list(self.values)
+        return [Record(row, dict(zip(aliases, vs))) for row, vs in zip(self.rows, zip(*self.values.values()))] \
+            if aliases else [Record(row, {}) for row in self.rows]
 
 
 # The status a service answers a file with that cannot be read (the CLI exits 2 for all of them).
@@ -206,19 +222,17 @@ def read_batch(path, kind: str | None = None, *, filename: str | None = None, li
     from the sheet name or the headers. ``filename`` is the name to report (an upload's own name);
     the path's base name by default. An unknown ``kind`` raises ValueError (a usage error).
     """
-    return _read_guarded(path, _want_kind(kind), filename, limits, Table)
+    return _read_guarded(path, _want_kind(kind), filename, limits)
 
 
-def _read_guarded(path, want: BatchKind | None, filename: str | None, limits: Limits, result):
-    """:func:`_read` with every error of a broken file turned into a ReadFailure; ``result`` is
-    ``Table`` for a finished table, or ``_Built`` for its column lists."""
+def _read_guarded(path, want: BatchKind | None, filename: str | None, limits: Limits) -> Table:
+    """:func:`_read` with every error of a broken file turned into a ReadFailure."""
     path = os.fspath(path)
     source = Source(filename=filename or os.path.basename(path), sha256="", size=0)
     collecting = gc.isenabled()
     gc.disable()        # building ~10⁶ objects: the cyclic collector would rescan them over and over
     try:
-        built = _read(path, want, source, limits)
-        return built.finish() if result is Table else built
+        return _read(path, want, source, limits)
     except ReadFailure as failure:
         if failure.source is None:
             failure.source = source
@@ -251,7 +265,7 @@ def _unreadable(error: BaseException, source: Source) -> ReadFailure:
                    f"the file is broken or malformed ({type(error).__name__}: {text})")
 
 
-def _read(path: str, want: BatchKind | None, source: Source, limits: Limits) -> _Built:
+def _read(path: str, want: BatchKind | None, source: Source, limits: Limits) -> Table:
     try:
         size = os.stat(path).st_size
     except OSError as error:
@@ -329,7 +343,7 @@ _PROLOG_BYTES = 64 * 1024
 _SMALL_PART = 16 * 1024 * 1024  # workbook.xml, rels, content types: parsed in memory
 
 
-def _read_workbook(data: bytes, want: BatchKind | None, source: Source, limits: Limits) -> _Built:
+def _read_workbook(data: bytes, want: BatchKind | None, source: Source, limits: Limits) -> Table:
     source.format = "xlsx"
     if data[:4] != b"PK\x03\x04":
         raise _detail("file-unsupported", source, "空または分割されたzipファイル", "an empty or split zip archive")
@@ -570,7 +584,7 @@ def _candidates(sheets: list[_SheetPart], want: BatchKind | None) -> list[tuple[
     return [(sheet, named) for _, sheet, named in ordered]
 
 
-def _read_sheets(data: bytes, archive, members, sheets, want, source, limits) -> _Built:
+def _read_sheets(data: bytes, archive, members, sheets, want, source, limits) -> Table:
     import python_calamine
 
     candidates = _candidates(sheets, want)
@@ -780,7 +794,7 @@ def _decode(data: bytes, source: Source) -> tuple[str, str]:
                           "mixed encodings?); save the file as UTF-8 or Shift_JIS") from None
 
 
-def _read_csv(data: bytes, want: BatchKind | None, source: Source, limits: Limits) -> _Built:
+def _read_csv(data: bytes, want: BatchKind | None, source: Source, limits: Limits) -> Table:
     source.format = "csv"
     text, source.encoding = _decode(data, source)
     del data
@@ -904,7 +918,7 @@ def _longest(col) -> tuple[int, bool]:
 
 
 def _build_table(kind: BatchKind, source: Source, sheet: str | None, rows: list[list], header_index: int,
-                 numbers: list[int] | None, limits: Limits, scan: _Scan) -> _Built:
+                 numbers: list[int] | None, limits: Limits, scan: _Scan) -> Table:
     number = (lambda i: i + 1) if numbers is None else numbers.__getitem__
     header_row = number(header_index)
     findings: list[Finding] = []
@@ -994,22 +1008,7 @@ def _build_table(kind: BatchKind, source: Source, sheet: str | None, rows: list[
         cell_findings.sort(key=lambda t: (t[0], t[1]))
         findings.extend(f for _, _, f in cell_findings)
     source.kind, source.sheet = kind.name, sheet
-    return _Built(Table(kind, source, header_row, columns, [], findings), aliases, row_numbers, values)
-
-
-@dataclass
-class _Built:
-    """A table whose records are still column lists (records are made once, where they are used)."""
-
-    table: Table
-    aliases: list[str]
-    numbers: list[int]
-    values: list[list]      # one list per alias, a value per record
-
-    def finish(self) -> Table:
-        aliases = self.aliases
-        self.table.records = [Record(r, dict(zip(aliases, vs))) for r, vs in zip(self.numbers, zip(*self.values))]
-        return self.table
+    return Table(kind, source, header_row, columns, row_numbers, dict(zip(aliases, values)), findings)
 
 
 # ---------------------------------------------------------------------------------------------- isolation
@@ -1023,16 +1022,13 @@ def _read_packed(path, kind, filename, limits, reader=None):
     """
     gc.disable()                          # the child exits right after; nothing to collect
     if reader is None:
-        built = _read_guarded(path, _want_kind(kind), filename, limits, _Built)
-        table, aliases, numbers, columns = built.table, tuple(built.aliases), array("q", built.numbers), built.values
-        del built
+        table = _read_guarded(path, _want_kind(kind), filename, limits)
     else:                                 # a test's stand-in
         table = reader(path, kind, filename=filename, limits=limits)
         if not isinstance(table, Table):
             return table
-        aliases = tuple(table.columns)
-        numbers = array("q", [r.row for r in table.records])
-        columns = [list(c) for c in zip(*[tuple(r.values.values()) for r in table.records])] or [[] for _ in aliases]
+    aliases, numbers, columns = tuple(table.values), array("q", table.rows), list(table.values.values())
+    table.values = {}
     dated = []
     for alias, column in zip(aliases, columns):
         spots = array("q")
@@ -1062,11 +1058,10 @@ def _unpack(packed) -> Table:
         for column, spots in zip(values, dated):
             for i in spots:
                 column[i] = fromordinal(column[i])
-        records = [Record(row, dict(zip(aliases, vs))) for row, vs in zip(numbers, zip(*values))]
     finally:
         if collecting:
             gc.enable()
-    return Table(KINDS[kind_name], source, header_row, columns, records, findings)
+    return Table(KINDS[kind_name], source, header_row, columns, numbers.tolist(), dict(zip(aliases, values)), findings)
 
 
 def _failure_source(path: str, filename: str | None) -> Source:
@@ -1097,27 +1092,55 @@ def read_batch_isolated(path, kind: str | None = None, *, filename: str | None =
     not start work when it is imported: keep it under ``if __name__ == "__main__":`` (the
     ``kyosai`` command, gunicorn and pytest are fine).
     """
+    return start_reading(path, kind, filename=filename, limits=limits, _reader=_reader).table()
+
+
+def start_reading(path, kind: str | None = None, *, filename: str | None = None,
+                  limits: Limits = Limits(), _reader=None) -> Reading:
+    """Start :func:`read_batch_isolated` and return at once; :meth:`Reading.table` waits for the table."""
     from . import sandbox
 
     want = _want_kind(kind)
     path = os.fspath(path)
-    try:
-        packed = sandbox.run(_read_packed, path, want.name if want else None, filename, limits, _reader,
-                             memory_mb=limits.memory_mb, seconds=limits.seconds)
-    except sandbox.ChildFailure as failure:
-        source = _failure_source(path, filename)
-        if failure.reason == sandbox.CRASHED:
-            how = (sandbox.signal_name(failure.signal) if failure.signal
-                   else f"終了コード {failure.exitcode}" if failure.exitcode is not None else "結果なし")
-            raise _detail("file-unreadable", source,
-                          f"読み込み中に処理が異常終了しました（{how}）。ファイルが壊れているか、不正な構造の可能性があります。"
-                          "Excelで開いて保存し直してください",
-                          f"reading crashed: {failure.detail_en.rstrip('.')}; the file is broken or crafted") from None
-        if failure.reason == sandbox.MEMORY:
-            ja = f"読み込みに{limits.memory_mb:,}MBを超えるメモリが必要です。ファイルを分割するか、不要な行・列を削除してください"
-        else:
-            ja = f"読み込みが{limits.seconds}秒以内に終わりません。ファイルを分割するか、不要な行・列を削除してください"
-        raise _detail("file-too-large", source, ja, failure.detail_en.rstrip(".")) from None
-    if isinstance(packed, tuple) and packed and packed[0] == "table":
-        return _unpack(packed)
-    return packed
+    child = sandbox.start(_read_packed, path, want.name if want else None, filename, limits, _reader,
+                          memory_mb=limits.memory_mb, seconds=limits.seconds)
+    return Reading(child, path, filename, limits)
+
+
+@dataclass
+class Reading:
+    """A file being read in its child process (:func:`start_reading`)."""
+
+    child: Any
+    path: str
+    filename: str | None
+    limits: Limits
+
+    def table(self) -> Table:
+        """The table read; raises :class:`ReadFailure` as :func:`read_batch_isolated` does."""
+        from . import sandbox
+
+        limits = self.limits
+        try:
+            packed = self.child.result()
+        except sandbox.ChildFailure as failure:
+            source = _failure_source(self.path, self.filename)
+            if failure.reason == sandbox.CRASHED:
+                how = (sandbox.signal_name(failure.signal) if failure.signal
+                       else f"終了コード {failure.exitcode}" if failure.exitcode is not None else "結果なし")
+                raise _detail("file-unreadable", source,
+                              f"読み込み中に処理が異常終了しました（{how}）。ファイルが壊れているか、不正な構造の可能性があります。"
+                              "Excelで開いて保存し直してください",
+                              f"reading crashed: {failure.detail_en.rstrip('.')}; the file is broken or crafted") from None
+            if failure.reason == sandbox.MEMORY:
+                ja = f"読み込みに{limits.memory_mb:,}MBを超えるメモリが必要です。ファイルを分割するか、不要な行・列を削除してください"
+            else:
+                ja = f"読み込みが{limits.seconds}秒以内に終わりません。ファイルを分割するか、不要な行・列を削除してください"
+            raise _detail("file-too-large", source, ja, failure.detail_en.rstrip(".")) from None
+        if isinstance(packed, tuple) and packed and packed[0] == "table":
+            return _unpack(packed)
+        return packed
+
+    def cancel(self) -> None:
+        """Abandon the reading (the caller was interrupted): the child is killed."""
+        self.child.kill()

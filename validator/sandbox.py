@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 
-__all__ = ["ChildFailure", "run", "signal_name", "TIMEOUT", "MEMORY", "CRASHED"]
+__all__ = ["ChildFailure", "Running", "run", "start", "signal_name", "TIMEOUT", "MEMORY", "CRASHED"]
 
 TIMEOUT, MEMORY, CRASHED = "timeout", "memory", "crashed"
 
@@ -150,58 +150,79 @@ def run(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, **kwargs):
     module-level function). Raises :class:`ChildFailure` when the child runs out of time or memory
     or dies.
     """
-    ctx = _get_context()
-    receiver, sender = ctx.Pipe(duplex=False)
-    fd, stderr_path = tempfile.mkstemp(prefix="kyosai-child-", suffix=".stderr")
-    os.close(fd)
-    process = ctx.Process(target=_child, args=(sender, stderr_path, memory_mb, seconds, fn, args, kwargs),
-                          daemon=True, name="kyosai-sandbox")
-    try:
-        process.start()
-        sender.close()
-        deadline = time.monotonic() + seconds
-        outcome = None
+    return start(fn, *args, memory_mb=memory_mb, seconds=seconds, **kwargs).result()
+
+
+def start(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, **kwargs) -> Running:
+    """Start ``fn(*args, **kwargs)`` in a capped child and return at once: the caller works on
+    meanwhile (on another core) and then asks :meth:`Running.result`. Same rules as :func:`run`."""
+    return Running(fn, args, kwargs, memory_mb, seconds)
+
+
+class Running:
+    """A child started by :func:`start`: :meth:`result` waits for it, :meth:`kill` abandons it."""
+
+    def __init__(self, fn, args, kwargs, memory_mb: int, seconds: float):
+        ctx = _get_context()
+        self.memory_mb, self.seconds = memory_mb, seconds
+        self.receiver, sender = ctx.Pipe(duplex=False)
+        fd, self.stderr_path = tempfile.mkstemp(prefix="kyosai-child-", suffix=".stderr")
+        os.close(fd)
+        self.process = ctx.Process(target=_child, args=(sender, self.stderr_path, memory_mb, seconds, fn, args, kwargs),
+                                   daemon=True, name="kyosai-sandbox")
         try:
-            if receiver.poll(max(0.0, deadline - time.monotonic())):
-                outcome = receiver.recv()
-        except (EOFError, OSError):
+            self.process.start()
+        except BaseException:
+            self.kill()
+            raise
+        finally:
+            sender.close()
+        self.deadline = time.monotonic() + seconds
+
+    def result(self):
+        """The child's result, or the exception it raised, or :class:`ChildFailure`."""
+        process, seconds, memory_mb = self.process, self.seconds, self.memory_mb
+        try:
             outcome = None
-        except MemoryError:  # the caller itself cannot hold the result
-            process.kill()
-            process.join()
-            raise ChildFailure(MEMORY, "結果が大きすぎてメモリに収まりません。", "The result does not fit in memory.") from None
-        except Exception as error:  # noqa: BLE001 - the result does not unpickle here
-            outcome = ("unpicklable", f"{type(error).__name__}: {error}")
-        if outcome is None and process.is_alive() and time.monotonic() >= deadline:
-            process.kill()
-            process.join()
-            raise ChildFailure(TIMEOUT, f"処理が制限時間（{seconds:g}秒）内に終わりませんでした。",
-                               f"Processing did not finish within {seconds:g} seconds.",
-                               stderr=_read_stderr(stderr_path))
-        process.join(5)
-        if process.is_alive():  # sent its result but does not exit: not our problem any more
-            process.kill()
-            process.join()
-        if outcome is None:
-            return _died(process.exitcode, _read_stderr(stderr_path))
-        status, value = outcome
-        if status == "ok":
-            return value
-        if status == "raised":
-            raise value
-        if status == "memory":
-            raise ChildFailure(MEMORY, f"処理に必要なメモリが上限（{memory_mb}MB）を超えました。",
-                               f"Processing needed more memory than the limit of {memory_mb} MB.",
-                               stderr=_read_stderr(stderr_path))
-        raise ChildFailure(CRASHED, f"子プロセスの結果を受け取れません（{value}）。",
-                           f"The child's result cannot be received ({value}).")
-    finally:
-        if process.is_alive():  # the caller was interrupted: the child goes too
-            process.kill()
-            process.join()
-        receiver.close()
+            try:
+                if self.receiver.poll(max(0.0, self.deadline - time.monotonic())):
+                    outcome = self.receiver.recv()
+            except (EOFError, OSError):
+                outcome = None
+            except MemoryError:  # the caller itself cannot hold the result
+                raise ChildFailure(MEMORY, "結果が大きすぎてメモリに収まりません。", "The result does not fit in memory.") from None
+            except Exception as error:  # noqa: BLE001 - the result does not unpickle here
+                outcome = ("unpicklable", f"{type(error).__name__}: {error}")
+            if outcome is None and process.is_alive() and time.monotonic() >= self.deadline:
+                raise ChildFailure(TIMEOUT, f"処理が制限時間（{seconds:g}秒）内に終わりませんでした。",
+                                   f"Processing did not finish within {seconds:g} seconds.",
+                                   stderr=_read_stderr(self.stderr_path))
+            process.join(5)
+            if outcome is None:
+                return _died(process.exitcode, _read_stderr(self.stderr_path))
+            status, value = outcome
+            if status == "ok":
+                return value
+            if status == "raised":
+                raise value
+            if status == "memory":
+                raise ChildFailure(MEMORY, f"処理に必要なメモリが上限（{memory_mb}MB）を超えました。",
+                                   f"Processing needed more memory than the limit of {memory_mb} MB.",
+                                   stderr=_read_stderr(self.stderr_path))
+            raise ChildFailure(CRASHED, f"子プロセスの結果を受け取れません（{value}）。",
+                               f"The child's result cannot be received ({value}).")
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        """End the child if it still runs (a timeout, an interrupted caller, a result already sent
+        by a child that does not exit) and clean up."""
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.receiver.close()
         try:
-            os.unlink(stderr_path)
+            os.unlink(self.stderr_path)
         except OSError:  # pragma: no cover
             pass
 
