@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー－]")
+_BRACKETS = re.compile(r"[()（）]")
 _MAX_TEXT = 64
 
 
@@ -45,6 +46,10 @@ def _digits_of(value: Any, what_ja: str, what_en: str) -> str:
         raise MissingValue(f"{what_ja}が空欄です。", f"{what_en} is empty.", value=value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if type(value) is str and value.isascii():      # most cells: NFKC changes nothing, hyphens at most
+        text = value[:_MAX_TEXT + 1]
+        plain = text.replace("-", "")
+        return plain if plain.isdigit() else _SEPARATORS.sub("", text)
     text = unicodedata.normalize("NFKC", str(value))[:_MAX_TEXT + 1]
     return _SEPARATORS.sub("", text)
 
@@ -97,7 +102,9 @@ def format_postal_code(digits: str) -> str:
 
 def validate_phone(value: Any) -> str:
     """A 電話番号 of 10 or 11 digits starting with 0 (hyphens, spaces and brackets allowed)."""
-    digits = re.sub(r"[()（）]", "", _digits_of(value, "電話番号", "phone number"))
+    digits = _digits_of(value, "電話番号", "phone number")
+    if not digits.isdigit():
+        digits = _BRACKETS.sub("", digits)
     if not (len(digits) in (10, 11) and digits.isascii() and digits.isdigit() and digits[0] == "0"):
         raise _bad(value, "電話番号", "0から始まる10桁または11桁の数字ではありません",
                    "Phone number", "is not 10 or 11 digits starting with 0")

@@ -22,7 +22,7 @@ from kyosai.errors import OutOfRange
 
 from .batches import Column, Value
 
-__all__ = ["is_empty", "read"]
+__all__ = ["is_empty", "read", "reader"]
 
 _MAX_TEXT = 1000
 
@@ -81,6 +81,16 @@ _READERS: dict[Value, Callable[[Column, Any], Any]] = {
 
 def read(column: Column, raw: Any) -> Any:
     """The cell's value for its column, ``None`` when empty; raises the core's error when unreadable."""
-    if is_empty(raw):
-        return None
-    return _READERS[column.value](column, raw)
+    return reader(column)(raw)
+
+
+def reader(column: Column) -> Callable[[Any], Any]:
+    """:func:`read` for one column, looked up once (for reading a column of 100,000 cells)."""
+    parse = _READERS[column.value]
+
+    def read_cell(raw: Any) -> Any:
+        if is_empty(raw):
+            return None
+        return parse(column, raw)
+
+    return read_cell

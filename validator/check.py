@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kyosai.errors import KyosaiError
-from schemas.cells import read
+from schemas.cells import reader
 
 from .findings import from_error, make
 from .reading import Limits, Table, read_batch, start_reading
@@ -55,19 +55,21 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
             data[column.alias] = np.full(len(rows), None, dtype=object)
             continue
         letter, header = table.columns[column.alias]
-        raw = np.fromiter(table.values[column.alias], dtype=object, count=len(rows))
+        cells = table.values[column.alias]
+        raw = np.fromiter(cells, dtype=object, count=len(rows))
         group, first = _distinct(raw)
-        values = np.empty(len(first), dtype=object)
+        read = reader(column)
+        results: list = []
         errors: dict[int, KyosaiError] = {}
-        missing: list[int] = []
-        for g, i in enumerate(first):
+        for g, i in enumerate(first.tolist()):
             try:
-                values[g] = read(column, raw[i])
+                results.append(read(cells[i]))
             except KyosaiError as error:
+                results.append(None)
                 errors[g] = error
-            else:
-                if values[g] is None and column.required:
-                    missing.append(g)
+        values = np.fromiter(results, dtype=object, count=len(results))
+        missing = [g for g, value in enumerate(results) if value is None and g not in errors] \
+            if column.required else []
         for k in _rows_of(group, list(errors)):
             report.add(from_error(errors[group[k]], value=raw[k], sheet=sheet, row=rows[k], column=letter,
                                   header=header))
@@ -84,20 +86,34 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
     return frame
 
 
+# what pandas finds in a column whose values are all of one type (empty cells aside): no two of
+# its values of different types can be equal, as 1, 1.0 and True are
+_ONE_TYPE = {"string", "empty", "integer", "floating", "boolean", "date", "datetime", "time", "bytes"}
+
+
 def _distinct(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's group of equal raw values (of the same type: 1 and "1" and True differ) and each
+    """Each cell's group of equal raw values (of the same type: 1 and 1.0 and True differ) and each
     group's first cell. A value pandas cannot hash or test for NA (Decimal("sNaN")) is its own group."""
     import numpy as np
     import pandas as pd
+    from pandas.api.types import infer_dtype
 
+    n = len(raw)
     try:
-        codes, _ = pd.factorize(raw, use_na_sentinel=False)
+        codes, uniques = pd.factorize(raw)                  # empty cells (None) get -1
+        if infer_dtype(raw, skipna=True) not in _ONE_TYPE and len(set(map(type, raw))) > 1:
+            types, kinds = pd.factorize(np.fromiter(map(type, raw), dtype=object, count=n))
+            codes, uniques = pd.factorize(codes * len(kinds) + types)
     except (TypeError, ArithmeticError):
-        return np.arange(len(raw)), np.arange(len(raw))
-    types, kinds = pd.factorize(np.fromiter(map(type, raw), dtype=object, count=len(raw)))
-    if len(kinds) > 1:
-        codes, _ = pd.factorize(codes * len(kinds) + types)
-    return codes, np.unique(codes, return_index=True)[1]
+        return np.arange(n), np.arange(n)
+    if len(uniques) < n and (codes < 0).any():
+        codes = np.where(codes < 0, len(uniques), codes)
+        groups = len(uniques) + 1
+    else:
+        groups = len(uniques)
+    first = np.empty(groups, dtype=np.intp)
+    first[codes[::-1]] = np.arange(n - 1, -1, -1)            # the last write wins: each group's first cell
+    return codes, first
 
 
 def _rows_of(group: np.ndarray, groups: list[int]) -> np.ndarray:

@@ -595,11 +595,21 @@ def _read_sheets(data: bytes, archive, members, sheets, want, source, limits) ->
     # the very bytes that were checked, not the path again
     workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     no_header: str | None = None
+    parsing = None
     try:
         for sheet, named in candidates:
             kind = want or named
-            scan = _scan_sheet(archive, members[sheet.part], source, limits, sheet.name) if sheet.part else _Scan()
-            grid = workbook.get_sheet_by_name(sheet.name)
+            info = members[sheet.part] if sheet.part else None
+            if info is not None and _isolated and info.file_size > _SCAN_ALONGSIDE_BYTES:
+                # calamine releases the GIL: it parses while the scan runs, on another core. Should
+                # the scan refuse the sheet, the child answers and exits, parse and all.
+                parsing = _Parsing(workbook, sheet.name)
+                scan = _scan_sheet(archive, info, source, limits, sheet.name)
+                grid = parsing.grid()
+                parsing = None
+            else:
+                scan = _scan_sheet(archive, info, source, limits, sheet.name) if info is not None else _Scan()
+                grid = workbook.get_sheet_by_name(sheet.name)
             head = grid.to_python(skip_empty_area=False, nrows=_HEADER_ROWS)
             found = _locate_header(head, kind)
             if found is None:
@@ -612,11 +622,41 @@ def _read_sheets(data: bytes, archive, members, sheets, want, source, limits) ->
             del grid
             return _build_table(kind, source, sheet.name, rows, header_index, None, limits, scan)
     finally:
-        workbook.close()
+        if parsing is None:            # not while a parse still runs in its thread
+            workbook.close()
     if no_header is not None:
         source.sheet = no_header
         raise _fail("no-header-row", source, sheet=no_header)
     raise _fail("unknown-kind", source)
+
+
+# In the reading child (read_batch_isolated) a large sheet is parsed while it is scanned: a child
+# may abandon a parse half-way, it exits right after answering. A small sheet, the usual crafted
+# one, is scanned first, so that a cell far out is refused before the parser allocates its grid.
+_isolated = False
+_SCAN_ALONGSIDE_BYTES = 8 * 1024 * 1024
+
+
+class _Parsing:
+    """calamine parsing one sheet in a thread."""
+
+    def __init__(self, workbook, name: str):
+        self._grid = self._error = None
+        self._thread = threading.Thread(target=self._run, args=(workbook, name), daemon=True,
+                                        name="kyosai-parse")
+        self._thread.start()
+
+    def _run(self, workbook, name):
+        try:
+            self._grid = workbook.get_sheet_by_name(name)
+        except BaseException as error:  # noqa: BLE001 - raised again in the reading thread
+            self._error = error
+
+    def grid(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._grid
 
 
 # ---------------------------------------------------------------------------------------------- the sheet scan
@@ -1020,7 +1060,9 @@ def _read_packed(path, kind, filename, limits, reader=None):
     rebuilds each date through its constructor (~1 µs each); plain lists pickled in "fast" mode
     and dates sent as ordinals cost a fraction of that.
     """
+    global _isolated
     gc.disable()                          # the child exits right after; nothing to collect
+    _isolated = True
     if reader is None:
         table = _read_guarded(path, _want_kind(kind), filename, limits)
     else:                                 # a test's stand-in
