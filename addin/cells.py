@@ -29,7 +29,10 @@ Speed
     provided the rows are cheap. Reading a cell value and calling the core are both cached
     (``functools.lru_cache``, typed so that ``TRUE`` and ``1`` stay apart): customers share
     application dates, amounts and labels, and each distinct combination is computed once. The
-    caches are emptied when the date changes, because some rules read "today".
+    caches are emptied when the date changes, because some rules read "today". :func:`clear_caches`
+    also empties the rules core's caches (:meth:`kyosai.params.P.clear_caches`: debit days, and
+    what contracts differing only in their premium share), so that the next calculation is cold;
+    only the small caches of cell values read and of months are kept.
 
 >>> from kyosai.japanese import parse_amount, parse_count
 >>> ARGS = {"amount": Arg("金額", parse_amount), "months": Arg("月数", parse_count)}
@@ -55,6 +58,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from kyosai.errors import KyosaiError, NotEligible
+from kyosai.params import P
 
 __all__ = ["Arg", "udf", "cell_text", "holds", "cached", "clear_caches", "log_to_file", "INTERNAL_ERROR",
            "ERROR_MARK"]
@@ -189,9 +193,11 @@ def cached(func: Callable) -> Callable:
 
 
 def clear_caches() -> None:
-    """Empty every UDF's cache of results (done automatically when the date changes)."""
+    """Empty every UDF's cache of results (done automatically when the date changes), and the rules
+    core's caches (:meth:`kyosai.params.P.clear_caches`), so that the next calculation is cold."""
     for cache in _compute_caches:
         cache.cache_clear()
+    P.clear_caches()
 
 
 def _check_day() -> None:

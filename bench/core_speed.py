@@ -8,8 +8,8 @@ core's caches of parameter-dependent results (debit days, business days) are emp
 :meth:`kyosai.params.P.reload`, as after Excel starts; the small caches of months are left alone.
 
 ``--profile`` prints the cProfile hot spots of the deductions instead. ``--addin`` times the add-in
-benchmark's functions and scenarios (100,000 rows) cold with those core caches emptied as well:
-``addin.bench_udfs`` empties the add-in's caches only, so its later repeats find the core warm.
+benchmark's functions and scenarios (100,000 rows) cold, the core's caches emptied as well (as
+``addin.cells.clear_caches`` does, which ``addin.bench_udfs`` and ``bench/run.py`` call).
 """
 
 from __future__ import annotations

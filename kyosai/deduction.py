@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .discount import payouts
+from .discount import Reached, accrued, paid_out, reached
 from .errors import OutOfRange, RuleViolation
 from .labels import Scheme
 from .month import Month
-from .params import P
-from .schedule import Contract, Payment, payments
+from .params import P, cached
+from .schedule import Contract, Payment, Shape, unit_payments
 
 __all__ = ["Breakdown", "deduction_year", "breakdown", "compute"]
 
@@ -77,22 +77,34 @@ def breakdown(contract: Contract, year: int, discount_received: int | None = Non
         raise OutOfRange(f"前納減額金は0円以上です（{discount_received}）。",
                          f"The discount received cannot be negative ({discount_received}).",
                          value=discount_received)
+    months, reached_per_yen = _per_yen(Shape.of(contract), year)
+    paid = contract.monthly_amount * months
+    if discount_received is None:
+        discount_received = sum(p.amount for p in paid_out(reached_per_yen, contract.monthly_amount)
+                                if p.month.year == year)
+    return Breakdown(year, paid, discount_received, max(0, paid - discount_received))
+
+
+@cached  # what scales with the premium, once per contract shape: customers differ mostly in their premium
+def _per_yen(shape: Shape, year: int) -> tuple[int, tuple[Reached, ...]]:
+    """The months of premium counted in ``year``, and the 前納減額金 reached each 31 March up to
+    December of ``year`` (:func:`kyosai.discount.reached`) per yen of monthly premium.
+
+    Every SKY payment is its months × the monthly premium, and the discount is the premium × rate ×
+    months ahead: both are worked out at 1 yen a month (:func:`kyosai.schedule.unit_payments`) and
+    multiplied by the premium. With rates of a few digits (0.9/1000) the Decimal products and sums
+    are exact, so the yen are those of the payment-by-payment sums (tests/test_core_caches.py).
+    """
     # Every payment up to December of Y: those of Y, and earlier ones that prepaid more than a
     # year ahead and so count some months in Y.
-    schedule = payments(contract, Month(year, 12))
-    paid = 0
+    schedule = unit_payments(shape, Month(year, 12))
+    months = 0
     for payment in schedule:
         if _prepays_beyond_horizon(payment):
-            counted = sum(1 for m in payment.months if deduction_year(payment, m) == year)
-        else:  # every month is deductible in the year paid (deduction_year, once per payment)
-            counted = len(payment.months) if payment.date.year == year else 0
-        if counted == len(payment.months):
-            paid += payment.amount
-        else:
-            paid += payment.amount // len(payment.months) * counted
-    if discount_received is None:
-        discount_received = sum(p.amount for p in payouts(schedule, Month(year, 12)) if p.month.year == year)
-    return Breakdown(year, paid, discount_received, max(0, paid - discount_received))
+            months += sum(1 for m in payment.months if deduction_year(payment, m) == year)
+        elif payment.date.year == year:  # every month is deductible in the year paid (deduction_year, once per payment)
+            months += len(payment.months)
+    return months, tuple(reached(accrued(schedule), Month(year, 12)))
 
 
 def compute(contract: Contract, year: int, discount_received: int | None = None) -> int:

@@ -36,13 +36,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
-from typing import Iterable
+from typing import Iterable, Mapping, NamedTuple
 
 from .errors import OutOfRange
 from .month import Month
 from .params import P
 
-__all__ = ["compute", "months_ahead", "accrued", "DiscountPayout", "payouts"]
+__all__ = ["compute", "months_ahead", "accrued", "DiscountPayout", "payouts", "Reached", "reached", "paid_out"]
 
 
 def _to_yen(amount: Decimal) -> int:
@@ -82,10 +82,13 @@ def accrued(payments: Iterable) -> dict[Month, Decimal]:
     """The exact discount each covered month earns, keyed by that month (when it is "reached")."""
     result: dict[Month, Decimal] = {}
     for payment in payments:
+        paid_in = payment.month
+        if payment.last_month <= paid_in:  # no month ahead (most debits): nothing to look up
+            continue
         monthly = Decimal(payment.amount) / len(payment.months)
         rate = P.PREPAYMENT_DISCOUNT_RATE.at(payment.date)
         cap = P.PREPAYMENT_DISCOUNT_MAX_MONTHS.at(payment.date)  # once per payment, not per month
-        paid_in, discount_per_month_ahead = payment.month, monthly * rate
+        discount_per_month_ahead = monthly * rate
         for month in payment.months:
             ahead = _months_ahead(paid_in, month, cap)
             if ahead:
@@ -107,10 +110,23 @@ def payouts(payments: Iterable, until: Month) -> list[DiscountPayout]:
     Every 31 March the discount of the covered months reached by then joins the balance; a
     balance of 5,000 yen or more is paid in June, a smaller one is carried forward.
     """
-    by_month = accrued(payments)
+    return paid_out(reached(accrued(payments), until))
+
+
+class Reached(NamedTuple):
+    """What one 31 March adds to the balance of 前納減額金 (:func:`reached`)."""
+
+    payout_month: Month      # when a balance at the threshold or above is paid (June)
+    amount: Decimal          # the discount of the 12 months up to the cutoff (31 March)
+    threshold: int | Decimal
+
+
+def reached(by_month: Mapping[Month, Decimal], until: Month) -> list[Reached]:
+    """What each 31 March adds to the balance, year by year up to the payout month ``until``, from
+    the discount :func:`accrued` (keyed by month, in the order accrued)."""
     if not by_month:
         return []
-    result, balance = [], Decimal(0)
+    result = []
     # Month index → (order accrued, amount): each 31 March looks up its 12 months, no scan of all, and
     # adds them in the order accrued, as the Decimal sums always have.
     by_index = {month.index: (order, amount) for order, (month, amount) in enumerate(by_month.items())}
@@ -121,10 +137,24 @@ def payouts(payments: Iterable, until: Month) -> list[DiscountPayout]:
         payout_month = Month(year, P.PREPAYMENT_DISCOUNT_PAYOUT_MONTH.at(on))
         if payout_month > until:
             return result
-        reached = sorted(by_index[index] for index in range((cutoff - 12).index + 1, cutoff.index + 1)
-                         if index in by_index)  # the 12 months up to the cutoff
-        balance += sum((amount for _, amount in reached), Decimal(0))
-        if balance >= P.PREPAYMENT_DISCOUNT_PAYOUT_THRESHOLD.at(on):
+        months = sorted(by_index[index] for index in range((cutoff - 12).index + 1, cutoff.index + 1)
+                        if index in by_index)  # the 12 months up to the cutoff
+        result.append(Reached(payout_month, sum((amount for _, amount in months), Decimal(0)),
+                              P.PREPAYMENT_DISCOUNT_PAYOUT_THRESHOLD.at(on)))
+        year += 1
+
+
+def paid_out(yearly: Iterable[Reached], monthly_amount: int = 1) -> list[DiscountPayout]:
+    """The payouts of what is :func:`reached` each year: a balance at the threshold or above is
+    paid, a smaller one carried forward.
+
+    ``monthly_amount`` multiplies amounts reached per yen of monthly premium (:mod:`kyosai.deduction`):
+    the Decimal products are exact (rates of a few digits), the same as multiplying each month's discount.
+    """
+    result, balance = [], Decimal(0)
+    for payout_month, amount, threshold in yearly:
+        balance += amount * monthly_amount
+        if balance >= threshold:
             result.append(DiscountPayout(payout_month, _to_yen(balance)))
             balance = Decimal(0)
-        year += 1
+    return result

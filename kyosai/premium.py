@@ -21,14 +21,18 @@ import datetime
 
 from .errors import InvalidPremium, KyosaiError, OutOfRange, RuleViolation
 from .labels import Scheme
-from .params import P
+from .params import P, cached
 
 __all__ = ["bounds", "validate", "is_valid", "format", "validate_lump_sum"]
 
 
 def bounds(scheme: Scheme | str = Scheme.SKY, on: datetime.date | None = None) -> tuple[int, int, int]:
-    """(minimum, maximum, step) of the monthly premium for a scheme on a date."""
-    scheme = Scheme.parse(scheme)
+    """(minimum, maximum, step) of the monthly premium for a scheme on a date (today when omitted)."""
+    return _bounds(Scheme.parse(scheme), on or datetime.date.today())
+
+
+@cached  # every contract checks its premium on its application date: the same few dates again and again
+def _bounds(scheme: Scheme, on: datetime.date) -> tuple[int, int, int]:
     if scheme is Scheme.SKY:
         return P.SKY_MIN_PREMIUM.at(on), P.SKY_MAX_PREMIUM.at(on), P.SKY_PREMIUM_STEP.at(on)
     return P.SAFETY_MIN_PREMIUM.at(on), P.SAFETY_MAX_PREMIUM.at(on), P.SAFETY_PREMIUM_STEP.at(on)

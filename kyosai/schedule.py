@@ -36,17 +36,20 @@ from __future__ import annotations
 
 import datetime
 import enum
-from dataclasses import dataclass
+import itertools
+import operator
+from dataclasses import dataclass, field, fields
 from functools import cached_property, lru_cache
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from . import debit, premium
 from .errors import LimitExceeded, OutOfRange, RuleViolation
 from .labels import Channel, Pattern, PrepaymentMethod, Scheme
 from .month import Month
-from .params import P
+from .params import P, cached
 
-__all__ = ["PaymentKind", "Payment", "Contract", "payments", "iter_payments", "first_debit"]
+__all__ = ["PaymentKind", "Payment", "Contract", "Shape", "payments", "unit_payments", "iter_payments",
+           "first_debit"]
 
 
 class PaymentKind(enum.Enum):
@@ -205,10 +208,7 @@ class Contract:
 
 def iter_payments(contract: Contract) -> Iterator[Payment]:
     """Every payment of the contract in date order, without end (SAFETY: until the limit)."""
-    if contract.scheme is Scheme.SKY:
-        yield from _sky_payments(contract)
-    else:
-        yield from _capped(contract, _safety_payments(contract))
+    return _capped(contract, _priced(_slots(contract), contract.monthly_amount))
 
 
 def payments(contract: Contract, until: Month) -> list[Payment]:
@@ -218,31 +218,94 @@ def payments(contract: Contract, until: Month) -> list[Payment]:
     >>> payments(c, Month(2025, 12))
     [Payment(2024-12-02 現金 2024-12..2025-11 840,000円), Payment(2025-12-18 口座振替 2025-12..2026-11 840,000円)]
     """
-    result = []
-    for payment in iter_payments(contract):
-        if payment.month > until:
-            break
-        result.append(payment)
-    return result
+    return list(_capped(contract, _priced(_timeline(Shape.of(contract), until), contract.monthly_amount)))
+
+
+def unit_payments(shape: Shape, until: Month) -> list[Payment]:
+    """The SKY payments of a shape up to the month ``until`` at 1 yen a month: each amount is the
+    number of months the payment covers.
+
+    Everything that scales with the premium (the deduction, the 前納減額金 accrued) can be worked out
+    on these once per shape (:mod:`kyosai.deduction`). SAFETY's limit does not scale: refused.
+
+    >>> c = Contract("sky", 70000, datetime.date(2024, 12, 2), "現金あり", "annual")
+    >>> unit_payments(Shape.of(c), Month(2025, 12))
+    [Payment(2024-12-02 現金 2024-12..2025-11 12円), Payment(2025-12-18 口座振替 2025-12..2026-11 12円)]
+    """
+    if shape.contract.scheme is not Scheme.SKY:
+        raise ValueError("SAFETY payments stop at the limit: they do not scale with the premium")
+    return list(_priced(_timeline(shape, until), 1))
 
 
 def first_debit(contract: Contract) -> Payment:
     """The first direct debit of the contract (初回振替): its date, months and amount."""
-    return next(p for p in iter_payments(contract) if p.kind is PaymentKind.DEBIT)
+    stream = _capped(contract, _priced(_to_first_debit(Shape.of(contract)), contract.monthly_amount))
+    return next(p for p in stream if p.kind is PaymentKind.DEBIT)
 
 
-def _debit(contract: Contract, month: Month, first: Month, last: Month) -> Payment:
-    covered = _months(first, last)
-    return Payment(debit.compute(month, contract.scheme), PaymentKind.DEBIT, covered,
-                   len(covered) * contract.monthly_amount)
+# ---------------------------------------------------------------------- slots: payments without amounts
+# When a contract pays and which months each payment covers do not depend on the premium; only the
+# amounts do. The engine lists these slots (date, kind, months covered); :func:`_priced` makes them
+# payments. Contracts that differ in their premium only (customers share application dates and
+# choices) share their slots through :func:`_timeline`.
+
+Slot = tuple[datetime.date, PaymentKind, tuple[Month, ...]]
 
 
-def _sky_payments(c: Contract) -> Iterator[Payment]:
+@dataclass(frozen=True)
+class Shape:
+    """A contract but for its premium: what the dates and months of its payments depend on.
+
+    Compares and hashes by every field of the contract except ``monthly_amount``, so that results
+    which do not depend on the premium, or scale with it, are cached once per shape.
+    """
+
+    key: tuple
+    contract: Contract = field(compare=False)  # one contract of the shape, to work the slots out from
+
+    @classmethod
+    def of(cls, contract: Contract) -> "Shape":
+        return cls(_shape_key(contract), contract)
+
+
+_shape_key = operator.attrgetter(*(f.name for f in fields(Contract) if f.name != "monthly_amount"))
+
+
+@cached  # once per shape and month (see above)
+def _timeline(shape: Shape, until: Month) -> tuple[Slot, ...]:
+    """The slots paid up to and including the month ``until``."""
+    return tuple(itertools.takewhile(lambda slot: Month.of(slot[0]) <= until, _slots(shape.contract)))
+
+
+@cached  # once per shape (see above)
+def _to_first_debit(shape: Shape) -> tuple[Slot, ...]:
+    """The slots up to and including the first debit."""
+    slots = []
+    for slot in _slots(shape.contract):
+        slots.append(slot)
+        if slot[1] is PaymentKind.DEBIT:
+            return tuple(slots)
+
+
+def _priced(slots: Iterable[Slot], monthly_amount: int) -> Iterator[Payment]:
+    """The payments of the slots: every month covered at the monthly premium."""
+    return (Payment(date, kind, months, len(months) * monthly_amount) for date, kind, months in slots)
+
+
+def _slots(contract: Contract) -> Iterator[Slot]:
+    """The slots of the contract in date order, without end."""
+    return _sky_slots(contract) if contract.scheme is Scheme.SKY else _safety_slots(contract)
+
+
+def _debit(contract: Contract, month: Month, first: Month, last: Month) -> Slot:
+    return debit.compute(month, contract.scheme), PaymentKind.DEBIT, _months(first, last)
+
+
+def _sky_slots(c: Contract) -> Iterator[Slot]:
     start, first_debit_month = c.application_month, c.first_debit_month
     if c.channel is Channel.CASH:
         last = c.coverage_end(start) + c.prepaid_months
-        yield Payment(c.application_date, PaymentKind.CASH, _months(start, last),
-                      (last - start + 1) * c.monthly_amount)
+        yield c.application_date, PaymentKind.CASH, _months(start, last)
     else:
         last = c.coverage_end(first_debit_month) + c.prepaid_months
         yield _debit(c, first_debit_month, start, last)
@@ -254,12 +317,11 @@ def _sky_payments(c: Contract) -> Iterator[Payment]:
         yield _debit(c, month, first, last)
 
 
-def _safety_payments(c: Contract) -> Iterator[Payment]:
+def _safety_slots(c: Contract) -> Iterator[Slot]:
     start, first_debit_month, n = c.application_month, c.first_debit_month, c.prepaid_months
     if n and c.prepayment_method is PrepaymentMethod.TRANSFER:
-        prepaid = _months(first_debit_month, first_debit_month + n - 1)
         # (イ) transferred in the application month; counts as paid then (seed: 申込月に振込).
-        yield Payment(c.application_date, PaymentKind.TRANSFER, prepaid, n * c.monthly_amount)
+        yield c.application_date, PaymentKind.TRANSFER, _months(first_debit_month, first_debit_month + n - 1)
         yield _debit(c, first_debit_month, start, first_debit_month - 1)
     else:
         last = first_debit_month + max(n, 1) - 1
@@ -271,7 +333,14 @@ def _safety_payments(c: Contract) -> Iterator[Payment]:
 
 
 def _capped(c: Contract, stream: Iterator[Payment]) -> Iterator[Payment]:
-    """Stop SAFETY payments at the total limit; the payment that reaches it pays the remainder."""
+    """Stop SAFETY payments at the total limit; the payment that reaches it pays the remainder.
+    SKY has no limit: its stream is returned as it is."""
+    if c.scheme is Scheme.SKY:
+        return stream
+    return _capped_safety(c, stream)
+
+
+def _capped_safety(c: Contract, stream: Iterator[Payment]) -> Iterator[Payment]:
     paid = 0
     for payment in stream:
         limit = P.SAFETY_TOTAL_LIMIT.at(payment.date)
