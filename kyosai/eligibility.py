@@ -30,7 +30,7 @@ from .errors import InvalidDate, InvalidNumber, KyosaiError, MissingValue, NotEl
 from .labels import Label, MemberType, SafetyIndustry, SkyIndustry, TaxArrears, normalize_key
 from .arguments import accepts, all_reasons, as_date, rule_date, whole_number
 from .month import MONTHS_PER_YEAR, Month, period_end
-from .params import P
+from .params import P, cached
 
 __all__ = [
     "sky_employee_limit",
@@ -76,8 +76,11 @@ def sky_employee_limit(industry: SkyIndustry | str, on: datetime.date | None = N
     >>> sky_employee_limit("宿泊業", datetime.date(2014, 3, 31)), sky_employee_limit("宿泊業", datetime.date(2014, 4, 1))
     (5, 20)
     """
-    industry = SkyIndustry.parse(industry)
-    on = rule_date(on)
+    return _sky_employee_limit(SkyIndustry.parse(industry), rule_date(on))
+
+
+@cached  # a batch asks for the same industries on the same few application dates
+def _sky_employee_limit(industry: SkyIndustry, on: datetime.date) -> int:
     small = P.SKY_EMPLOYEES_COMMERCE_SERVICES.at(on)
     if industry in COMMERCE_AND_SERVICES:
         return small

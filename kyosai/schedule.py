@@ -49,7 +49,7 @@ from .month import Month
 from .params import P, cached
 
 __all__ = ["PaymentKind", "Payment", "Contract", "Shape", "payments", "unit_payments", "iter_payments",
-           "first_debit"]
+           "first_debit", "validate_sky_prepaid_months"]
 
 
 class PaymentKind(enum.Enum):
@@ -95,6 +95,26 @@ def _months(first: Month, last: Month) -> tuple[Month, ...]:
     return tuple(first + i for i in range(last - first + 1))
 
 
+def validate_sky_prepaid_months(pattern: Pattern | str, prepaid_months: int) -> int:
+    """Months prepaid at joining on a SKY form (前納月数): only on the monthly pattern; returns them.
+
+    >>> validate_sky_prepaid_months("月払", 6)
+    6
+    >>> validate_sky_prepaid_months("年払", 3)
+    Traceback (most recent call last):
+    ...
+    kyosai.errors.RuleViolation: 小規模企業共済の加入時の前納は月払のときだけ指定できます。 / ...
+    """
+    if prepaid_months and Pattern.parse(pattern) is not Pattern.MONTHLY:
+        # [DECISION] The SKY form's 前納 applies to monthly payers; an annual or semi-annual
+        # payer already pays ahead by pattern. Refuse rather than invent a combination.
+        raise RuleViolation(
+            "小規模企業共済の加入時の前納は月払のときだけ指定できます。",
+            "SKY months prepaid at joining apply to the monthly pattern only.",
+            value=prepaid_months)
+    return prepaid_months
+
+
 @dataclass(frozen=True)
 class Contract:
     """A new contract as the application form states it (契約申込).
@@ -136,13 +156,8 @@ class Contract:
                              value=self.designated_month)
         if self.scheme is Scheme.SAFETY:
             self._check_safety()
-        elif self.prepaid_months and self.pattern is not Pattern.MONTHLY:
-            # [DECISION] The SKY form's 前納 applies to monthly payers; an annual or semi-annual
-            # payer already pays ahead by pattern. Refuse rather than invent a combination.
-            raise RuleViolation(
-                "小規模企業共済の加入時の前納は月払のときだけ指定できます。",
-                "SKY months prepaid at joining apply to the monthly pattern only.",
-                value=self.prepaid_months)
+        else:
+            validate_sky_prepaid_months(self.pattern, self.prepaid_months)
 
     def _check_safety(self):
         if self.channel is Channel.CASH:

@@ -77,7 +77,8 @@ SCHEMA = KindSchema(PREPAYMENT.name, [c.alias for c in PREPAYMENT.columns], [
     RowRule("amount-matches", "prepayment_amount",
             ("scheme", "monthly_amount", "prepaid_months", "prepayment_amount", "paid_total", "desired_month"),
             amount_matches,
-            needs=("scheme", "monthly_amount", "prepaid_months", "prepayment_amount", "desired_month")),
-    RowRule("arrived-in-time", "received_date", ("scheme", "desired_month", "received_date"), arrived_in_time),
+            needs=("scheme", "monthly_amount", "prepaid_months", "prepayment_amount", "desired_month"), heavy=True),
+    RowRule("arrived-in-time", "received_date", ("scheme", "desired_month", "received_date"), arrived_in_time,
+            heavy=True),
     BatchRule("one-request-per-contract-and-month", "contract_number", one_request_per_contract_and_month),
 ])

@@ -115,7 +115,7 @@ SCHEMA = KindSchema(SAFETY_APPLICATION.name, [c.alias for c in SAFETY_APPLICATIO
             needs=("industry", "applicant_type", "application_date", "tax_arrears", "employees")),
     RowRule("prepaid-within-limit", "prepaid_months",
             ("monthly_amount", "application_date", "prepaid_months", "prepayment_method"), prepaid_within_limit,
-            needs=("monthly_amount", "application_date")),
+            needs=("monthly_amount", "application_date"), heavy=True),
     RowRule("prepayment-method-given", "prepayment_method", ("prepaid_months", "prepayment_method"),
             prepayment_method_given, needs=()),
     RowRule("rejoin-deductibility", "previous_cancellation_date",

@@ -15,10 +15,9 @@ from collections import defaultdict
 
 import pandas as pd
 
-from kyosai import codes, eligibility, premium
+from kyosai import codes, eligibility, premium, schedule
 from kyosai.errors import KyosaiError, NotEligible
 from kyosai.labels import Channel, MemberType, Pattern, Scheme
-from kyosai.params import cached
 from kyosai.schedule import Contract
 
 from .batches import SKY_APPLICATION
@@ -31,7 +30,6 @@ _CONTRACT = ("monthly_amount", "application_date", "channel", "payment_pattern",
              "designated_month")
 
 
-@cached  # two rules ask for the same contracts
 def _contract(monthly_amount, application_date, channel, payment_pattern, prepaid_months, designated_month):
     return Contract(Scheme.SKY, monthly_amount, application_date, channel, payment_pattern,
                     prepaid_months or 0, designated_month if payment_pattern is not Pattern.MONTHLY else None)
@@ -45,10 +43,8 @@ def employees_within_band(industry, employees, member_type, application_date):
     eligibility.validate_sky(industry, employees, member_type, on=application_date)
 
 
-def prepaid_only_when_monthly(**values):
-    if not premium.is_valid(values["monthly_amount"], Scheme.SKY):
-        return None  # reported by premium_in_range
-    _contract(**values)
+def prepaid_only_when_monthly(payment_pattern, prepaid_months):
+    schedule.validate_sky_prepaid_months(payment_pattern, prepaid_months)
 
 
 def deductible_this_year(**values):
@@ -58,7 +54,7 @@ def deductible_this_year(**values):
     try:
         first = _contract(**values).first_debit
     except KyosaiError:
-        return None  # reported by prepaid_only_when_monthly
+        return None  # reported by prepaid-only-when-monthly
     year = values["application_date"].year
     if first.date.year > year:
         return Problem("not-deductible-this-year",
@@ -136,10 +132,10 @@ SCHEMA = KindSchema(SKY_APPLICATION.name, [c.alias for c in SKY_APPLICATION.colu
     RowRule("premium", "monthly_amount", ("monthly_amount",), premium_in_range),
     RowRule("employees-within-band", "employees", ("industry", "employees", "member_type", "application_date"),
             employees_within_band),
-    RowRule("prepaid-only-when-monthly", "prepaid_months", _CONTRACT, prepaid_only_when_monthly,
-            needs=("monthly_amount", "application_date", "channel", "payment_pattern")),
+    RowRule("prepaid-only-when-monthly", "prepaid_months", ("payment_pattern", "prepaid_months"),
+            prepaid_only_when_monthly),
     RowRule("deductible-this-year", "channel", _CONTRACT, deductible_this_year,
-            needs=("monthly_amount", "application_date", "channel", "payment_pattern")),
+            needs=("monthly_amount", "application_date", "channel", "payment_pattern"), heavy=True),
     RowRule("designated-month-fits-pattern", "designated_month",
             ("payment_pattern", "designated_month", "application_date"), designated_month_fits_pattern,
             needs=("payment_pattern", "application_date")),

@@ -123,8 +123,9 @@ def _rows_of(group: np.ndarray, groups: list[int]) -> np.ndarray:
     return np.flatnonzero(np.isin(group, groups)) if groups else np.empty(0, dtype=np.int64)
 
 
-def check_table(table: Table, as_of: datetime.date | None = None) -> Report:
-    """The report for a table already read."""
+def check_table(table: Table, as_of: datetime.date | None = None, *, workers: int = 1) -> Report:
+    """The report for a table already read; ``workers`` = 2 runs the heavy rules on a second core
+    (:meth:`schemas.rules.KindSchema.answers`)."""
     report = Report(table.source, records=len(table.rows))
     report.extend(table.findings)
     if not table.rows:  # headers but no data: nothing to accept
@@ -133,7 +134,7 @@ def check_table(table: Table, as_of: datetime.date | None = None) -> Report:
     frame.attrs["as_of"] = as_of or datetime.date.today()
     schema = _schemas()[table.kind.name]
     position = {row: k for k, row in enumerate(table.rows)}
-    for row, rule_name, problem in schema.failures(frame):
+    for row, rule_name, problem in schema.failures(frame, workers):
         alias = problem.column or schema.rules[rule_name].column
         letter, header = table.columns.get(alias, (None, table.kind.column(alias).header))
         where = dict(sheet=table.source.sheet, row=row, column=letter, header=header)
@@ -158,24 +159,36 @@ class Checked:
 
 def validate_file(path: str | Path, kind: str | None = None, *, filename: str | None = None,
                   as_of: datetime.date | None = None, limits: Limits = Limits(),
-                  isolated: bool = True) -> Checked:
+                  isolated: bool = True, workers: int = 1) -> Checked:
     """Read and check one file; raises ReadFailure when it cannot be read at all.
 
     ``isolated`` parses the untrusted file in a memory-capped child process, so that a crafted
-    file cannot take the caller down; meanwhile this process loads the schemas (pandas, pandera:
-    about a second the first time) on the other core.
+    file cannot take the caller down; meanwhile this process loads what checking needs (pandas,
+    pandera, the holiday calendar: about a second the first time) on the other core.
+    ``workers``: see :func:`check_table`.
     """
     if not isolated:
         table = read_batch(path, kind, filename=filename, limits=limits)
     else:
         reading = start_reading(path, kind, filename=filename, limits=limits)
         try:
-            _schemas()
+            _prepare()
         except BaseException:
             reading.cancel()
             raise
         table = reading.table()
-    return Checked(check_table(table, as_of), table, Path(path))
+    return Checked(check_table(table, as_of, workers=workers), table, Path(path))
+
+
+def _prepare() -> None:
+    """Load what checking needs: the schemas (pandas, pandera and its backends) and the holiday
+    calendar (the holidays package builds it on first use)."""
+    from kyosai import calendar
+    from schemas.rules import load_backends
+
+    _schemas()
+    load_backends()
+    calendar.is_business_day(datetime.date.today())
 
 
 def _schemas() -> dict:

@@ -5,7 +5,8 @@
 checks each file and writes one report per file: into ``--out`` (``<name>.report.<format>``), or,
 for a single file without ``--out``, to standard output. Progress (on a terminal) and the summary
 table go to standard error. Exit status: 0 every file valid, 1 some file has errors, 2 a file
-cannot be read or the usage is wrong.
+cannot be read or the usage is wrong. A file is read in a capped child process while this one loads
+the schemas, and its heavy rules run on a second core when there is one.
 
 The service (docs/service.md) reads its settings from ``instance/config.py`` and ``KYOSAI_*``:
 
@@ -33,6 +34,8 @@ from kyosai.japanese import parse_date
 __all__ = ["main", "build_parser"]
 
 EXIT_VALID, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
+# a second core for the heavy rules of a file (the service's workers already use the cores)
+_WORKERS = min(2, os.cpu_count() or 1)
 
 
 def _out_name(path: Path, fmt: str, source_format: str | None, taken: set[str]) -> str:
@@ -66,9 +69,12 @@ class _Progress:
 
 
 def cmd_validate(args, out) -> int:
+    from . import sandbox
     from .check import validate_file           # the validator's dependencies load only when used
     from .output import FORMATS, render
     from .reading import ReadFailure
+
+    sandbox.fork_when_single_threaded = True   # this command has no other threads
 
     paths = [Path(p) for p in args.files]
     if len(paths) > 1 and args.out is None and args.format != "json":
@@ -90,7 +96,7 @@ def cmd_validate(args, out) -> int:
         try:
             if not path.is_file():
                 raise FileNotFoundError(path)
-            checked = validate_file(path, args.kind, filename=path.name, as_of=as_of)
+            checked = validate_file(path, args.kind, filename=path.name, as_of=as_of, workers=_WORKERS)
         except FileNotFoundError:
             summary.append((path.name, "読込不可", "-", "-", "ファイルがありません / no such file"))
             status = EXIT_UNREADABLE

@@ -5,7 +5,8 @@ on a crafted 2 KB workbook (calamine#693), or allocate without bound. :func:`run
 in a child process so that such a file costs a child, never the caller (the CLI, a service worker):
 
 - the child is forked from a *forkserver* (POSIX; ``spawn`` elsewhere), so the caller's threads,
-  sockets and locks are not inherited and the modules are imported once, not per call;
+  sockets and locks are not inherited and the modules are imported once, not per call (a
+  single-threaded command may fork directly: :data:`fork_when_single_threaded`);
 - its address space is capped with ``RLIMIT_AS`` (``memory_mb``), CPU time with ``RLIMIT_CPU`` and
   core dumps are off; the caller waits at most ``seconds`` of wall time and kills it after that;
 - what the child writes to standard error (a native abort's "memory allocation of … failed") is
@@ -63,8 +64,34 @@ def _rebuild_failure(reason, detail_ja, detail_en, signal, exitcode, stderr):
     return ChildFailure(reason, detail_ja, detail_en, signal=signal, exitcode=exitcode, stderr=stderr)
 
 
+# A single-threaded command (``kyosai validate``) may fork its children directly: no forkserver to
+# start and preload first (~0.3 s). A threaded caller (the service) keeps the forkserver, and so
+# does a process already large: a forked child inherits its address space, which counts against
+# the child's memory cap.
+fork_when_single_threaded = False
+_FORK_MAX_ADDRESS_SPACE = 256 * 1024 * 1024
+
+
+def _address_space() -> int | None:
+    """This process's virtual memory in bytes (Linux), or None."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _may_fork() -> bool:
+    if not (fork_when_single_threaded and hasattr(os, "fork") and threading.active_count() == 1):
+        return False
+    size = _address_space()
+    return size is not None and size <= _FORK_MAX_ADDRESS_SPACE
+
+
 def _get_context():
     global _context
+    if _may_fork():
+        return multiprocessing.get_context("fork")
     with _context_lock:
         if _context is None:
             if "forkserver" in multiprocessing.get_all_start_methods():
