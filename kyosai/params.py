@@ -26,9 +26,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
+from .errors import OutOfRange
+
 __all__ = ["Parameter", "P", "load", "cached"]
 
 CACHE_SIZE = 65536  # results kept per cached rule (:func:`cached`): more dates than 1949–2099 has
+
+
+class NoValue(OutOfRange, LookupError):
+    """A parameter asked about a date before its first entry: a date no rule covers (a typo such
+    as 1899); a KyosaiError like any bad input, and a LookupError as a missing key is."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,8 @@ class Parameter:
         entry = bisect.bisect_right(self._since, on)
         value = self.history[entry - 1][1] if entry else None
         if value is None:
-            raise LookupError(f"parameter {self.name} has no value on {on}")
+            raise NoValue(f"{on.isoformat()}には「{self.ja}」の定めがありません（日付を確認してください）。",
+                          f"{self.name} has no value on {on.isoformat()} (check the date).", value=on)
         return value
 
     @property

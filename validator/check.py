@@ -47,15 +47,15 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
 
     sheet, kind, rows = table.source.sheet, table.kind, table.rows
     unreadable: set[tuple[int, str]] = set()
-    # Excel error cells (#N/A …) were reported by the reader: not also 記入漏れ, and no rule uses them.
-    error_cells = {(f.row, f.column) for f in table.findings if f.code == "error-cell"}
     data: dict[str, np.ndarray] = {}
     for column in kind.columns:
         if column.alias not in table.values:
             data[column.alias] = np.full(len(rows), None, dtype=object)
             continue
         letter, header = table.columns[column.alias]
-        cells = table.values[column.alias]
+        cells = table.values[column.alias]          # (a column still arriving is waited for here)
+        # Excel error cells (#N/A …) were reported by the reader: not also 記入漏れ, and no rule uses them.
+        error_rows = {f.row for f in table.cell_findings(letter) if f.code == "error-cell"}
         raw = np.fromiter(cells, dtype=object, count=len(rows))
         group, first = _distinct(raw)
         read = reader(column)
@@ -75,7 +75,7 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
                                   header=header))
             unreadable.add((rows[k], column.alias))
         for k in _rows_of(group, missing):
-            if (rows[k], letter) in error_cells:
+            if rows[k] in error_rows:
                 unreadable.add((rows[k], column.alias))
             else:
                 report.add(make("missing-value", value=raw[k], sheet=sheet, row=rows[k], column=letter,
@@ -127,10 +127,10 @@ def check_table(table: Table, as_of: datetime.date | None = None, *, workers: in
     """The report for a table already read; ``workers`` = 2 runs the heavy rules on a second core
     (:meth:`schemas.rules.KindSchema.answers`)."""
     report = Report(table.source, records=len(table.rows))
-    report.extend(table.findings)
+    frame = _typed_frame(table, report)     # reads the columns as they arrive from the reading child
+    report.extend(table.complete().findings)
     if not table.rows:  # headers but no data: nothing to accept
         report.add(make("file-empty", sheet=table.source.sheet))
-    frame = _typed_frame(table, report)
     frame.attrs["as_of"] = as_of or datetime.date.today()
     schema = _schemas()[table.kind.name]
     position = {row: k for k, row in enumerate(table.rows)}

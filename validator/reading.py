@@ -40,6 +40,7 @@ is the same — save it again as a plain .xlsx).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as _dt
 import gc
@@ -56,7 +57,8 @@ import zlib
 from array import array
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Callable
 
 from schemas.batches import KINDS, BatchKind, Value, find_kind_by_headers, find_kind_by_sheet
 
@@ -121,9 +123,25 @@ class Table:
     @property
     def records(self) -> list[Record]:
         """The records one by one (made on demand: the checks read the columns)."""
+        self.complete()
         aliases = list(self.values)
         return [Record(row, dict(zip(aliases, vs))) for row, vs in zip(self.rows, zip(*self.values.values()))] \
             if aliases else [Record(row, {}) for row in self.rows]
+
+
+    def complete(self) -> Table:
+        """Wait for every column of a table whose columns are still being made or still arriving
+        from the reading child (:func:`start_reading`); their cells' findings join ``findings``."""
+        if not isinstance(self.values, dict):
+            columns = self.values
+            self.values = columns.complete()
+            self.findings.extend(sorted(columns.findings, key=_cell_order))
+        return self
+
+    def cell_findings(self, letter: str) -> list[Finding]:
+        """The reader's findings in the column ``letter`` so far (error values, formulas)."""
+        pending = self.values.findings if not isinstance(self.values, dict) else []
+        return [f for f in (*self.findings, *pending) if f.column == letter]
 
 
 # The status a service answers a file with that cannot be read (the CLI exits 2 for all of them).
@@ -225,14 +243,24 @@ def read_batch(path, kind: str | None = None, *, filename: str | None = None, li
     return _read_guarded(path, _want_kind(kind), filename, limits)
 
 
-def _read_guarded(path, want: BatchKind | None, filename: str | None, limits: Limits) -> Table:
-    """:func:`_read` with every error of a broken file turned into a ReadFailure."""
+def _read_guarded(path, want: BatchKind | None, filename: str | None, limits: Limits,
+                  complete: bool = True) -> Table:
+    """:func:`_read` with every error of a broken file turned into a ReadFailure; ``complete=False``
+    leaves the columns to be made when asked for (each under :func:`_guarded` again)."""
     path = os.fspath(path)
     source = Source(filename=filename or os.path.basename(path), sha256="", size=0)
+    with _guarded(source):
+        table = _read(path, want, source, limits)
+        return table.complete() if complete else table
+
+
+@contextlib.contextmanager
+def _guarded(source: Source):
+    """Every error of a broken file raised inside becomes a ReadFailure about ``source``."""
     collecting = gc.isenabled()
     gc.disable()        # building ~10⁶ objects: the cyclic collector would rescan them over and over
     try:
-        return _read(path, want, source, limits)
+        yield
     except ReadFailure as failure:
         if failure.source is None:
             failure.source = source
@@ -989,121 +1017,220 @@ def _build_table(kind: BatchKind, source: Source, sheet: str | None, rows: list[
     data = rows[header_index + 1:]
     first_data = header_index + 1
     del rows
-    row_numbers: list[int] = []
-    values: list[list] = [[] for _ in js]
-    if js:
-        width = max(js) + 1
-        if numbers is not None:            # CSV rows are ragged
-            data = [r if len(r) >= width else r + [""] * (width - len(r)) for r in data]
-        pick = itemgetter(*js) if len(js) > 1 else (lambda r, j=js[0]: (r[j],))
-        picked = list(map(pick, data))
-        del data
-        n = len(js)
-        error_rows = {i - first_data for (i, j) in scan.errors if i >= first_data and j in js}
-        keep = [i for i, t in enumerate(picked) if t.count("") != n or i in error_rows]
-        if len(keep) > limits.max_rows:
-            raise _fail("too-many-rows", source, sheet=sheet, limit=f"{limits.max_rows:,}")
-        row_numbers = [number(first_data + i) for i in keep]
-        raw_columns = list(zip(*[picked[i] for i in keep])) if keep else [() for _ in js]
-        del picked
-        values: list[list] = []
-        cell_findings: list[tuple[int, int, Finding]] = []
-        position = {first_data + i: k for k, i in enumerate(keep)}    # 0-based grid row -> record index
-        for a, j, raw in zip(aliases, js, raw_columns):
-            column = kind.column(a)
-            letter, header = columns[a]
-            longest, all_text = _longest(raw)
-            if longest > limits.max_cell_chars:
-                k = next(k for k, v in enumerate(raw) if type(v) is str and len(v) > limits.max_cell_chars)
-                raise _detail("file-too-large", source,
-                              f"{letter}{row_numbers[k]}のセルが{limits.max_cell_chars:,}文字を超えています",
-                              f"the cell {letter}{row_numbers[k]} has more than {limits.max_cell_chars:,} characters",
-                              sheet=sheet, row=row_numbers[k], column=letter, header=header)
-            col = _convert(column.value, raw, all_text)
-            # a workbook's error cells come from the scan; a CSV holds them as text ("#N/A")
-            if numbers is not None and not EXCEL_ERRORS.isdisjoint(col):
-                for k, v in enumerate(col):
-                    if type(v) is str and v in EXCEL_ERRORS:
-                        col[k] = None
-                        cell_findings.append((k, j, make("error-cell", sheet=sheet, row=row_numbers[k], column=letter,
-                                                         header=header, value=v)))
-            values.append(col)
-        for (i, j), text in scan.errors.items():
-            k = position.get(i)
-            if k is None or j not in js:
-                continue
-            a = aliases[js.index(j)]
-            letter, header = columns[a]
-            values[js.index(j)][k] = None
-            cell_findings.append((k, j, make("error-cell", sheet=sheet, row=row_numbers[k], column=letter,
-                                             header=header, value=text)))
-        for (i, j) in scan.formulas:
-            k = position.get(i)
-            if k is None or j not in js or (i, j) in scan.errors:
-                continue
-            a = aliases[js.index(j)]
-            letter, header = columns[a]
-            cell_findings.append((k, j, make("formula-cell", sheet=sheet, row=row_numbers[k], column=letter,
-                                             header=header, value=values[js.index(j)][k])))
-        cell_findings.sort(key=lambda t: (t[0], t[1]))
-        findings.extend(f for _, _, f in cell_findings)
     source.kind, source.sheet = kind.name, sheet
-    return Table(kind, source, header_row, columns, row_numbers, dict(zip(aliases, values)), findings)
+    if not js:
+        return Table(kind, source, header_row, columns, [], {}, findings)
+    width = max(js) + 1
+    if numbers is not None:            # CSV rows are ragged
+        data = [r if len(r) >= width else r + [""] * (width - len(r)) for r in data]
+    pick = itemgetter(*js) if len(js) > 1 else (lambda r, j=js[0]: (r[j],))
+    picked = list(map(pick, data))
+    del data
+    n = len(js)
+    error_rows = {i - first_data for (i, j) in scan.errors if i >= first_data and j in js}
+    keep = [i for i, t in enumerate(picked) if t.count("") != n or i in error_rows]
+    if len(keep) > limits.max_rows:
+        raise _fail("too-many-rows", source, sheet=sheet, limit=f"{limits.max_rows:,}")
+    row_numbers = [number(first_data + i) for i in keep]
+    if len(keep) < len(picked):
+        picked = [picked[i] for i in keep]
+    position = {first_data + i: k for k, i in enumerate(keep)}    # 0-based grid row -> record index
+
+    def column_values(alias: str) -> tuple[list, list[Finding]]:
+        """One column's values (as :func:`_convert` makes them) and its cells' findings."""
+        p = aliases.index(alias)
+        j, column, (letter, header) = js[p], kind.column(alias), columns[alias]
+        raw = [t[p] for t in picked]
+        longest, all_text = _longest(raw)
+        if longest > limits.max_cell_chars:
+            k = next(k for k, v in enumerate(raw) if type(v) is str and len(v) > limits.max_cell_chars)
+            raise _detail("file-too-large", source,
+                          f"{letter}{row_numbers[k]}のセルが{limits.max_cell_chars:,}文字を超えています",
+                          f"the cell {letter}{row_numbers[k]} has more than {limits.max_cell_chars:,} characters",
+                          sheet=sheet, row=row_numbers[k], column=letter, header=header)
+        col = _convert(column.value, raw, all_text)
+        del raw
+        found: list[Finding] = []
+        where = dict(sheet=sheet, column=letter, header=header)
+        # a workbook's error cells come from the scan; a CSV holds them as text ("#N/A")
+        if numbers is not None and not EXCEL_ERRORS.isdisjoint(col):
+            for k, v in enumerate(col):
+                if type(v) is str and v in EXCEL_ERRORS:
+                    col[k] = None
+                    found.append(make("error-cell", row=row_numbers[k], value=v, **where))
+        for (i, jj), text in scan.errors.items():
+            k = position.get(i)
+            if k is not None and jj == j:
+                col[k] = None
+                found.append(make("error-cell", row=row_numbers[k], value=text, **where))
+        for (i, jj) in scan.formulas:
+            k = position.get(i)
+            if k is not None and jj == j and (i, jj) not in scan.errors:
+                found.append(make("formula-cell", row=row_numbers[k], value=col[k], **where))
+        return col, found
+
+    return Table(kind, source, header_row, columns, row_numbers, _Columns(aliases, column_values), findings)
+
+
+class _Columns(Mapping):
+    """A table's columns, each made from the rows read when first asked for (``Table.values``).
+
+    The reading child sends the columns one by one as it makes them, so that the caller reads the
+    first columns' cells while the next are made (:func:`start_reading`). ``findings`` collects the
+    findings of the cells (error values, formulas) of the columns made so far.
+    """
+
+    def __init__(self, aliases: list[str], make: Callable[[str], tuple[list, list[Finding]]]):
+        self.aliases = list(aliases)
+        self.findings: list[Finding] = []
+        self._make: Callable | None = make
+        self._made: dict[str, list] = {}
+
+    def __getitem__(self, alias: str) -> list:
+        if alias not in self._made:
+            if alias not in self.aliases or self._make is None:
+                raise KeyError(alias)
+            values, found = self._make(alias)
+            self._made[alias] = values
+            self.findings.extend(found)
+        return self._made[alias]
+
+    def __iter__(self):
+        return iter(self.aliases)
+
+    def __len__(self) -> int:
+        return len(self.aliases)
+
+    def __contains__(self, alias) -> bool:
+        return alias in self.aliases
+
+    def complete(self) -> dict[str, list]:
+        """Every column (in the kind's order); the rows read are let go."""
+        made = {alias: self[alias] for alias in self.aliases}
+        self._make = None
+        return made
+
+
+def _cell_order(finding: Finding) -> tuple:
+    return finding.row or 0, len(finding.column or ""), finding.column or ""
 
 
 # ---------------------------------------------------------------------------------------------- isolation
 
 def _read_packed(path, kind, filename, limits, reader=None):
-    """In the child: read, then pack the records column by column in one pickle without a memo.
+    """In the child: read, then send the table in parts (a generator, see :func:`sandbox.start`):
+    first its head (kind, source, columns, row numbers, header findings), then each column as soon
+    as it is made, with its cells' findings, so that the caller reads one column's cells while the
+    next is made here.
 
     multiprocessing's own pickling memoizes every object (~1 s for 100k rows × 22 cells) and
-    rebuilds each date through its constructor (~1 µs each); plain lists pickled in "fast" mode
-    and dates sent as ordinals cost a fraction of that.
+    rebuilds each date through its constructor (~1 µs each); a column is sent as a plain list
+    pickled in "fast" mode, its dates as ordinals.
     """
     global _isolated
     gc.disable()                          # the child exits right after; nothing to collect
     _isolated = True
     if reader is None:
-        table = _read_guarded(path, _want_kind(kind), filename, limits)
+        table = _read_guarded(path, _want_kind(kind), filename, limits, complete=False)
     else:                                 # a test's stand-in
         table = reader(path, kind, filename=filename, limits=limits)
         if not isinstance(table, Table):
             return table
-    aliases, numbers, columns = tuple(table.values), array("q", table.rows), list(table.values.values())
-    table.values = {}
-    dated = []
-    for alias, column in zip(aliases, columns):
-        spots = array("q")
-        if table.kind.column(alias).value in (Value.DATE, Value.MONTH):
-            date = _dt.date
-            spots.extend(i for i, v in enumerate(column) if type(v) is date)
+    aliases = tuple(table.values)
+    yield ("head", table.kind.name, table.source, table.header_row, table.columns, aliases,
+           array("q", table.rows).tobytes(), table.findings)
+    pending = getattr(table.values, "findings", [])
+    for alias in aliases:
+        with _guarded(table.source):
+            column = table.values[alias]
+        found, pending[:] = list(pending), []
+        yield ("column", alias, _pack_column(table.kind.column(alias).value, column), found)
+    return None
+
+
+def _pack_column(value: Value, column: list) -> bytes:
+    spots = array("q")
+    if value in (Value.DATE, Value.MONTH):
+        date = _dt.date
+        spots.extend(i for i, v in enumerate(column) if type(v) is date)
+        if spots:
+            column = list(column)
             for i in spots:
                 column[i] = column[i].toordinal()
-        dated.append(spots)
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
     pickler.fast = True                   # no memo: nothing here refers to itself
-    pickler.dump((numbers, columns, dated))
-    del columns
-    return ("table", table.kind.name, table.source, table.header_row, table.columns, aliases,
-            buffer.getvalue(), table.findings)
+    pickler.dump((column, spots))
+    return buffer.getvalue()
 
 
-def _unpack(packed) -> Table:
-    _, kind_name, source, header_row, columns, aliases, data, findings = packed
+def _unpack_column(data: bytes) -> list:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        numbers, values, dated = pickle.loads(data)
-        del data
+        column, spots = pickle.loads(data)
         fromordinal = _dt.date.fromordinal
-        for column, spots in zip(values, dated):
-            for i in spots:
-                column[i] = fromordinal(column[i])
+        for i in spots:
+            column[i] = fromordinal(column[i])
+        return column
     finally:
         if collecting:
             gc.enable()
-    return Table(KINDS[kind_name], source, header_row, columns, numbers.tolist(), dict(zip(aliases, values)), findings)
+
+
+class _Arriving(Mapping):
+    """A table's columns arriving from the reading child (``Table.values``): a column is waited for
+    when first asked for; ``findings`` collects its cells' findings. Columns come in the kind's
+    order, which is the order the checks read them in."""
+
+    def __init__(self, aliases: tuple[str, ...], parts, failure: Callable[[Exception], Exception]):
+        self.aliases = list(aliases)
+        self.findings: list[Finding] = []
+        self._parts, self._failure = parts, failure
+        self._got: dict[str, list] = {}
+
+    def __getitem__(self, alias: str) -> list:
+        if alias not in self.aliases:
+            raise KeyError(alias)
+        while alias not in self._got:
+            self._next()
+        return self._got[alias]
+
+    def _next(self) -> None:
+        from . import sandbox
+
+        try:
+            part = next(self._parts)
+        except StopIteration:
+            raise RuntimeError("the reading child ended before sending every column") from None
+        except sandbox.ChildFailure as failure:
+            raise self._failure(failure) from None
+        _, alias, data, found = part
+        self._got[alias] = _unpack_column(data)
+        self.findings.extend(found)
+
+    def __iter__(self):
+        return iter(self.aliases)
+
+    def __len__(self) -> int:
+        return len(self.aliases)
+
+    def __contains__(self, alias) -> bool:
+        return alias in self.aliases
+
+    def complete(self) -> dict[str, list]:
+        from . import sandbox
+
+        made = {alias: self[alias] for alias in self.aliases}
+        try:                              # the child's last word: it finished without trouble
+            next(self._parts)
+        except StopIteration:
+            pass
+        except sandbox.ChildFailure as failure:
+            raise self._failure(failure) from None
+        else:
+            raise RuntimeError("the reading child sent more than the table")
+        return made
 
 
 def _failure_source(path: str, filename: str | None) -> Source:
@@ -1134,12 +1261,15 @@ def read_batch_isolated(path, kind: str | None = None, *, filename: str | None =
     not start work when it is imported: keep it under ``if __name__ == "__main__":`` (the
     ``kyosai`` command, gunicorn and pytest are fine).
     """
-    return start_reading(path, kind, filename=filename, limits=limits, _reader=_reader).table()
+    table = start_reading(path, kind, filename=filename, limits=limits, _reader=_reader).table()
+    return table.complete() if isinstance(table, Table) else table   # (a test's stand-in may answer otherwise)
 
 
 def start_reading(path, kind: str | None = None, *, filename: str | None = None,
                   limits: Limits = Limits(), _reader=None) -> Reading:
-    """Start :func:`read_batch_isolated` and return at once; :meth:`Reading.table` waits for the table."""
+    """Start :func:`read_batch_isolated` and return at once: :meth:`Reading.table` waits for the
+    table's head and gives a table whose columns arrive while the caller reads the first ones
+    (a ReadFailure may then still come from a column: ``Table.complete`` waits for them all)."""
     from . import sandbox
 
     want = _want_kind(kind)
@@ -1159,29 +1289,40 @@ class Reading:
     limits: Limits
 
     def table(self) -> Table:
-        """The table read; raises :class:`ReadFailure` as :func:`read_batch_isolated` does."""
+        """The table, its columns still arriving; raises :class:`ReadFailure` as
+        :func:`read_batch_isolated` does."""
+        from . import sandbox
+
+        parts = self.child.stream()
+        try:
+            head = next(parts)
+        except StopIteration as stop:     # a test's stand-in reader that returned something else
+            return stop.value
+        except sandbox.ChildFailure as failure:
+            raise self._failure(failure) from None
+        _, kind_name, source, header_row, columns, aliases, numbers, findings = head
+        rows = array("q")
+        rows.frombytes(numbers)
+        return Table(KINDS[kind_name], source, header_row, columns, rows.tolist(),
+                     _Arriving(aliases, parts, self._failure), findings)
+
+    def _failure(self, failure) -> ReadFailure:
         from . import sandbox
 
         limits = self.limits
-        try:
-            packed = self.child.result()
-        except sandbox.ChildFailure as failure:
-            source = _failure_source(self.path, self.filename)
-            if failure.reason == sandbox.CRASHED:
-                how = (sandbox.signal_name(failure.signal) if failure.signal
-                       else f"終了コード {failure.exitcode}" if failure.exitcode is not None else "結果なし")
-                raise _detail("file-unreadable", source,
-                              f"読み込み中に処理が異常終了しました（{how}）。ファイルが壊れているか、不正な構造の可能性があります。"
-                              "Excelで開いて保存し直してください",
-                              f"reading crashed: {failure.detail_en.rstrip('.')}; the file is broken or crafted") from None
-            if failure.reason == sandbox.MEMORY:
-                ja = f"読み込みに{limits.memory_mb:,}MBを超えるメモリが必要です。ファイルを分割するか、不要な行・列を削除してください"
-            else:
-                ja = f"読み込みが{limits.seconds}秒以内に終わりません。ファイルを分割するか、不要な行・列を削除してください"
-            raise _detail("file-too-large", source, ja, failure.detail_en.rstrip(".")) from None
-        if isinstance(packed, tuple) and packed and packed[0] == "table":
-            return _unpack(packed)
-        return packed
+        source = _failure_source(self.path, self.filename)
+        if failure.reason == sandbox.CRASHED:
+            how = (sandbox.signal_name(failure.signal) if failure.signal
+                   else f"終了コード {failure.exitcode}" if failure.exitcode is not None else "結果なし")
+            return _detail("file-unreadable", source,
+                           f"読み込み中に処理が異常終了しました（{how}）。ファイルが壊れているか、不正な構造の可能性があります。"
+                           "Excelで開いて保存し直してください",
+                           f"reading crashed: {failure.detail_en.rstrip('.')}; the file is broken or crafted")
+        if failure.reason == sandbox.MEMORY:
+            ja = f"読み込みに{limits.memory_mb:,}MBを超えるメモリが必要です。ファイルを分割するか、不要な行・列を削除してください"
+        else:
+            ja = f"読み込みが{limits.seconds}秒以内に終わりません。ファイルを分割するか、不要な行・列を削除してください"
+        return _detail("file-too-large", source, ja, failure.detail_en.rstrip("."))
 
     def cancel(self) -> None:
         """Abandon the reading (the caller was interrupted): the child is killed."""

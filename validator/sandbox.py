@@ -28,6 +28,7 @@ import signal as _signal
 import tempfile
 import threading
 import time
+import types
 
 __all__ = ["ChildFailure", "Running", "run", "start", "signal_name", "TIMEOUT", "MEMORY", "CRASHED"]
 
@@ -135,7 +136,16 @@ def _child(conn, stderr_path, memory_mb, seconds, fn, args, kwargs):
             pass
     _limit(memory_mb, seconds)
     try:
-        outcome = ("ok", fn(*args, **kwargs))
+        result = fn(*args, **kwargs)
+        if isinstance(result, types.GeneratorType):   # parts sent as they come (Running.stream)
+            while True:
+                try:
+                    part = next(result)
+                except StopIteration as stop:
+                    result = stop.value
+                    break
+                conn.send(("part", part))
+        outcome = ("ok", result)
     except MemoryError:
         outcome = ("memory", None)
     except BaseException as error:  # noqa: BLE001 - anything, even a native panic, goes back
@@ -182,7 +192,9 @@ def run(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, **kwargs):
 
 def start(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, **kwargs) -> Running:
     """Start ``fn(*args, **kwargs)`` in a capped child and return at once: the caller works on
-    meanwhile (on another core) and then asks :meth:`Running.result`. Same rules as :func:`run`."""
+    meanwhile (on another core) and then asks :meth:`Running.result`, or, when ``fn`` is a
+    generator function, takes its parts as they come from :meth:`Running.stream`. Same rules as
+    :func:`run`."""
     return Running(fn, args, kwargs, memory_mb, seconds)
 
 
@@ -207,37 +219,53 @@ class Running:
         self.deadline = time.monotonic() + seconds
 
     def result(self):
-        """The child's result, or the exception it raised, or :class:`ChildFailure`."""
+        """The child's result, or the exception it raised, or :class:`ChildFailure` (the parts of a
+        generator function, if any, are passed over)."""
+        parts = self.stream()
+        while True:
+            try:
+                next(parts)
+            except StopIteration as stop:
+                return stop.value
+
+    def stream(self):
+        """A generator of the parts a generator function yields in the child, as they come; it
+        returns the function's return value (``StopIteration.value``). The time limit covers all."""
         process, seconds, memory_mb = self.process, self.seconds, self.memory_mb
         try:
-            outcome = None
-            try:
-                if self.receiver.poll(max(0.0, self.deadline - time.monotonic())):
-                    outcome = self.receiver.recv()
-            except (EOFError, OSError):
+            while True:
                 outcome = None
-            except MemoryError:  # the caller itself cannot hold the result
-                raise ChildFailure(MEMORY, "結果が大きすぎてメモリに収まりません。", "The result does not fit in memory.") from None
-            except Exception as error:  # noqa: BLE001 - the result does not unpickle here
-                outcome = ("unpicklable", f"{type(error).__name__}: {error}")
-            if outcome is None and process.is_alive() and time.monotonic() >= self.deadline:
-                raise ChildFailure(TIMEOUT, f"処理が制限時間（{seconds:g}秒）内に終わりませんでした。",
-                                   f"Processing did not finish within {seconds:g} seconds.",
-                                   stderr=_read_stderr(self.stderr_path))
-            process.join(5)
-            if outcome is None:
-                return _died(process.exitcode, _read_stderr(self.stderr_path))
-            status, value = outcome
-            if status == "ok":
-                return value
-            if status == "raised":
-                raise value
-            if status == "memory":
-                raise ChildFailure(MEMORY, f"処理に必要なメモリが上限（{memory_mb}MB）を超えました。",
-                                   f"Processing needed more memory than the limit of {memory_mb} MB.",
-                                   stderr=_read_stderr(self.stderr_path))
-            raise ChildFailure(CRASHED, f"子プロセスの結果を受け取れません（{value}）。",
-                               f"The child's result cannot be received ({value}).")
+                try:
+                    if self.receiver.poll(max(0.0, self.deadline - time.monotonic())):
+                        outcome = self.receiver.recv()
+                except (EOFError, OSError):
+                    outcome = None
+                except MemoryError:  # the caller itself cannot hold the result
+                    raise ChildFailure(MEMORY, "結果が大きすぎてメモリに収まりません。",
+                                       "The result does not fit in memory.") from None
+                except Exception as error:  # noqa: BLE001 - the result does not unpickle here
+                    outcome = ("unpicklable", f"{type(error).__name__}: {error}")
+                if outcome is None and process.is_alive() and time.monotonic() >= self.deadline:
+                    raise ChildFailure(TIMEOUT, f"処理が制限時間（{seconds:g}秒）内に終わりませんでした。",
+                                       f"Processing did not finish within {seconds:g} seconds.",
+                                       stderr=_read_stderr(self.stderr_path))
+                if outcome is not None and outcome[0] == "part":
+                    yield outcome[1]
+                    continue
+                process.join(5)
+                if outcome is None:
+                    return _died(process.exitcode, _read_stderr(self.stderr_path))
+                status, value = outcome
+                if status == "ok":
+                    return value
+                if status == "raised":
+                    raise value
+                if status == "memory":
+                    raise ChildFailure(MEMORY, f"処理に必要なメモリが上限（{memory_mb}MB）を超えました。",
+                                       f"Processing needed more memory than the limit of {memory_mb} MB.",
+                                       stderr=_read_stderr(self.stderr_path))
+                raise ChildFailure(CRASHED, f"子プロセスの結果を受け取れません（{value}）。",
+                                   f"The child's result cannot be received ({value}).")
         finally:
             self.kill()
 
