@@ -88,3 +88,15 @@ def test_bad_labels_say_what_is_allowed():
     with pytest.raises(MissingValue):
         Pattern.parse("  ")
     assert not Scheme.is_valid("pension") and Scheme.is_valid("sky")
+
+
+def test_a_date_before_every_rule_is_out_of_range():
+    """A parameter has no value before its first entry: a clear OutOfRange (a typo such as 1899),
+    still a LookupError for code that asks for a missing key (found by tests/test_fuzz.py)."""
+    from kyosai.errors import OutOfRange
+    from kyosai.params import P
+
+    with pytest.raises(OutOfRange, match="1899-01-01") as error:
+        P.SAFETY_MIN_PREMIUM.at(dt.date(1899, 1, 1))
+    assert isinstance(error.value, LookupError)
+    assert "経営セーフティ共済" in error.value.message_ja

@@ -669,3 +669,45 @@ def test_tables_and_failures_pickle(tmp_path):
     failure_ = ReadFailure(make("file-empty"), 400, table.source)
     back = pickle.loads(pickle.dumps(failure_))
     assert (back.finding, back.http_status, back.source) == (failure_.finding, 400, table.source)
+
+
+def test_isolated_read_streams_the_columns(tmp_path):
+    """The child sends the table column by column: the caller gets the head first, each column on
+    first use (with its cells' findings), and the same table once complete."""
+    from validator.reading import start_reading
+
+    rows = [["title"], SKY_HEADERS, sky_row(1, employees="#N/A"), sky_row(2, bank_code=9)]
+    path = make_xlsx(tmp_path / "s.xlsx", [(SKY_SHEET, rows)])
+    table = start_reading(path).table()
+    assert not isinstance(table.values, dict) and table.rows == [3, 4]
+    assert [f.code for f in table.cell_findings("L")] == []          # the column has not arrived yet
+    table.values["employees"]
+    assert [f.code for f in table.cell_findings("L")] == ["error-cell"]
+    assert table.complete() == read_batch(path)
+
+
+def test_a_cell_too_long_in_a_later_column_fails_the_streamed_read(tmp_path):
+    rows = [["title"], SKY_HEADERS, sky_row(1, account_holder_kana="ア" * 40)]
+    path = make_xlsx(tmp_path / "long.xlsx", [(SKY_SHEET, rows)])
+    limits = Limits(max_cell_chars=30)
+    with pytest.raises(ReadFailure) as here:
+        read_batch(path, limits=limits)
+    with pytest.raises(ReadFailure) as there:
+        read_batch_isolated(path, limits=limits)
+    assert there.value.finding.code == here.value.finding.code == "file-too-large"
+    assert there.value.finding.message_ja == here.value.finding.message_ja
+
+
+def test_a_single_threaded_command_forks_its_reader(tmp_path, monkeypatch):
+    """kyosai validate forks the reading child directly (no forkserver) while it is small and has
+    no other threads; the table is the same."""
+    from validator import sandbox
+
+    monkeypatch.setattr(sandbox, "fork_when_single_threaded", True)
+    monkeypatch.setattr(sandbox, "_FORK_MAX_ADDRESS_SPACE", 1 << 62)     # pytest itself is large
+    assert sandbox._may_fork() == (sandbox.threading.active_count() == 1)
+    rows = [["title"], SKY_HEADERS, sky_row(1), sky_row(2, bank_code=9)]
+    path = make_xlsx(tmp_path / "f.xlsx", [(SKY_SHEET, rows)])
+    assert read_batch_isolated(path, limits=Limits(memory_mb=1 << 16)) == read_batch(path)
+    monkeypatch.setattr(sandbox, "_FORK_MAX_ADDRESS_SPACE", 1)
+    assert not sandbox._may_fork()
