@@ -49,7 +49,7 @@ from .month import Month
 from .params import P, cached
 
 __all__ = ["PaymentKind", "Payment", "Contract", "Shape", "payments", "unit_payments", "iter_payments",
-           "first_debit", "validate_sky_prepaid_months"]
+           "first_debit", "first_debit_date", "validate_sky_prepaid_months"]
 
 
 class PaymentKind(enum.Enum):
@@ -250,6 +250,21 @@ def unit_payments(shape: Shape, until: Month) -> list[Payment]:
     if shape.contract.scheme is not Scheme.SKY:
         raise ValueError("SAFETY payments stop at the limit: they do not scale with the premium")
     return list(_priced(_timeline(shape, until), 1))
+
+
+@cached  # a batch asks for the same few application dates and choices again and again
+def first_debit_date(scheme: Scheme, application_date: datetime.date, channel: Channel, pattern: Pattern,
+                     prepaid_months: int = 0, designated_month: int | None = None) -> datetime.date:
+    """The date of the first debit of a contract with these choices, whatever its premium: the dates
+    of the payments do not depend on it (see :class:`Shape`), so the scheme's smallest premium
+    stands in. The premium itself is the caller's to check (:func:`kyosai.premium.validate`).
+
+    >>> first_debit_date(Scheme.SKY, datetime.date(2024, 11, 20), Channel.NO_CASH, Pattern.MONTHLY)
+    datetime.date(2025, 1, 20)
+    """
+    smallest = premium.bounds(scheme, application_date)[0]
+    contract = Contract(scheme, smallest, application_date, channel, pattern, prepaid_months, designated_month)
+    return first_debit(contract).date
 
 
 def first_debit(contract: Contract) -> Payment:

@@ -18,7 +18,6 @@ import pandas as pd
 from kyosai import codes, eligibility, premium, schedule
 from kyosai.errors import KyosaiError, NotEligible
 from kyosai.labels import Channel, MemberType, Pattern, Scheme
-from kyosai.schedule import Contract
 
 from .batches import SKY_APPLICATION
 from .common import not_in_future, unique_receipt_numbers
@@ -28,11 +27,6 @@ __all__ = ["SCHEMA"]
 
 _CONTRACT = ("monthly_amount", "application_date", "channel", "payment_pattern", "prepaid_months",
              "designated_month")
-
-
-def _contract(monthly_amount, application_date, channel, payment_pattern, prepaid_months, designated_month):
-    return Contract(Scheme.SKY, monthly_amount, application_date, channel, payment_pattern,
-                    prepaid_months or 0, designated_month if payment_pattern is not Pattern.MONTHLY else None)
 
 
 def premium_in_range(monthly_amount):
@@ -47,18 +41,20 @@ def prepaid_only_when_monthly(payment_pattern, prepaid_months):
     schedule.validate_sky_prepaid_months(payment_pattern, prepaid_months)
 
 
-def deductible_this_year(**values):
+def deductible_this_year(monthly_amount, application_date, channel, payment_pattern, prepaid_months,
+                         designated_month):
     """現金なし / online: the first debit is in M+2, so from November on it falls next year."""
-    if values["channel"] is Channel.CASH or not premium.is_valid(values["monthly_amount"], Scheme.SKY):
+    if channel is Channel.CASH or not premium.is_valid(monthly_amount, Scheme.SKY, application_date):
         return None
     try:
-        first = _contract(**values).first_debit
+        first = schedule.first_debit_date(Scheme.SKY, application_date, channel, payment_pattern, prepaid_months or 0,
+                                          designated_month if payment_pattern is not Pattern.MONTHLY else None)
     except KyosaiError:
         return None  # reported by prepaid-only-when-monthly
-    year = values["application_date"].year
-    if first.date.year > year:
+    year = application_date.year
+    if first.year > year:
         return Problem("not-deductible-this-year",
-                       {"channel": values["channel"].value, "first_debit_year": first.date.year, "year": year})
+                       {"channel": channel.value, "first_debit_year": first.year, "year": year})
     return None
 
 
@@ -131,7 +127,7 @@ SCHEMA = KindSchema(SKY_APPLICATION.name, [c.alias for c in SKY_APPLICATION.colu
     not_in_future("birth_date"),
     RowRule("premium", "monthly_amount", ("monthly_amount",), premium_in_range),
     RowRule("employees-within-band", "employees", ("industry", "employees", "member_type", "application_date"),
-            employees_within_band),
+            employees_within_band, heavy=True),
     RowRule("prepaid-only-when-monthly", "prepaid_months", ("payment_pattern", "prepaid_months"),
             prepaid_only_when_monthly),
     RowRule("deductible-this-year", "channel", _CONTRACT, deductible_this_year,
