@@ -15,8 +15,10 @@ In one run, for realistic ``sky-application`` batches of 1k, 10k and 100k rows a
 
 Each is timed as a whole process (wall clock, Python start and imports included) and as its work
 alone (measured inside, after the imports); peak memory is the largest sum of resident memory over
-the process and its children (the isolated reader's), sampled every 5 ms with psutil. Then the
-array form of ``KYOSAI_DEDUCTIBLE`` and ``FIRST_DEBIT`` over the 100k batch's columns, in-process,
+the process and its children (the isolated reader's, the heavy rules' copy), sampled every 25 ms
+with psutil (more often, the sampling itself takes a good part of a core from the tool measured).
+Each tool runs ``--repeat`` times per file (3), the tools taking turns; the fastest run counts. Then
+the array form of ``KYOSAI_DEDUCTIBLE`` and ``FIRST_DEBIT`` over the 100k batch's columns, in-process,
 cold (caches emptied) and warm; and a cProfile of checking the 100k xlsx in-process, split into
 reading, cell parsing, pandera and the rules.
 
@@ -148,6 +150,11 @@ CHILDREN = {"kyosai": _child_kyosai, "bare": _child_bare, "frictionless": _child
 
 # ============================================================================== measuring a process
 
+# Sampling the process tree every 5 ms cost the benchmark ~30% of a core, taken from the tool it
+# measured (kyosai uses both cores); every 25 ms costs a fifth of that and still sees each plateau.
+SAMPLE_SECONDS = 0.025
+
+
 def measure(tool: str, path: Path) -> dict:
     """Run ``bench/run.py --child TOOL PATH`` in a fresh process: wall time, the child's own figures
     and the peak resident memory of its process tree (sampled)."""
@@ -177,7 +184,7 @@ def measure(tool: str, path: Path) -> dict:
             except psutil.Error:
                 break
             peak[0] = max(peak[0], total)
-            done.wait(0.005)
+            done.wait(SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -362,7 +369,7 @@ def render(results: dict) -> str:
         "22 columns, ~1% records with a clerk's mistake); CSV is UTF-8 with a BOM",
         "- **process** = the whole command in a fresh process (start, imports, work); **work** = measured inside "
         "after the imports; **peak MB** = largest resident memory of the process and its children together "
-        "(sampled every 5 ms)",
+        "(sampled every 25 ms)",
         f"- each tool ran {results.get('repeat', 1)} time(s) per file, the tools taking turns; the table shows each "
         "tool's fastest run (every run's process time is listed below it: this machine's speed varies by up to "
         "a third from one minute to the next)",
@@ -428,9 +435,13 @@ def render(results: dict) -> str:
               "proprietor, proprietor references, the same applicant twice) and no rules core (premium steps, "
               "eligibility, deduction advice); and it cannot read 和暦 dates, so the ~5% of dates typed as "
               "令和6年12月2日 are type errors to it (most of its error count).",
-              "- a `kyosai validate` process pays about 1.5 s before any row is read: importing pandas and pandera "
-              "and starting the isolated reader's forkserver. It dominates at 1k and 10k rows, which is why the "
-              "growth from 1k to 10k is far below 10×.",
+              "- a `kyosai validate` process needs about 1.2 s of start-up whatever the file: it forks the reading "
+              "child at once and, while the child reads, imports pandas and pandera and loads pandera's backends "
+              "and the holiday calendar. That dominates at 1k and 10k rows, which is why the growth from 1k to "
+              "10k is far below 10×.",
+              "- kyosai's peak is the sum of resident memory of three processes: the command, the reading child "
+              "and the copy that runs the heavy rules. That copy shares the command's memory copy-on-write, and "
+              "resident memory counts shared pages in both, so the sum overstates the memory really used.",
               "- the machine is shared with other work; runs under load have been up to 2–3× slower (the load "
               "average above says how busy it was when this run started)."]
     if results.get("notes"):
