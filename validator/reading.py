@@ -1069,31 +1069,27 @@ def _build_table(kind: BatchKind, source: Source, sheet: str | None, rows: list[
                 found.append(make("formula-cell", row=row_numbers[k], value=col[k], **where))
         return col, found
 
-    return Table(kind, source, header_row, columns, row_numbers, _Columns(aliases, column_values), findings)
+    return Table(kind, source, header_row, columns, row_numbers, _Made(aliases, column_values), findings)
 
 
 class _Columns(Mapping):
-    """A table's columns, each made from the rows read when first asked for (``Table.values``).
-
-    The reading child sends the columns one by one as it makes them, so that the caller reads the
-    first columns' cells while the next are made (:func:`start_reading`). ``findings`` collects the
-    findings of the cells (error values, formulas) of the columns made so far.
+    """A table's columns, each had when first asked for (``Table.values``): made from the rows
+    read (:class:`_Made`) or received from the reading child (:class:`_Arriving`). ``findings``
+    collects the findings of the cells (error values, formulas) of the columns had so far;
+    :meth:`complete` gives them all as a dict.
     """
 
-    def __init__(self, aliases: list[str], make: Callable[[str], tuple[list, list[Finding]]]):
+    def __init__(self, aliases):
         self.aliases = list(aliases)
         self.findings: list[Finding] = []
-        self._make: Callable | None = make
-        self._made: dict[str, list] = {}
+        self._got: dict[str, list] = {}
 
     def __getitem__(self, alias: str) -> list:
-        if alias not in self._made:
-            if alias not in self.aliases or self._make is None:
-                raise KeyError(alias)
-            values, found = self._make(alias)
-            self._made[alias] = values
-            self.findings.extend(found)
-        return self._made[alias]
+        if alias not in self.aliases:
+            raise KeyError(alias)
+        if alias not in self._got:
+            self._fetch(alias)
+        return self._got[alias]
 
     def __iter__(self):
         return iter(self.aliases)
@@ -1105,10 +1101,33 @@ class _Columns(Mapping):
         return alias in self.aliases
 
     def complete(self) -> dict[str, list]:
-        """Every column (in the kind's order); the rows read are let go."""
-        made = {alias: self[alias] for alias in self.aliases}
-        self._make = None
-        return made
+        """Every column, in the kind's order."""
+        got = {alias: self[alias] for alias in self.aliases}
+        self._done()
+        return got
+
+    def _fetch(self, alias: str) -> None:
+        raise NotImplementedError
+
+    def _done(self) -> None:
+        pass
+
+
+class _Made(_Columns):
+    """Columns made from the rows read when first asked for: the reading child sends them one by
+    one as it makes them, so that the caller reads the first columns' cells while the next are made
+    (:func:`start_reading`)."""
+
+    def __init__(self, aliases, make: Callable[[str], tuple[list, list[Finding]]]):
+        super().__init__(aliases)
+        self._make: Callable | None = make
+
+    def _fetch(self, alias: str) -> None:
+        self._got[alias], found = self._make(alias)
+        self.findings.extend(found)
+
+    def _done(self) -> None:
+        self._make = None                 # the rows read are let go
 
 
 def _cell_order(finding: Finding) -> tuple:
@@ -1178,59 +1197,37 @@ def _unpack_column(data: bytes) -> list:
             gc.enable()
 
 
-class _Arriving(Mapping):
-    """A table's columns arriving from the reading child (``Table.values``): a column is waited for
-    when first asked for; ``findings`` collects its cells' findings. Columns come in the kind's
-    order, which is the order the checks read them in."""
+class _Arriving(_Columns):
+    """Columns arriving from the reading child, in the kind's order (the order the checks read
+    them in): a column not there yet is waited for."""
 
-    def __init__(self, aliases: tuple[str, ...], parts, failure: Callable[[Exception], Exception]):
-        self.aliases = list(aliases)
-        self.findings: list[Finding] = []
+    def __init__(self, aliases, parts, failure: Callable[[Exception], Exception]):
+        super().__init__(aliases)
         self._parts, self._failure = parts, failure
-        self._got: dict[str, list] = {}
 
-    def __getitem__(self, alias: str) -> list:
-        if alias not in self.aliases:
-            raise KeyError(alias)
+    def _fetch(self, alias: str) -> None:
         while alias not in self._got:
-            self._next()
-        return self._got[alias]
+            part = self._next()
+            if part is None:
+                raise RuntimeError("the reading child ended before sending every column")
+            _, got, data, found = part
+            self._got[got] = _unpack_column(data)
+            self.findings.extend(found)
 
-    def _next(self) -> None:
+    def _next(self):
+        """The child's next part; None when it has finished without trouble."""
         from . import sandbox
 
         try:
-            part = next(self._parts)
+            return next(self._parts)
         except StopIteration:
-            raise RuntimeError("the reading child ended before sending every column") from None
+            return None
         except sandbox.ChildFailure as failure:
             raise self._failure(failure) from None
-        _, alias, data, found = part
-        self._got[alias] = _unpack_column(data)
-        self.findings.extend(found)
 
-    def __iter__(self):
-        return iter(self.aliases)
-
-    def __len__(self) -> int:
-        return len(self.aliases)
-
-    def __contains__(self, alias) -> bool:
-        return alias in self.aliases
-
-    def complete(self) -> dict[str, list]:
-        from . import sandbox
-
-        made = {alias: self[alias] for alias in self.aliases}
-        try:                              # the child's last word: it finished without trouble
-            next(self._parts)
-        except StopIteration:
-            pass
-        except sandbox.ChildFailure as failure:
-            raise self._failure(failure) from None
-        else:
+    def _done(self) -> None:
+        if self._next() is not None:      # the child's last word: it finished without trouble
             raise RuntimeError("the reading child sent more than the table")
-        return made
 
 
 def _failure_source(path: str, filename: str | None) -> Source:
