@@ -54,10 +54,11 @@ import threading
 import unicodedata
 import zipfile
 import zlib
+from abc import abstractmethod
 from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
-from collections.abc import Mapping
 from typing import Any, Callable
 
 from schemas.batches import KINDS, BatchKind, Value, find_kind_by_headers, find_kind_by_sheet
@@ -1106,11 +1107,12 @@ class _Columns(Mapping):
         self._done()
         return got
 
+    @abstractmethod
     def _fetch(self, alias: str) -> None:
-        raise NotImplementedError
+        """Have the column ``alias`` (into ``_got``) and its cells' findings."""
 
     def _done(self) -> None:
-        pass
+        """Called once every column is had."""
 
 
 class _Made(_Columns):
