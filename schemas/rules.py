@@ -17,6 +17,7 @@ is in ``df.attrs["unreadable"]``: a row rule does not judge a record by a cell a
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import gc
@@ -276,9 +277,7 @@ def _forked(compute: Callable[[], dict]) -> Callable[[], dict]:
             data = f.read()
         _, status = os.waitpid(pid, 0)
         if status == 0 and data:
-            try:
+            with contextlib.suppress(Exception):     # an answer that does not load: computed here instead
                 return pickle.loads(data)
-            except Exception:  # noqa: BLE001 - computed here instead
-                pass
         return compute()
     return answer
