@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import datetime
 import http.client
 import json
@@ -128,10 +129,8 @@ def run_all(jobs: list, threads: int) -> list:
     def go(indexed):
         index, job = indexed
         if index < first:             # the first `threads` start together, the rest as threads free up
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):   # not all came: start anyway
                 barrier.wait(timeout=60)
-            except threading.BrokenBarrierError:
-                pass
         return job()
 
     with ThreadPoolExecutor(max_workers=threads) as pool:

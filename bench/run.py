@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import contextlib
 import datetime
 import importlib.util
 import io
@@ -177,10 +178,8 @@ def measure(tool: str, path: Path) -> dict:
             total = 0
             try:
                 for p in [root, *root.children(recursive=True)]:
-                    try:
+                    with contextlib.suppress(psutil.Error):   # ended between listing and reading
                         total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
             except psutil.Error:
                 break
             peak[0] = max(peak[0], total)
@@ -327,20 +326,16 @@ CHILDREN["profile"] = _child_profile
 
 def machine() -> dict:
     cpu = "?"
-    try:
+    with contextlib.suppress(OSError):         # not Linux: "?"
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
     memory = "?"
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal"):
                 memory = f"{int(line.split()[1]) / 2 ** 20:.1f} GiB"
-    except OSError:
-        pass
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {"nproc": os.cpu_count(), "memory": memory, "cpu": cpu, "python": platform.python_version(),
             "system": f"{platform.system()} {platform.release()}", "load": load}

@@ -16,6 +16,7 @@ Decimal-looking strings become :class:`decimal.Decimal`; TOML dates stay ``datet
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime
 import functools
 import os
@@ -69,11 +70,9 @@ class Parameter:
 def _convert(value: Any) -> Any:
     """Decimal strings become Decimal; containers are converted recursively, made immutable."""
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(InvalidOperation):     # not a number: the text itself
             if any(c.isdigit() for c in value) and not any(c in value for c in "-:"):
                 return Decimal(value)
-        except InvalidOperation:
-            pass
         return value
     if isinstance(value, list):
         return tuple(_convert(v) for v in value)

@@ -1234,7 +1234,7 @@ class _Arriving(_Columns):
 
 def _failure_source(path: str, filename: str | None) -> Source:
     source = Source(filename=filename or os.path.basename(path), sha256="", size=0)
-    try:
+    with contextlib.suppress(OSError):        # what is known of a file that is gone: its name
         source.size = os.stat(path).st_size
         if source.size <= 256 * 1024 * 1024:
             digest = hashlib.sha256()
@@ -1242,8 +1242,6 @@ def _failure_source(path: str, filename: str | None) -> Source:
                 for chunk in iter(lambda: f.read(1 << 20), b""):
                     digest.update(chunk)
             source.sha256 = digest.hexdigest()
-    except OSError:
-        pass
     return source
 
 

@@ -22,6 +22,7 @@ Windows has neither forkserver nor rlimits: there the child is spawned and only 
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal as _signal
@@ -116,24 +117,20 @@ def _limit(memory_mb: int, seconds: int) -> None:
         limit = getattr(resource, name, None)
         if limit is None:  # pragma: no cover
             continue
-        try:
+        with contextlib.suppress(ValueError, OSError):  # a lower hard limit is already in force
             soft, hard = resource.getrlimit(limit)
             if hard != resource.RLIM_INFINITY:
                 value = min(value, hard)
             resource.setrlimit(limit, (value, hard))
-        except (ValueError, OSError):  # pragma: no cover - a lower hard limit is already in force
-            pass
 
 
 def _child(conn, stderr_path, memory_mb, seconds, fn, args, kwargs):
     """The child's main: cap, call, send ("ok", result) or ("raised", exception) or ("memory", None)."""
     if stderr_path:
-        try:
+        with contextlib.suppress(OSError):     # standard error stays as it was
             fd = os.open(stderr_path, os.O_WRONLY | os.O_APPEND)
             os.dup2(fd, 2)
             os.close(fd)
-        except OSError:  # pragma: no cover
-            pass
     _limit(memory_mb, seconds)
     try:
         result = fn(*args, **kwargs)
@@ -276,10 +273,8 @@ class Running:
             self.process.kill()
             self.process.join()
         self.receiver.close()
-        try:
+        with contextlib.suppress(OSError):     # gone already (killed twice)
             os.unlink(self.stderr_path)
-        except OSError:  # pragma: no cover
-            pass
 
 
 def _died(exitcode: int | None, stderr: str):

@@ -37,7 +37,7 @@ def utcnow() -> datetime.datetime:
 
 
 class Base(DeclarativeBase):
-    pass
+    """The tables' common base (SQLAlchemy's declarative mapping)."""
 
 
 class Agency(Base):

@@ -11,6 +11,7 @@ harmless. Leftover ``.incoming-*`` files older than a day are removed when the s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -105,12 +106,10 @@ class FileStore:
         """Remove temporary files that an interrupted upload left behind."""
         removed, limit = 0, time.time() - older_than_seconds
         for path in self.root.glob(f"{_INCOMING}*"):
-            try:
+            with contextlib.suppress(OSError):  # another worker got there first
                 if path.stat().st_mtime < limit:
                     path.unlink()
                     removed += 1
-            except OSError:  # pragma: no cover - another worker got there first
-                pass
         return removed
 
     def _sync_folder(self) -> None:
@@ -119,8 +118,7 @@ class FileStore:
         except OSError:  # pragma: no cover - not on every platform
             return
         try:
-            os.fsync(fd)
-        except OSError:  # pragma: no cover
-            pass
+            with contextlib.suppress(OSError):   # not every file system syncs a folder
+                os.fsync(fd)
         finally:
             os.close(fd)
