@@ -517,3 +517,144 @@ def test_nothing_personal_reaches_the_logs(client, tokens, caplog):
     assert "山田" not in text and "申込" not in text and tokens.a not in text
     assert not [t for t in cell_texts if t in text]
     assert text.isascii()                  # no Japanese at all: names, addresses, file names stay out
+
+
+# ------------------------------------------------------------------------------------------ retention
+
+def _age(engine, model, row_id: str, days: int) -> None:
+    """Make a row look ``days`` old."""
+    from sqlalchemy import update
+
+    from validator.service.db import utcnow, write_session
+    import datetime as _dt
+    with write_session(engine) as session:
+        session.execute(update(model).where(model.id == row_id)
+                        .values(created_at=utcnow() - _dt.timedelta(days=days)))
+
+
+def _file_of(engine, vid: str) -> Path | None:
+    with read_session(engine) as session:
+        v = session.get(Validation, vid)
+        return None if v is None else Path(v.file_path)
+
+
+def test_purge_removes_unsubmitted_validations_past_their_days_and_nothing_else(app, client, engine, tokens):
+    from validator.service.retention import Retention, purge
+
+    store = app.extensions["kyosai"].store
+    handed_in = upload(client, tokens.a).get_json()["id"]
+    sid = submit(client, tokens.a, handed_in).get_json()["id"]
+    tried = upload(client, tokens.a, WITH_ERRORS).get_json()["id"]
+    recent = upload(client, tokens.b, WITH_ERRORS).get_json()["id"]
+    for vid in (handed_in, tried):
+        _age(engine, Validation, vid, 31)
+    _age(engine, Submission, sid, 31)
+    tried_file = Path(app.instance_path) / _file_of(engine, tried)
+    before = stored_files(app)
+
+    dry = purge(engine, store, Retention(30, None), dry_run=True)
+    assert (dry.unsubmitted, dry.submitted, dry.orphans, dry.dry_run) == (1, 0, 0, True)
+    assert dry.bytes == WITH_ERRORS.stat().st_size and stored_files(app) == before   # nothing removed
+
+    done = purge(engine, store, Retention(30, None))
+    assert (done.unsubmitted, done.submitted, done.orphans) == (1, 0, 0)
+    assert not tried_file.exists() and len(stored_files(app)) == len(before) - 1
+    assert count(engine, Validation) == 2 and count(engine, Submission) == 1
+    body = assert_error_body(client.get(f"/api/v1/validations/{tried}", headers=auth(tokens.a)), 404,
+                             "validation-not-found")
+    assert "30日" in body["hint_ja"]
+    for vid, token in ((handed_in, tokens.a), (recent, tokens.b)):       # handed in, or recent: kept
+        assert client.get(f"/api/v1/validations/{vid}", headers=auth(tokens.a if vid == handed_in else token)
+                          ).status_code == 200
+    assert client.get(f"/api/v1/submissions/{sid}/file", headers=auth(tokens.hq)).status_code == 200
+    again = purge(engine, store, Retention(30, None))
+    assert (again.unsubmitted, again.submitted, again.orphans) == (0, 0, 0)
+
+
+def test_purge_removes_submissions_once_headquarters_sets_a_period(app, client, engine, tokens):
+    from validator.service.retention import Retention, purge
+
+    store = app.extensions["kyosai"].store
+    old = upload(client, tokens.a).get_json()["id"]
+    old_sid = submit(client, tokens.a, old).get_json()["id"]
+    new = upload(client, tokens.b).get_json()["id"]
+    new_sid = submit(client, tokens.b, new).get_json()["id"]
+    _age(engine, Submission, old_sid, 400)
+    _age(engine, Validation, old, 400)
+    assert purge(engine, store, Retention(30, None)).submitted == 0     # no period set: kept for good
+    done = purge(engine, store, Retention(30, 365))
+    assert (done.unsubmitted, done.submitted) == (0, 1) and done.bytes == VALID.stat().st_size
+    listed = client.get("/api/v1/submissions", headers=auth(tokens.hq)).get_json()
+    assert [s["id"] for s in listed["submissions"]] == [new_sid]
+    assert count(engine, Validation) == 1 and len(stored_files(app)) == 1
+    assert_error_body(client.get(f"/api/v1/submissions/{old_sid}", headers=auth(tokens.hq)), 404)
+    # the agency may hand the same file in again: a new submission
+    again = upload(client, tokens.a).get_json()["id"]
+    assert submit(client, tokens.a, again).status_code == 201
+
+
+def test_purge_removes_a_stored_file_without_a_row_after_a_day(app, client, engine, tokens):
+    import os
+    import time
+
+    from validator.service.retention import Retention, purge
+
+    store = app.extensions["kyosai"].store
+    kept = upload(client, tokens.a).get_json()["id"]
+    files = Path(app.instance_path) / "files"
+    orphan, fresh, incoming = files / ("a" * 32 + ".xlsx"), files / ("b" * 32 + ".xlsx"), files / ".incoming-cc"
+    for path in (orphan, fresh, incoming):
+        path.write_bytes(b"x" * 10)
+    day_ago = time.time() - 2 * 86400
+    for path in (orphan, incoming):
+        os.utime(path, (day_ago, day_ago))
+    done = purge(engine, store, Retention(None, None))
+    assert (done.unsubmitted, done.orphans, done.bytes) == (0, 1, 10)
+    assert not orphan.exists() and fresh.exists() and incoming.exists()    # (incoming: the start-up sweep's)
+    assert client.get(f"/api/v1/validations/{kept}", headers=auth(tokens.a)).status_code == 200
+
+
+def test_purge_keeps_a_validation_handed_in_while_it_runs(app, client, engine, tokens, monkeypatch):
+    """A submission that slips in between the purge's look and its delete (PostgreSQL's foreign key
+    refuses the batch): the batch is done again row by row, and the handed-in validation stays."""
+    from validator.service import retention
+
+    store = app.extensions["kyosai"].store
+    ids = [upload(client, tokens.a, WITH_ERRORS).get_json()["id"] for _ in range(2)]
+    ids.append(upload(client, tokens.a).get_json()["id"])
+    for vid in ids:
+        _age(engine, Validation, vid, 40)
+    real = retention._delete_unsubmitted_rows
+
+    def racing(engine_, batch):
+        if len(batch) > 1:               # the submission arrives now; the batch's delete fails
+            assert submit(client, tokens.a, ids[2]).status_code == 201
+            from sqlalchemy.exc import IntegrityError
+            raise IntegrityError("DELETE", {}, Exception("foreign key"))
+        return real(engine_, batch)
+    monkeypatch.setattr(retention, "_delete_unsubmitted_rows", racing)
+    done = retention.purge(engine, store, retention.Retention(30, None))
+    assert done.unsubmitted == 2 and count(engine, Validation) == 1 and count(engine, Submission) == 1
+    assert client.get(f"/api/v1/validations/{ids[2]}", headers=auth(tokens.a)).status_code == 200
+
+
+def test_handing_in_a_validation_purged_meanwhile_is_404_not_500(app, client, engine, tokens, monkeypatch):
+    from sqlalchemy import delete
+
+    from validator.service.db import write_session
+
+    vid = upload(client, tokens.a).get_json()["id"]
+    real = service_api._submit
+
+    def purged_first(engine_, v):
+        with write_session(engine_) as session:
+            session.execute(delete(Validation).where(Validation.id == v.id))
+        return real(engine_, v)
+    monkeypatch.setattr(service_api, "_submit", purged_first)
+    assert_error_body(submit(client, tokens.a, vid), 404, "validation-not-found")
+    assert count(engine, Submission) == 0
+
+
+def test_a_bad_retention_setting_stops_the_start(tmp_path):
+    with pytest.raises(RuntimeError, match="KEEP_UNSUBMITTED_DAYS"):
+        create_app({"INSTANCE_PATH": str(tmp_path / "i"), "KEEP_UNSUBMITTED_DAYS": "thirty"})

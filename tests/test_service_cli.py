@@ -206,6 +206,45 @@ def test_token_create_refuses_to_turn_an_agency_into_headquarters(env_instance, 
     assert cli.main(["token", "create", "--agency", "  "]) == 2
 
 
+def test_purge_counts_on_a_dry_run_then_removes_what_is_past_its_days(env_instance, capsys, monkeypatch):
+    import datetime
+
+    from sqlalchemy import update
+
+    from validator.service.db import Validation, utcnow, write_session
+
+    cli.main(["token", "create", "--agency", "中央代理店"])
+    token = capsys.readouterr().out.strip()
+    app = create_app()
+    try:
+        client = app.test_client()
+        for _ in range(2):
+            body = client.post("/api/v1/validations", headers={"Authorization": f"Bearer {token}"},
+                               data={"file": (SAMPLE.open("rb"), SAMPLE.name)}, content_type="multipart/form-data")
+            assert body.status_code == 200
+        with write_session(app.extensions["kyosai"].engine) as session:
+            session.execute(update(Validation).values(created_at=utcnow() - datetime.timedelta(days=10)))
+    finally:
+        _dispose(app)
+    files = env_instance / "files"
+    assert cli.main(["purge", "--dry-run"]) == 0                       # default: 30 days
+    out = capsys.readouterr().out
+    assert "未提出 30日" in out and "未提出の検査 0件" in out
+    assert cli.main(["purge", "--dry-run", "--unsubmitted-days", "7"]) == 0
+    out = capsys.readouterr().out
+    assert "削除対象" in out and "未提出の検査 2件" in out and len(list(files.iterdir())) == 2
+    monkeypatch.setenv("KYOSAI_KEEP_UNSUBMITTED_DAYS", "7")
+    assert cli.main(["purge"]) == 0
+    out = capsys.readouterr().out
+    assert "削除しました: 未提出の検査 2件" in out and "2 unsubmitted validations" in out
+    assert list(files.iterdir()) == []
+    assert cli.main(["purge", "--unsubmitted-days", "a week"]) == 2
+    assert "日数" in capsys.readouterr().err
+    monkeypatch.setenv("KYOSAI_KEEP_SUBMITTED_DAYS", "-1")
+    assert cli.main(["purge"]) == 2
+    assert "KEEP_SUBMITTED_DAYS" in capsys.readouterr().err
+
+
 def test_token_list_and_revoke(env_instance, capsys):
     cli.main(["token", "create", "--agency", "中央代理店"])
     token = capsys.readouterr().out.strip()

@@ -201,6 +201,41 @@ def cmd_token_revoke(args, out) -> int:
     return 0
 
 
+def cmd_purge(args, out) -> int:
+    from dataclasses import replace
+
+    from .service.retention import purge
+    try:
+        app = _service_app()
+    except RuntimeError as error:           # a bad KEEP_*_DAYS setting
+        sys.stderr.write(f"エラー: 設定が正しくありません。\nError: {error}\n")
+        return EXIT_UNREADABLE
+    svc = app.extensions["kyosai"]
+    retention = svc.retention
+    if args.unsubmitted_days is not None:
+        retention = replace(retention, unsubmitted_days=args.unsubmitted_days or None)
+    if args.submitted_days is not None:
+        retention = replace(retention, submitted_days=args.submitted_days or None)
+    done = purge(svc.engine, svc.store, retention, dry_run=args.dry_run)
+
+    def kept(days):
+        return f"{days}日" if days else "無期限"
+    verb_ja, verb_en = ("削除対象（試行のみ、何も削除していません）", "would remove (dry run, nothing removed)") \
+        if args.dry_run else ("削除しました", "removed")
+    out.write(f"保存期間 / kept: 未提出 {kept(retention.unsubmitted_days)}、提出済み {kept(retention.submitted_days)}\n"
+              f"{verb_ja}: 未提出の検査 {done.unsubmitted:,}件、提出 {done.submitted:,}件、"
+              f"記録のないファイル {done.orphans:,}件（{done.bytes / 1e6:,.1f} MB）\n"
+              f"{verb_en}: {done.unsubmitted:,} unsubmitted validations, {done.submitted:,} submissions, "
+              f"{done.orphans:,} files without a row ({done.bytes / 1e6:,.1f} MB)\n")
+    return 0
+
+
+def _days_arg(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"日数は0以上の整数です（0: 無期限） / days: a whole number, 0 keeps for good: {text!r}")
+    return int(text)
+
+
 def _gunicorn_has(setting: str) -> bool:
     try:
         from gunicorn.config import KNOWN_SETTINGS
@@ -301,6 +336,14 @@ def _service_commands(sub) -> None:
     t = tokens.add_parser("revoke", help="トークンを失効させる")
     t.add_argument("id", type=int)
     t.set_defaults(handler=cmd_token_revoke, returns_status=True)
+
+    p = sub.add_parser("purge", help="保存期間を過ぎた検査結果・提出・ファイルを削除する / remove what is past its retention")
+    p.add_argument("--dry-run", action="store_true", help="件数を表示するだけで削除しない / only count")
+    p.add_argument("--unsubmitted-days", type=_days_arg, metavar="N",
+                   help="未提出の検査を残す日数（既定: KEEP_UNSUBMITTED_DAYS、0: 無期限）")
+    p.add_argument("--submitted-days", type=_days_arg, metavar="N",
+                   help="提出を残す日数（既定: KEEP_SUBMITTED_DAYS、0: 無期限）")
+    p.set_defaults(handler=cmd_purge, returns_status=True)
 
     p = sub.add_parser("db", help="データベース / database")
     dbs = p.add_subparsers(dest="db_command", required=True)

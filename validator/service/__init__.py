@@ -32,6 +32,7 @@ from ..reading import Limits
 from . import errors
 from .config import DEFAULTS, as_of_from, database_url, limits_from
 from .db import create_tables, make_engine
+from .retention import Retention, retention_from
 from .storage import FileStore
 
 __all__ = ["create_app", "Service", "service"]
@@ -46,13 +47,15 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 
 @dataclass
 class Service:
-    """What the views share: the database engine, the file store, the reading limits, the as-of day."""
+    """What the views share: the database engine, the file store, the reading limits, the as-of day,
+    how long uploads are kept."""
 
     engine: Engine
     store: FileStore
     limits: Limits
     as_of: datetime.date | None
     isolated: bool
+    retention: Retention
 
     def today(self) -> datetime.date:
         return self.as_of or datetime.date.today()
@@ -92,7 +95,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     store = FileStore(app.instance_path, app.config["FILES_DIR"])
     store.sweep()
     app.extensions["kyosai"] = Service(engine=engine, store=store, limits=limits_from(app.config),
-                                       as_of=as_of_from(app.config), isolated=bool(app.config["ISOLATED"]))
+                                       as_of=as_of_from(app.config), isolated=bool(app.config["ISOLATED"]),
+                                       retention=retention_from(app.config))
 
     errors.register(app)
     from . import api, pages

@@ -109,9 +109,17 @@ def _visible(statement, model, caller: Caller):
 def _validation(session, vid: str, caller: Caller) -> Validation:
     found = session.scalar(_visible(select(Validation).where(Validation.id == vid), Validation, caller))
     if found is None:
-        raise ServiceError(404, "validation-not-found", "検査結果が見つかりません。", "No such validation.",
-                           "検査IDを確認してください。")
+        raise _validation_not_found()
     return found
+
+
+def _validation_not_found() -> ServiceError:
+    """404 for a validation that is not the caller's, never was, or was removed past its retention."""
+    days = _service().retention.unsubmitted_days
+    kept_ja = f"提出しなかった検査結果は{days}日後に削除されます。" if days else ""
+    kept_en = f" (a validation not handed in is removed after {days} days)" if days else ""
+    return ServiceError(404, "validation-not-found", "検査結果が見つかりません。", f"No such validation{kept_en}.",
+                        f"検査IDを確認してください。{kept_ja}")
 
 
 def _submission(session, sid: str, caller: Caller) -> Submission:
@@ -280,6 +288,9 @@ def _submit(engine, v: Validation) -> tuple[str, bool]:
     except IntegrityError:
         with read_session(engine) as session:
             existing = _find_submission(session, v.agency_id, v.sha256)
+            gone = existing is None and session.get(Validation, v.id) is None
+        if gone:                # purged past its retention while being handed in (its foreign key refused)
+            raise _validation_not_found() from None
         if existing is None:
             raise
         return existing, False
@@ -298,8 +309,7 @@ def create_submission():
         # Only the agency that checked a file hands it in (headquarters too: its own uploads).
         v = session.scalar(select(Validation).where(Validation.id == vid, Validation.agency_id == caller.agency_id))
     if v is None:
-        raise ServiceError(404, "validation-not-found", "検査結果が見つかりません。", "No such validation.",
-                           "検査IDを確認してください。")
+        raise _validation_not_found()
     if not v.valid:
         log.info("submission refused validation=%s agency=%s errors=%d", v.id, caller.agency_id, v.errors)
         raise ServiceError(422, "submission-has-errors", "エラーのあるファイルは提出できません。",

@@ -47,6 +47,10 @@ DEFAULTS: dict = {
     "DEMO": False,
     # The longest page of GET /api/v1/submissions.
     "PAGE_MAX": 1000,
+    # How long uploads are kept (days; None: for good), see validator.service.retention and
+    # `kyosai purge`: an upload never handed in, and a submission with its file.
+    "KEEP_UNSUBMITTED_DAYS": 30,
+    "KEEP_SUBMITTED_DAYS": None,
 }
 
 

@@ -6,7 +6,8 @@ format found in its bytes: xlsx, xlsm or csv) — a rename
 in one folder is atomic, so a file is either whole or absent. The caller deletes it again when its
 database transaction fails (:meth:`FileStore.discard`), so nothing is half-written: a row always has
 its file, and a file left without a row (the process killed between the rename and the commit) is
-harmless. Leftover ``.incoming-*`` files older than a day are removed when the service starts.
+harmless until ``kyosai purge`` removes it (:mod:`.retention`). Leftover ``.incoming-*`` files older
+than a day are removed when the service starts.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FileStore", "Received", "TooLarge"]
+__all__ = ["FileStore", "Received", "StoredFile", "TooLarge"]
 
 _CHUNK = 1024 * 1024
 _INCOMING = ".incoming-"
@@ -41,6 +42,15 @@ class Received:
     sha256: str
     size: int
     final: Path | None = None        # where keep() put it
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A kept file: its path relative to the instance folder (as the database holds it), size, age."""
+
+    relative: str
+    size: int
+    age_seconds: float
 
 
 class FileStore:
@@ -101,6 +111,18 @@ class FileStore:
                 relative_or_received.final.unlink(missing_ok=True)
         else:
             self.path(relative_or_received).unlink(missing_ok=True)
+
+    def stored(self) -> list[StoredFile]:
+        """The kept files (not the uploads still arriving), for the retention sweep."""
+        found, now = [], time.time()
+        for path in self.root.iterdir():
+            if path.name.startswith(_INCOMING) or not path.is_file():
+                continue
+            with contextlib.suppress(OSError):        # deleted meanwhile: not there
+                stat = path.stat()
+                found.append(StoredFile(path.relative_to(self.instance).as_posix(), stat.st_size,
+                                        now - stat.st_mtime))
+        return found
 
     def sweep(self, older_than_seconds: float = 86400) -> int:
         """Remove temporary files that an interrupted upload left behind."""
