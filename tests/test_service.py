@@ -658,3 +658,56 @@ def test_handing_in_a_validation_purged_meanwhile_is_404_not_500(app, client, en
 def test_a_bad_retention_setting_stops_the_start(tmp_path):
     with pytest.raises(RuntimeError, match="KEEP_UNSUBMITTED_DAYS"):
         create_app({"INSTANCE_PATH": str(tmp_path / "i"), "KEEP_UNSUBMITTED_DAYS": "thirty"})
+
+
+# ------------------------------------------------------------------------------------------ upload limit
+
+@pytest.fixture
+def limited(tmp_path, database_url):
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "limited"), "AS_OF": AS_OF,
+                      "DATABASE_URL": database_url, "ISOLATED": False, "UPLOADS_PER_MINUTE": 3})
+    yield app
+    app.extensions["kyosai"].engine.dispose()
+
+
+def test_an_agency_over_its_uploads_per_minute_gets_429_with_retry_after(limited, monkeypatch):
+    from validator.service import throttle
+    from validator.service.db import UploadCount
+
+    engine = limited.extensions["kyosai"].engine
+    a, b = create_token(engine, "代理店A")[0], create_token(engine, "代理店B")[0]
+    client = limited.test_client()
+    clock = [6_000_000 * 60 + 15.5]           # 15.5 s into a minute
+    monkeypatch.setattr(throttle, "_now", lambda: clock[0])
+    assert [upload(client, a, WITH_ERRORS).status_code for _ in range(3)] == [200, 200, 200]
+    refused = upload(client, a)
+    body = assert_error_body(refused, 429, "too-many-uploads")
+    assert refused.headers["Retry-After"] == "45" and body["retry_after"] == 45
+    assert "1分間に3件まで" in body["message_ja"] and "45秒" in body["hint_ja"]
+    assert count(engine, Validation) == 3 and len(stored_files(limited)) == 3     # nothing kept of it
+    assert upload(client, b).status_code == 200                                   # other agencies go on
+    assert client.get("/api/v1/me", headers=auth(a)).status_code == 200           # only uploads count
+    clock[0] += 45                                                                 # the next minute
+    assert upload(client, a).status_code == 200
+    assert count(engine, UploadCount) == 2     # one row per agency: the past minute's row went
+
+
+def test_unreadable_uploads_count_too_and_zero_means_no_limit(limited, tmp_path, database_url):
+    engine = limited.extensions["kyosai"].engine
+    token = create_token(engine, "代理店A")[0]
+    client = limited.test_client()
+    codes = [upload(client, token, data=b"\x00" * 64, filename="x.xlsx").status_code for _ in range(4)]
+    assert codes[:3] != [429] * 3 and codes[3] == 429
+    unlimited = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "free"), "AS_OF": AS_OF,
+                            "DATABASE_URL": database_url, "ISOLATED": False, "UPLOADS_PER_MINUTE": 0})
+    try:
+        other = create_token(unlimited.extensions["kyosai"].engine, "代理店Z")[0]
+        free = unlimited.test_client()
+        assert all(upload(free, other, WITH_ERRORS).status_code == 200 for _ in range(5))
+    finally:
+        unlimited.extensions["kyosai"].engine.dispose()
+
+
+def test_a_bad_upload_limit_stops_the_start(tmp_path):
+    with pytest.raises(RuntimeError, match="UPLOADS_PER_MINUTE"):
+        create_app({"INSTANCE_PATH": str(tmp_path / "i"), "UPLOADS_PER_MINUTE": "many"})

@@ -280,10 +280,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(instance: Path, port: int, log_path: Path, workers: int = 2) -> subprocess.Popen:
-    """`kyosai serve` (gunicorn) on a loopback port, for the tests; waits until /healthz answers."""
+def start_server(instance: Path, port: int, log_path: Path, workers: int = 2, **settings) -> subprocess.Popen:
+    """`kyosai serve` (gunicorn) on a loopback port, for the tests; waits until /healthz answers.
+    ``settings`` become ``KYOSAI_*`` variables (``UPLOADS_PER_MINUTE=0``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KYOSAI_") or k == "KYOSAI_PARAMETERS"}
     env.update(KYOSAI_INSTANCE_PATH=str(instance), KYOSAI_AS_OF="2025-03-31")
+    env.update({f"KYOSAI_{name}": str(value) for name, value in settings.items()})
     log = open(log_path, "wb")
     process = subprocess.Popen([sys.executable, "-m", "validator.cli", "serve", "--host", "127.0.0.1",
                                 "--port", str(port), "--workers", str(workers)],

@@ -54,9 +54,11 @@ def path_of(case: dict, built: Path) -> Path:
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     """One app for the module (state carries over from case to case, as in a real service): the
-    production limits and the isolated reader, the corpus' as-of day, SQLite."""
+    production limits and the isolated reader, the corpus' as-of day, SQLite. One agency sends the
+    whole corpus within seconds: no upload limit (it has its own tests in test_service.py)."""
     instance = tmp_path_factory.mktemp("service") / "instance"
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "AS_OF": corpus.AS_OF, "ISOLATED": True})
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "AS_OF": corpus.AS_OF, "ISOLATED": True,
+                      "UPLOADS_PER_MINUTE": 0})
     engine = app.extensions["kyosai"].engine
     token = create_token(engine, "代理店A")[0]
     yield SimpleNamespace(app=app, engine=engine, token=token, client=app.test_client(),
@@ -159,7 +161,7 @@ def test_hostile_cases_under_gunicorn_lose_no_worker(built, tmp_path):
     engine = app.extensions["kyosai"].engine
     token = create_token(engine, "代理店A")[0]
     port = free_port()
-    process = start_server(instance, port, tmp_path / "server.log", workers=2)
+    process = start_server(instance, port, tmp_path / "server.log", workers=2, UPLOADS_PER_MINUTE=0)
     try:
         workers = _workers(process.pid)
         assert len(workers) == 2

@@ -33,6 +33,7 @@ from . import errors
 from .config import DEFAULTS, as_of_from, database_url, limits_from
 from .db import create_tables, make_engine
 from .retention import Retention, retention_from
+from .throttle import uploads_per_minute_from
 from .storage import FileStore
 
 __all__ = ["create_app", "Service", "service"]
@@ -48,7 +49,7 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 @dataclass
 class Service:
     """What the views share: the database engine, the file store, the reading limits, the as-of day,
-    how long uploads are kept."""
+    how long uploads are kept, how many an agency may start a minute."""
 
     engine: Engine
     store: FileStore
@@ -56,6 +57,7 @@ class Service:
     as_of: datetime.date | None
     isolated: bool
     retention: Retention
+    uploads_per_minute: int | None
 
     def today(self) -> datetime.date:
         return self.as_of or datetime.date.today()
@@ -96,7 +98,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     store.sweep()
     app.extensions["kyosai"] = Service(engine=engine, store=store, limits=limits_from(app.config),
                                        as_of=as_of_from(app.config), isolated=bool(app.config["ISOLATED"]),
-                                       retention=retention_from(app.config))
+                                       retention=retention_from(app.config),
+                                       uploads_per_minute=uploads_per_minute_from(app.config))
 
     errors.register(app)
     from . import api, pages

@@ -40,6 +40,7 @@ from .auth import Caller, authenticate, bearer_token
 from .db import Submission, Validation, read_session, write_session
 from .errors import ServiceError, too_large
 from .storage import TooLarge
+from .throttle import count_upload
 
 __all__ = ["bp", "content_disposition", "clean_filename"]
 
@@ -184,6 +185,13 @@ def me():
 @bp.post("/validations")
 def create_validation():
     svc, caller = _service(), g.caller
+    wait = count_upload(svc.engine, caller.agency_id, svc.uploads_per_minute)   # before the body is read
+    if wait is not None:
+        log.info("validation refused agency=%s code=too-many-uploads status=429", caller.agency_id)
+        raise ServiceError(429, "too-many-uploads",
+                           f"アップロードが多すぎます（1分間に{svc.uploads_per_minute}件まで）。",
+                           f"Too many uploads: at most {svc.uploads_per_minute} a minute per agency.",
+                           f"{wait}秒ほど待ってから、もう一度アップロードしてください。", retry_after=wait)
     kind = (request.form.get("kind") or "").strip() or None      # reading the form may answer 413
     if kind is not None and kind not in KINDS:
         raise ServiceError(400, "bad-kind", f"申込の種類の指定が正しくありません（{'、'.join(KINDS)}）。",

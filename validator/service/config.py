@@ -51,6 +51,8 @@ DEFAULTS: dict = {
     # `kyosai purge`: an upload never handed in, and a submission with its file.
     "KEEP_UNSUBMITTED_DAYS": 30,
     "KEEP_SUBMITTED_DAYS": None,
+    # Uploads an agency may start per minute (429 beyond; 0 or None: no limit), see .throttle.
+    "UPLOADS_PER_MINUTE": 60,
 }
 
 

@@ -1,4 +1,4 @@
-"""Storage (保存): four tables through SQLAlchemy 2 — SQLite by default, PostgreSQL by URL.
+"""Storage (保存): five tables through SQLAlchemy 2 — SQLite by default, PostgreSQL by URL.
 
 - ``agencies``: an agency (代理店) or headquarters (``is_hq``);
 - ``tokens``: an agency's bearer tokens, **only their SHA-256** (the token is shown once);
@@ -6,7 +6,8 @@
   the report as JSON, the as-of date it was checked at, and where its file lies (relative to the
   instance folder, under a generated id — never the uploaded name);
 - ``submissions``: a validation an agency handed in; ``UNIQUE(agency_id, sha256)`` makes handing in
-  the same file twice give the same row, even when two requests race (the constraint decides).
+  the same file twice give the same row, even when two requests race (the constraint decides);
+- ``upload_counts``: an agency's uploads in the current minute (the upload limit, :mod:`.throttle`).
 
 Sessions are short: :func:`read_session` and :func:`write_session` open one transaction each, so no
 transaction stays open while a file is being checked. On SQLite a write transaction starts with
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-__all__ = ["Base", "Agency", "Token", "Validation", "Submission", "make_engine", "create_tables",
+__all__ = ["Base", "Agency", "Token", "Validation", "Submission", "UploadCount", "make_engine", "create_tables",
            "read_session", "write_session", "utcnow"]
 
 
@@ -94,6 +95,17 @@ class Submission(Base):
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     validation: Mapped[Validation] = relationship(lazy="joined")
+
+
+class UploadCount(Base):
+    """How many files an agency sent in one minute (for the upload limit, :mod:`.throttle`); only
+    the current minute's row is kept."""
+
+    __tablename__ = "upload_counts"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    minute: Mapped[int] = mapped_column(BigInteger, primary_key=True)       # Unix time // 60
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # ------------------------------------------------------------------------------------------ engine

@@ -92,6 +92,8 @@ def error_response(error: ServiceError):
     response.status_code = error.status
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="kyosai"'
+    if "retry_after" in error.extra:
+        response.headers["Retry-After"] = str(error.extra["retry_after"])
     response.headers["Cache-Control"] = "no-store"
     return response
 
