@@ -21,7 +21,7 @@ from kyosai.japanese import parse_date
 
 from ..reading import Limits
 
-__all__ = ["DEFAULTS", "limits_from", "as_of_from", "database_url", "normalise_database_url"]
+__all__ = ["DEFAULTS", "limits_from", "as_of_from", "whole_number_or_none", "database_url", "normalise_database_url"]
 
 DEFAULTS: dict = {
     # SQLAlchemy URL; None: a SQLite file in the instance folder (instance/kyosai.sqlite3).
@@ -61,6 +61,21 @@ def limits_from(config) -> Limits:
     max_bytes = config.get("MAX_FILE_BYTES") or config.get("MAX_CONTENT_LENGTH") or Limits().max_bytes
     return replace(Limits(), max_bytes=int(max_bytes), max_rows=int(config["MAX_ROWS"]),
                    memory_mb=int(config["READ_MEMORY_MB"]), seconds=int(config["READ_SECONDS"]))
+
+
+def whole_number_or_none(config, key: str) -> int | None:
+    """A setting that is a number of days or uploads, where 0 or empty means none (kept for good, no
+    limit); a bad value stops the start-up, as a bad ``AS_OF`` does.
+
+    >>> whole_number_or_none({"X": "30"}, "X"), whole_number_or_none({"X": 0}, "X")
+    (30, None)
+    """
+    value = config.get(key)
+    if value in (None, "", 0, "0"):
+        return None
+    if isinstance(value, bool) or not str(value).isdigit():
+        raise RuntimeError(f"KYOSAI_{key} must be a whole number (0 or empty: none), not {value!r}")
+    return int(value)
 
 
 def as_of_from(config) -> datetime.date | None:

@@ -33,6 +33,7 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from .config import whole_number_or_none
 from .db import Submission, Validation, read_session, utcnow, write_session
 from .storage import FileStore
 
@@ -63,23 +64,14 @@ class Purged:
     dry_run: bool = False
 
 
-def _days(config, key: str) -> int | None:
-    value = config.get(key)
-    if value in (None, "", 0, "0"):
-        return None
-    if isinstance(value, bool) or not str(value).isdigit():
-        raise RuntimeError(f"KYOSAI_{key} must be a whole number of days (or empty: keep for good), "
-                           f"not {value!r}")
-    return int(value)
-
-
 def retention_from(config) -> Retention:
     """The retention settings of a config; a bad value stops the start-up (as ``AS_OF`` does).
 
     >>> retention_from({"KEEP_UNSUBMITTED_DAYS": 30, "KEEP_SUBMITTED_DAYS": None})
     Retention(unsubmitted_days=30, submitted_days=None)
     """
-    return Retention(_days(config, "KEEP_UNSUBMITTED_DAYS"), _days(config, "KEEP_SUBMITTED_DAYS"))
+    return Retention(whole_number_or_none(config, "KEEP_UNSUBMITTED_DAYS"),
+                     whole_number_or_none(config, "KEEP_SUBMITTED_DAYS"))
 
 
 def purge(engine: Engine, store: FileStore, retention: Retention, *, dry_run: bool = False,

@@ -19,6 +19,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from .config import whole_number_or_none
 from .db import UploadCount, write_session
 
 __all__ = ["uploads_per_minute_from", "count_upload"]
@@ -34,12 +35,7 @@ def uploads_per_minute_from(config) -> int | None:
     >>> uploads_per_minute_from({"UPLOADS_PER_MINUTE": 60}), uploads_per_minute_from({"UPLOADS_PER_MINUTE": 0})
     (60, None)
     """
-    value = config.get("UPLOADS_PER_MINUTE")
-    if value in (None, "", 0, "0"):
-        return None
-    if isinstance(value, bool) or not str(value).isdigit():
-        raise RuntimeError(f"KYOSAI_UPLOADS_PER_MINUTE must be a whole number (0 or empty: no limit), not {value!r}")
-    return int(value)
+    return whole_number_or_none(config, "UPLOADS_PER_MINUTE")
 
 
 def count_upload(engine: Engine, agency_id: int, limit: int | None) -> int | None:
