@@ -603,14 +603,17 @@ def test_purge_removes_a_stored_file_without_a_row_after_a_day(app, client, engi
     kept = upload(client, tokens.a).get_json()["id"]
     files = Path(app.instance_path) / "files"
     orphan, fresh, incoming = files / ("a" * 32 + ".xlsx"), files / ("b" * 32 + ".xlsx"), files / ".incoming-cc"
-    for path in (orphan, fresh, incoming):
+    # not named as the service names its files: someone else's, never touched
+    foreign = [files / name for name in ("notes.txt", "c" * 32 + ".exe", "D" * 32 + ".csv", "e" * 31 + ".csv")]
+    for path in (orphan, fresh, incoming, *foreign):
         path.write_bytes(b"x" * 10)
     day_ago = time.time() - 2 * 86400
-    for path in (orphan, incoming):
+    for path in (orphan, incoming, *foreign):
         os.utime(path, (day_ago, day_ago))
     done = purge(engine, store, Retention(None, None))
     assert (done.unsubmitted, done.orphans, done.bytes) == (0, 1, 10)
     assert not orphan.exists() and fresh.exists() and incoming.exists()    # (incoming: the start-up sweep's)
+    assert all(path.exists() for path in foreign)
     assert client.get(f"/api/v1/validations/{kept}", headers=auth(tokens.a)).status_code == 200
 
 
@@ -638,6 +641,56 @@ def test_purge_keeps_a_validation_handed_in_while_it_runs(app, client, engine, t
     assert client.get(f"/api/v1/validations/{ids[2]}", headers=auth(tokens.a)).status_code == 200
 
 
+def test_purge_keeps_the_file_of_a_validation_handed_in_after_the_batch_was_chosen(app, client, engine, tokens,
+                                                                                 monkeypatch):
+    """The submission commits between the purge choosing its batch and deleting it: the DELETE skips
+    that row, and only the files of the rows it deleted go (the handed-in file stays downloadable)."""
+    from validator.service import retention
+
+    store = app.extensions["kyosai"].store
+    ids = [upload(client, tokens.a, WITH_ERRORS).get_json()["id"], upload(client, tokens.a).get_json()["id"]]
+    for vid in ids:
+        _age(engine, Validation, vid, 40)
+    handed_in_file = Path(app.instance_path) / _file_of(engine, ids[1])
+    real, sids = retention._delete_unsubmitted_rows, []
+
+    def handed_in_first(engine_, batch):
+        assert sorted(batch) == sorted(ids)            # chosen while both were unsubmitted
+        sids.append(submit(client, tokens.a, ids[1]).get_json()["id"])
+        return real(engine_, batch)
+    monkeypatch.setattr(retention, "_delete_unsubmitted_rows", handed_in_first)
+    done = retention.purge(engine, store, retention.Retention(30, None))
+    assert (done.unsubmitted, done.bytes) == (1, WITH_ERRORS.stat().st_size)
+    assert handed_in_file.exists() and count(engine, Validation) == 1
+    assert client.get(f"/api/v1/submissions/{sids[0]}/file", headers=auth(tokens.hq)).status_code == 200
+
+
+def test_a_submission_purged_while_another_hands_the_same_file_in_is_made_anew(app, client, engine, tokens,
+                                                                            monkeypatch):
+    """Two validations of one file: the loser of the unique race finds the winner's submission purged
+    meanwhile; it tries once more and hands its own in (201), instead of a 500."""
+    from sqlalchemy import delete
+
+    from validator.service.db import write_session
+
+    first, second = (upload(client, tokens.a).get_json()["id"] for _ in range(2))
+    winner = submit(client, tokens.a, first).get_json()["id"]
+    real, calls = service_api._find_submission, []
+
+    def racing(session, agency_id, sha256):
+        calls.append(1)
+        if len(calls) == 1:            # the insert's look misses the winner (not yet committed)
+            return None
+        if len(calls) == 2:            # the purge removes the winner before the loser looks again
+            with write_session(engine) as other:
+                other.execute(delete(Submission).where(Submission.id == winner))
+        return real(session, agency_id, sha256)
+    monkeypatch.setattr(service_api, "_find_submission", racing)
+    made = submit(client, tokens.a, second)
+    assert made.status_code == 201 and made.get_json()["id"] != winner and len(calls) == 3
+    assert count(engine, Submission) == 1
+
+
 def test_handing_in_a_validation_purged_meanwhile_is_404_not_500(app, client, engine, tokens, monkeypatch):
     from sqlalchemy import delete
 
@@ -653,6 +706,23 @@ def test_handing_in_a_validation_purged_meanwhile_is_404_not_500(app, client, en
     monkeypatch.setattr(service_api, "_submit", purged_first)
     assert_error_body(submit(client, tokens.a, vid), 404, "validation-not-found")
     assert count(engine, Submission) == 0
+
+
+def test_not_found_hints_name_both_retention_periods(tmp_path, database_url):
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "kept"), "DATABASE_URL": database_url,
+                      "ISOLATED": False, "KEEP_UNSUBMITTED_DAYS": 30, "KEEP_SUBMITTED_DAYS": 400})
+    try:
+        engine = app.extensions["kyosai"].engine
+        agency, hq = create_token(engine, "代理店A")[0], create_token(engine, "本部", is_hq=True)[0]
+        client = app.test_client()
+        body = assert_error_body(client.get("/api/v1/validations/" + "0" * 32, headers=auth(agency)), 404,
+                                 "validation-not-found")
+        assert "30日" in body["hint_ja"] and "400日" in body["hint_ja"] and "400 days" in body["message_en"]
+        body = assert_error_body(client.get("/api/v1/submissions/" + "0" * 32, headers=auth(hq)), 404,
+                                 "submission-not-found")
+        assert "400日" in body["hint_ja"] and "400 days" in body["message_en"]
+    finally:
+        engine.dispose()
 
 
 def test_a_bad_retention_setting_stops_the_start(tmp_path):
@@ -692,12 +762,15 @@ def test_an_agency_over_its_uploads_per_minute_gets_429_with_retry_after(limited
     assert count(engine, UploadCount) == 2     # one row per agency: the past minute's row went
 
 
-def test_unreadable_uploads_count_too_and_zero_means_no_limit(limited, tmp_path, database_url):
+def test_unreadable_uploads_count_too_and_zero_means_no_limit(limited, tmp_path, database_url, monkeypatch):
+    from validator.service import throttle
+
     engine = limited.extensions["kyosai"].engine
     token = create_token(engine, "代理店A")[0]
     client = limited.test_client()
+    monkeypatch.setattr(throttle, "_now", lambda: 6_000_000 * 60 + 1.0)     # all four in one minute
     codes = [upload(client, token, data=b"\x00" * 64, filename="x.xlsx").status_code for _ in range(4)]
-    assert codes[:3] != [429] * 3 and codes[3] == 429
+    assert codes == [415, 415, 415, 429]         # refused as unreadable, still counted
     unlimited = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "free"), "AS_OF": AS_OF,
                             "DATABASE_URL": database_url, "ISOLATED": False, "UPLOADS_PER_MINUTE": 0})
     try:
@@ -706,6 +779,33 @@ def test_unreadable_uploads_count_too_and_zero_means_no_limit(limited, tmp_path,
         assert all(upload(free, other, WITH_ERRORS).status_code == 200 for _ in range(5))
     finally:
         unlimited.extensions["kyosai"].engine.dispose()
+
+
+def test_retry_after_rounds_up_to_the_next_minute(limited, monkeypatch):
+    from validator.service import throttle
+
+    engine = limited.extensions["kyosai"].engine
+    agency = create_token(engine, "代理店A")[1].agency_id
+    monkeypatch.setattr(throttle, "_now", lambda: 6_000_000 * 60 + 59.2)     # 0.8 s before the minute ends
+    assert [throttle.count_upload(engine, agency, 1) for _ in range(2)] == [None, 1]
+    monkeypatch.setattr(throttle, "_now", lambda: 6_000_001 * 60 + 15.0)     # the next minute, 45 s left
+    assert [throttle.count_upload(engine, agency, 1) for _ in range(2)] == [None, 45]
+
+
+@pytest.mark.parametrize("value", ["many", "-1", "²", "３", "1.5", 1.5, True, [3]])
+def test_a_bad_whole_number_setting_is_refused(value):
+    from validator.service.config import whole_number_or_none
+
+    with pytest.raises(RuntimeError, match="KYOSAI_X must be a whole number"):
+        whole_number_or_none({"X": value}, "X")
+
+
+@pytest.mark.parametrize(("value", "number"), [(None, None), ("", None), (0, None), ("0", None), ("00", None),
+                                               (" 30 ", 30), ("30", 30), (60, 60)])
+def test_a_whole_number_setting_of_zero_or_empty_means_none(value, number):
+    from validator.service.config import whole_number_or_none
+
+    assert whole_number_or_none({"X": value}, "X") == number
 
 
 def test_a_bad_upload_limit_stops_the_start(tmp_path):

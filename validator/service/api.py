@@ -116,9 +116,14 @@ def _validation(session, vid: str, caller: Caller) -> Validation:
 
 def _validation_not_found() -> ServiceError:
     """404 for a validation that is not the caller's, never was, or was removed past its retention."""
-    days = _service().retention.unsubmitted_days
-    kept_ja = f"提出しなかった検査結果は{days}日後に削除されます。" if days else ""
-    kept_en = f" (a validation not handed in is removed after {days} days)" if days else ""
+    retention = _service().retention
+    kept_ja = kept_en = ""
+    if retention.unsubmitted_days:
+        kept_ja += f"提出しなかった検査結果は{retention.unsubmitted_days}日後に削除されます。"
+        kept_en += f"; a validation not handed in is removed after {retention.unsubmitted_days} days"
+    if retention.submitted_days:
+        kept_ja += f"提出した検査結果も{retention.submitted_days}日後に削除されます。"
+        kept_en += f"; a submitted one after {retention.submitted_days} days"
     return ServiceError(404, "validation-not-found", "検査結果が見つかりません。", f"No such validation{kept_en}.",
                         f"検査IDを確認してください。{kept_ja}")
 
@@ -126,8 +131,10 @@ def _validation_not_found() -> ServiceError:
 def _submission(session, sid: str, caller: Caller) -> Submission:
     found = session.scalar(_visible(select(Submission).where(Submission.id == sid), Submission, caller))
     if found is None:
-        raise ServiceError(404, "submission-not-found", "提出が見つかりません。", "No such submission.",
-                           "提出IDを確認してください。")
+        days = _service().retention.submitted_days
+        raise ServiceError(404, "submission-not-found", "提出が見つかりません。",
+                           f"No such submission{f'; submissions are removed after {days} days' if days else ''}.",
+                           f"提出IDを確認してください。{f'提出は{days}日後に削除されます。' if days else ''}")
     return found
 
 
@@ -282,26 +289,30 @@ def _submit(engine, v: Validation) -> tuple[str, bool]:
     """The id of the agency's submission of this file, and whether it is new.
 
     The unique constraint (agency, sha256) decides a race: the loser's insert fails and it returns
-    the winner's row.
+    the winner's row — or, when the winner's row was purged in between, tries once more.
     """
-    try:
-        with write_session(engine) as session:
-            existing = _find_submission(session, v.agency_id, v.sha256)
+    retried = False
+    while True:
+        try:
+            with write_session(engine) as session:
+                existing = _find_submission(session, v.agency_id, v.sha256)
+                if existing is not None:
+                    return existing, False
+                sid = uuid.uuid4().hex
+                session.add(Submission(id=sid, agency_id=v.agency_id, validation_id=v.id, sha256=v.sha256))
+                session.flush()
+            return sid, True
+        except IntegrityError:
+            with read_session(engine) as session:
+                existing = _find_submission(session, v.agency_id, v.sha256)
+                gone = existing is None and session.get(Validation, v.id) is None
+            if gone:            # purged past its retention while being handed in (its foreign key refused)
+                raise _validation_not_found() from None
             if existing is not None:
                 return existing, False
-            sid = uuid.uuid4().hex
-            session.add(Submission(id=sid, agency_id=v.agency_id, validation_id=v.id, sha256=v.sha256))
-            session.flush()
-        return sid, True
-    except IntegrityError:
-        with read_session(engine) as session:
-            existing = _find_submission(session, v.agency_id, v.sha256)
-            gone = existing is None and session.get(Validation, v.id) is None
-        if gone:                # purged past its retention while being handed in (its foreign key refused)
-            raise _validation_not_found() from None
-        if existing is None:
-            raise
-        return existing, False
+            if retried:         # neither a winner nor a purge explains it
+                raise
+            retried = True
 
 
 @bp.post("/submissions")

@@ -67,15 +67,25 @@ def whole_number_or_none(config, key: str) -> int | None:
     """A setting that is a number of days or uploads, where 0 or empty means none (kept for good, no
     limit); a bad value stops the start-up, as a bad ``AS_OF`` does.
 
-    >>> whole_number_or_none({"X": "30"}, "X"), whole_number_or_none({"X": 0}, "X")
+    >>> whole_number_or_none({"X": "30"}, "X"), whole_number_or_none({"X": "00"}, "X")
     (30, None)
+    >>> whole_number_or_none({"X": "²"}, "X")
+    Traceback (most recent call last):
+    ...
+    RuntimeError: KYOSAI_X must be a whole number (0 or empty: none), not '²'
     """
     value = config.get(key)
-    if value in (None, "", 0, "0"):
+    if value is None or value == "":
         return None
-    if isinstance(value, bool) or not str(value).isdigit():
+    # only ints and ASCII digits: str.isdigit() says yes to "²", and int() takes "３"
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value)
+    if number is None or number < 0:
         raise RuntimeError(f"KYOSAI_{key} must be a whole number (0 or empty: none), not {value!r}")
-    return int(value)
+    return number or None
 
 
 def as_of_from(config) -> datetime.date | None:

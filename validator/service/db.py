@@ -98,8 +98,8 @@ class Submission(Base):
 
 
 class UploadCount(Base):
-    """How many files an agency sent in one minute (for the upload limit, :mod:`.throttle`); only
-    the current minute's row is kept."""
+    """How many files an agency sent in one minute (for the upload limit, :mod:`.throttle`); at
+    most one row per agency: its older rows go at its next upload."""
 
     __tablename__ = "upload_counts"
 

@@ -16,10 +16,11 @@ and for how long (settings in :data:`validator.service.config.DEFAULTS`):
 
 :func:`purge` does it; ``kyosai purge`` runs it (daily, from cron or a systemd timer). Rows go first,
 each batch in one short transaction, then their files: a row never points at a missing file, and a
-file whose row went but that could not be deleted is an orphan the next run removes. A validation
-that is handed in while it is being purged stays: the delete skips validations with a submission,
-and should a submission slip in between (PostgreSQL's foreign key refuses the delete) that batch is
-done again row by row.
+file whose row went but that could not be deleted is an orphan the next run removes. Only the files
+of the rows a DELETE says it deleted (``RETURNING``) go. A validation that is handed in while it is
+being purged stays, with its file: the delete skips validations with a submission, and should a
+submission slip in while the delete runs (PostgreSQL's foreign key refuses it) that batch is done
+again row by row.
 """
 
 from __future__ import annotations
@@ -136,12 +137,12 @@ def _delete_validations(engine, ids) -> list[tuple[str, int]]:
 
 
 def _delete_unsubmitted_rows(engine, ids) -> list[tuple[str, int]]:
+    # one statement that says which rows it deleted: a submission committed after the batch was
+    # chosen keeps its row, and so its file (PostgreSQL's READ COMMITTED sees it in the DELETE)
     with write_session(engine) as session:
-        rows = session.execute(select(Validation.id, Validation.file_path, Validation.size)
-                               .where(Validation.id.in_(ids), _unsubmitted())).all()
-        if rows:
-            session.execute(delete(Validation).where(Validation.id.in_([r.id for r in rows]), _unsubmitted()))
-    return [(r.file_path, r.size) for r in rows]
+        return [tuple(r) for r in session.execute(
+            delete(Validation).where(Validation.id.in_(ids), _unsubmitted())
+            .returning(Validation.file_path, Validation.size))]
 
 
 def _purge_submitted(engine, store, cutoff, dry_run) -> tuple[int, int]:
@@ -155,17 +156,20 @@ def _purge_submitted(engine, store, cutoff, dry_run) -> tuple[int, int]:
     count = size = 0
     while True:
         with write_session(engine) as session:
-            rows = session.execute(select(Submission.id, Validation.id, Validation.file_path, Validation.size)
-                                   .join(Validation, Submission.validation_id == Validation.id)
-                                   .where(old).order_by(Submission.created_at).limit(_BATCH)).all()
-            if not rows:
+            ids = session.execute(select(Submission.id, Submission.validation_id).where(old)
+                                  .order_by(Submission.created_at).limit(_BATCH)).all()
+            if not ids:
                 return count, size
-            session.execute(delete(Submission).where(Submission.id.in_([r[0] for r in rows])))
-            session.execute(delete(Validation).where(Validation.id.in_([r[1] for r in rows]), _unsubmitted()))
-        for _, _, path, n in rows:
+            # what the statements deleted, not what was chosen: another purge may have been first
+            gone = session.scalars(delete(Submission).where(Submission.id.in_([r[0] for r in ids]))
+                                   .returning(Submission.id)).all()
+            files = session.execute(delete(Validation)
+                                    .where(Validation.id.in_([r[1] for r in ids]), _unsubmitted())
+                                    .returning(Validation.file_path, Validation.size)).all()
+        for path, n in files:
             store.discard(path)
             size += n
-        count += len(rows)
+        count += len(gone)
 
 
 def _purge_orphans(engine, store, dry_run) -> tuple[int, int]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,9 @@ __all__ = ["FileStore", "Received", "StoredFile", "TooLarge"]
 
 _CHUNK = 1024 * 1024
 _INCOMING = ".incoming-"
+_SUFFIXES = ("", ".xlsx", ".xlsm", ".csv")
+# what keep() names a file: the service's id (uuid4 hex) and a suffix; nothing else in the folder is ours
+_KEPT_NAME = re.compile(r"[0-9a-f]{32}(?:" + "|".join(re.escape(s) for s in _SUFFIXES if s) + ")?")
 
 
 class TooLarge(Exception):
@@ -86,7 +90,7 @@ class FileStore:
         """Make a received file permanent as ``<id><suffix>``; returns its path relative to the
         instance folder. The suffix is the format found in the bytes (``.xlsx``, ``.xlsm``, ``.csv``:
         the workbook library wants one), never anything from the uploaded name."""
-        if suffix not in ("", ".xlsx", ".xlsm", ".csv"):
+        if suffix not in _SUFFIXES:
             raise ValueError("unexpected suffix")
         final = self.root / f"{received.id}{suffix}"
         with open(received.path, "rb+") as f:
@@ -113,10 +117,11 @@ class FileStore:
             self.path(relative_or_received).unlink(missing_ok=True)
 
     def stored(self) -> list[StoredFile]:
-        """The kept files (not the uploads still arriving), for the retention sweep."""
+        """The kept files, for the retention sweep: only files named as :meth:`keep` names them (not the
+        uploads still arriving, nor anything else someone put in the folder)."""
         found, now = [], time.time()
         for path in self.root.iterdir():
-            if path.name.startswith(_INCOMING) or not path.is_file():
+            if not _KEPT_NAME.fullmatch(path.name) or not path.is_file():
                 continue
             with contextlib.suppress(OSError):        # deleted meanwhile: not there
                 stat = path.stat()

@@ -13,6 +13,7 @@ up to twice the limit in a short time, which is acceptable for the purpose.
 
 from __future__ import annotations
 
+import math
 import time
 
 from sqlalchemy import delete
@@ -62,4 +63,4 @@ def count_upload(engine: Engine, agency_id: int, limit: int | None) -> int | Non
                 raise
     if count <= limit:
         return None
-    return max(1, int((minute + 1) * 60 - now + 0.999))
+    return max(1, math.ceil((minute + 1) * 60 - now))
