@@ -534,8 +534,9 @@ for a crash of the *database server*, not tested here). {AGENCIES} agencies with
 
 The client threads, the server and (for PostgreSQL) the database share the {os.cpu_count()} CPUs, and other
 work on the machine shows in the load average above: on this 2-CPU machine (a) and (b) vary several-fold from run
-to run (while this table was made, runs measured 5.0–25.8 s wall for SQLite's (a) and 3.6–11.7 s for
-PostgreSQL's, 2.7–12.9 s for (b)), so the SQLite/PostgreSQL difference in one run is noise. Reading the
+to run (on a busy 2026-11-23, runs measured 5.0–25.8 s wall for SQLite's (a), 3.6–11.7 s for
+PostgreSQL's and 2.7–12.9 s for (b); on a quiet 2026-12-04, 2.2 s each), so the SQLite/PostgreSQL
+difference in one run is noise. Reading the
 1,000-row file (in the isolated child) dominates (a), not the database: roughly 0.15–0.5 s of one CPU per
 upload, 2 at a time, so the 50 uploads queue and p95 ≈ the wall time. The durability checks do not depend on speed.
 
