@@ -114,16 +114,22 @@ def _validation(session, vid: str, caller: Caller) -> Validation:
     return found
 
 
+def _kept_for(*, unsubmitted: bool) -> tuple[str, str]:
+    """What a 404 adds about retention (保存期間): Japanese sentences, an English clause."""
+    retention = _service().retention
+    said = []
+    if unsubmitted and retention.unsubmitted_days:
+        said.append((f"提出しなかった検査結果は{retention.unsubmitted_days}日後に削除されます。",
+                     f"; a validation not handed in is removed after {retention.unsubmitted_days} days"))
+    if retention.submitted_days:
+        said.append((f"提出したものは{retention.submitted_days}日後に削除されます。",
+                     f"; a submission is removed after {retention.submitted_days} days"))
+    return "".join(ja for ja, _ in said), "".join(en for _, en in said)
+
+
 def _validation_not_found() -> ServiceError:
     """404 for a validation that is not the caller's, never was, or was removed past its retention."""
-    retention = _service().retention
-    kept_ja = kept_en = ""
-    if retention.unsubmitted_days:
-        kept_ja += f"提出しなかった検査結果は{retention.unsubmitted_days}日後に削除されます。"
-        kept_en += f"; a validation not handed in is removed after {retention.unsubmitted_days} days"
-    if retention.submitted_days:
-        kept_ja += f"提出した検査結果も{retention.submitted_days}日後に削除されます。"
-        kept_en += f"; a submitted one after {retention.submitted_days} days"
+    kept_ja, kept_en = _kept_for(unsubmitted=True)
     return ServiceError(404, "validation-not-found", "検査結果が見つかりません。", f"No such validation{kept_en}.",
                         f"検査IDを確認してください。{kept_ja}")
 
@@ -131,10 +137,9 @@ def _validation_not_found() -> ServiceError:
 def _submission(session, sid: str, caller: Caller) -> Submission:
     found = session.scalar(_visible(select(Submission).where(Submission.id == sid), Submission, caller))
     if found is None:
-        days = _service().retention.submitted_days
-        raise ServiceError(404, "submission-not-found", "提出が見つかりません。",
-                           f"No such submission{f'; submissions are removed after {days} days' if days else ''}.",
-                           f"提出IDを確認してください。{f'提出は{days}日後に削除されます。' if days else ''}")
+        kept_ja, kept_en = _kept_for(unsubmitted=False)
+        raise ServiceError(404, "submission-not-found", "提出が見つかりません。", f"No such submission{kept_en}.",
+                           f"提出IDを確認してください。{kept_ja}")
     return found
 
 
