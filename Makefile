@@ -1,7 +1,7 @@
 # Two commands set up everything on a fresh machine:
 #   make run    install, then start the validation service (gunicorn, SQLite) with demo tokens
-#   make test   install (+ Debian's postgresql and chromium when missing, as root), then the whole test suite
-#               (what .ci/run calls)
+#   make test   install (+ Debian's postgresql, chromium, nodejs/npm and libreoffice when missing, as root,
+#               and the npm package pyodide), then the whole test suite (what .ci/run calls)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -13,7 +13,7 @@ WORKERS ?= 2
 # The service's instance folder: SQLite database, stored files, demo-tokens.txt.
 export KYOSAI_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run demo test system-deps screenshot install golden clean bench
+.PHONY: run demo test system-deps lite-deps screenshot install golden clean bench bench-lite
 
 install: $(STAMP)
 
@@ -39,17 +39,31 @@ demo: install
 	$(KYOSAI) validate workbooks/samples/* --format xlsx --out out/reports --as-of 2025-03-31; test $$? -le 1
 	@echo "Reports: out/reports/ (HTML for the browser, annotated workbooks for Excel)"
 
-test: install system-deps
+test: install system-deps lite-deps
 	$(PY) -m pytest
 
-# Debian packages the service's tests need: PostgreSQL (a throwaway server, scripts/pg_test_server.sh)
-# and Chromium (the browser test). Installed only when missing and only as root; elsewhere those
+# The npm package pyodide (the runtime of xlwings Lite, version pinned in tests/pyodide/package-lock.json)
+# for tests/test_lite.py and bench/lite.py; the wheels of holidays come from pip when the test first runs.
+PYODIDE_STAMP := tests/pyodide/node_modules/.installed
+lite-deps: $(PYODIDE_STAMP)
+
+$(PYODIDE_STAMP): tests/pyodide/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/pyodide --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "Note: npm is not installed: the Pyodide tests will be skipped (CI fails)."; fi
+
+# Debian packages the tests need: PostgreSQL (a throwaway server, scripts/pg_test_server.sh), Chromium
+# (the browser test), Node.js and npm (Pyodide, the runtime of xlwings Lite) and LibreOffice Calc (the
+# Lite workbook opens without repair). Installed only when missing and only as root; elsewhere those
 # tests are skipped with the reason (on CI, CI=true, they fail instead).
 system-deps:
 	@missing=""; \
 	if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		missing="$$missing postgresql"; fi; \
 	if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium"; fi; \
+	if ! command -v node >/dev/null 2>&1 && ! command -v nodejs >/dev/null 2>&1; then missing="$$missing nodejs"; fi; \
+	if ! command -v npm >/dev/null 2>&1; then missing="$$missing npm"; fi; \
+	if ! command -v soffice >/dev/null 2>&1; then missing="$$missing libreoffice-calc-nogui"; fi; \
 	if [ -n "$(EXTRA_DEBS)" ]; then missing="$$missing $(EXTRA_DEBS)"; fi; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -70,6 +84,10 @@ golden: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# The xlwings Lite edition's speed in Pyodide next to CPython (about a minute; prints the figures).
+bench-lite: install lite-deps
+	$(PY) bench/lite.py
 
 # Speed figures for issue 6 (about 10 minutes; writes bench/RESULTS.md). Not part of the tests.
 bench: install

@@ -53,15 +53,16 @@ import inspect
 import itertools
 import logging
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 from kyosai.errors import KyosaiError, NotEligible
 from kyosai.params import P
 
-__all__ = ["Arg", "udf", "cell_text", "holds", "cached", "clear_caches", "log_to_file", "INTERNAL_ERROR",
-           "ERROR_MARK"]
+__all__ = ["Arg", "udf", "cell_text", "holds", "cached", "clear_caches", "log_to_file", "log_to_stderr",
+           "INTERNAL_ERROR", "ERROR_MARK"]
 
 logger = logging.getLogger("kyosai.addin")
 
@@ -231,14 +232,18 @@ def udf(args: Mapping[str, Arg], *, table: bool = False, **overrides: Arg):
         ]
         compute = cached(func)
 
-        def one(values: tuple) -> Any:
-            """The result for one row of single values, or its error text."""
+        def outcome(args: list, raw: tuple) -> Any:
+            """The result for one row of read arguments, or the error text of the first argument
+            that could not be read (:class:`_Raised`) or of the calculation."""
             try:
-                result = compute(*[param.read(raw) for param, raw in zip(params, values)])
+                for arg in args:
+                    if type(arg) is _Raised:
+                        raise arg.error
+                result = compute(*args)
             except KyosaiError as error:
                 return cell_text(error)
             except Exception:
-                logger.exception("%s%r failed", func.__name__, values)
+                logger.exception("%s%r failed", func.__name__, raw)
                 return INTERNAL_ERROR
             return [list(row) for row in result] if table else result
 
@@ -250,16 +255,14 @@ def udf(args: Mapping[str, Arg], *, table: bool = False, **overrides: Arg):
             split = [_split(value) for value in bound.arguments.values()]
             shapes = {param.arg.name_ja: shape for param, (shape, _) in zip(params, split) if shape}
             if not shapes:
-                return one(tuple(cells for _, cells in split))
+                values = tuple(cells for _, cells in split)
+                return outcome([_attempt(param.read, raw) for param, raw in zip(params, values)], values)
             if table:
                 return _table_needs_single_values(shapes)
             if len(set(shapes.values())) > 1:
                 return _shape_mismatch(shapes)
             rows, cols = next(iter(shapes.values()))
-            columns = [cells if shape else itertools.repeat(cells, rows * cols) for shape, cells in split]
-            ranged = [i for i, (shape, _) in enumerate(split) if shape]
-            typed = any(bool in set(map(type, cells)) for shape, cells in split if shape)
-            results = _rows(one, zip(*columns), ranged, typed)
+            results = _rows(params, outcome, split, rows * cols)
             if cols == 1:
                 return [[result] for result in results]
             return [results[r * cols:(r + 1) * cols] for r in range(rows)]
@@ -271,21 +274,54 @@ def udf(args: Mapping[str, Arg], *, table: bool = False, **overrides: Arg):
     return decorate
 
 
-def _rows(one: Callable[[tuple], Any], rows: Iterable[tuple], ranged: list[int], typed: bool) -> list:
-    """``one(row)`` for every row, each distinct row computed once (rows repeat: customers share
-    dates, amounts and labels). A row whose range cells are all empty stays empty (None): clerks
-    select whole columns ahead of the data.
+class _Raised:
+    """What reading a cell raised, kept until a row needs that cell."""
 
-    Rows are told apart by value, so ``TRUE`` and ``1`` would be one row; ``typed`` (a range holds
-    a boolean) keys them by type as well.
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+
+def _attempt(read: Callable[[Any], Any], raw: Any) -> Any:
+    try:
+        return read(raw)
+    except Exception as error:  # a KyosaiError becomes the row's message, anything else INTERNAL_ERROR
+        return _Raised(error)
+
+
+def _rows(params: list[_Param], outcome: Callable[[list, tuple], Any], split: list, size: int) -> list:
+    """``outcome`` for every row of the ranges in ``split``, in row-major order.
+
+    Customers share dates, amounts and labels, so each argument's distinct cells are read once
+    and each distinct row is computed once; the rows themselves only look answers up. A row whose
+    range cells are all empty stays empty (None): clerks select whole columns ahead of the data.
+
+    Cells are told apart by value, so ``TRUE`` and ``1`` would be one; when a range holds a
+    boolean, cells are keyed by type as well.
     """
+    typed = any(bool in set(map(type, cells)) for shape, cells in split if shape)
+    keys, reads, blanks = [], [], []
+    for param, (shape, cells) in zip(params, split):
+        column = cells if shape else [cells]
+        column_keys = [(type(v), v) for v in column] if typed else column
+        distinct = dict(zip(column_keys, column))
+        reads.append({key: _attempt(param.read, raw) for key, raw in distinct.items()})
+        if shape:
+            keys.append(column_keys)
+            blanks.append((len(keys) - 1, {key for key, raw in distinct.items() if _is_blank(raw)}))
+        else:
+            keys.append(itertools.repeat(column_keys[0], size))
     done: dict[tuple, Any] = {}
     results = []
-    for row in rows:
-        key = tuple((type(v), v) for v in row) if typed else row
+    for key in zip(*keys):
         result = done.get(key, _NO_DEFAULT)
         if result is _NO_DEFAULT:
-            result = done[key] = None if all(_is_blank(row[i]) for i in ranged) else one(row)
+            if all(key[i] in blank for i, blank in blanks):
+                result = None
+            else:
+                result = outcome([read[k] for read, k in zip(reads, key)], key)
+            done[key] = result
         results.append(result)
     return results
 
@@ -332,3 +368,16 @@ def log_to_file(path: str | os.PathLike | None = None) -> Path | None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     return target
+
+
+def log_to_stderr() -> None:
+    """Send the add-in's log (internal errors) to standard error, once.
+
+    Called when xlwings Lite loads :mod:`addin.udfs`: Pyodide has no lasting file system, and
+    Lite shows what Python writes to standard error in its task pane (the output below the editor).
+    """
+    if any(getattr(h, "stream", None) is sys.stderr for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)

@@ -1,10 +1,14 @@
-"""The Excel functions (UDFs) of the kyosai add-in, for xlwings (Windows).
+"""The Excel functions (UDFs) of the kyosai add-in, for xlwings: classic (Windows) and Lite (Pyodide).
 
 Each function is a thin wrapper over the rules core (:mod:`kyosai`): it is named exactly as it
 appears in Excel, its arguments are read from the cells by :data:`ARGS` (how a cell becomes a date,
 an amount or a label, and the argument's Japanese name in messages), and everything else —
 array form, ``#…`` messages, logging, caching — is :func:`addin.cells.udf`. No rule is computed
-here. Installation and examples: ``docs/excel.md``.
+here. Installation and examples: ``docs/excel.md``. The xlwings Lite edition runs this very module
+inside Excel (:mod:`addin.lite` packs it into the workbook's ``main.py``); Lite calls the functions
+as classic xlwings does — ``ndim=2`` ranges, ``None`` for an empty cell, error cells as text — but
+hands dates over as serial numbers and whole numbers as ``int``, which the argument readers take
+alike, so both editions give the same answers (``tests/test_lite.py`` proves it in Pyodide).
 
 The xlwings decorators do nothing off Windows, so the functions are plain Python everywhere:
 
@@ -26,6 +30,7 @@ Conventions for every function below:
 from __future__ import annotations
 
 import os
+import sys
 from functools import partial
 
 import xlwings as xw
@@ -90,8 +95,10 @@ ARGS: dict[str, Arg] = {
 """How each argument is read from a cell, by parameter name: one entry serves every function."""
 
 
-if os.name == "nt":  # the Python behind Excel has no console: keep internal errors in a file
+if os.name == "nt":  # classic: the Python behind Excel has no console, so internal errors go to a file
     cells.log_to_file()
+elif sys.platform == "emscripten":  # xlwings Lite (Pyodide): no file to keep; stderr shows in Lite's output pane
+    cells.log_to_stderr()
 
 
 # ================================================================== first debit (初回振替)

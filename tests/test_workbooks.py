@@ -12,6 +12,10 @@
 import datetime
 import importlib.util
 import inspect
+import os
+import re
+import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -71,7 +75,9 @@ def _udf_arity(name: str) -> tuple[int, int]:
 
 def test_the_generator_wrote_every_workbook():
     names = {p.name for p in WORKBOOKS}
-    assert names == {f"{gen.CALCULATOR}.xlsx", f"{gen.CALCULATOR}.xlsm", *gen.TEMPLATE_FILES.values()}
+    assert names == {f"{gen.CALCULATOR}.xlsx", f"{gen.CALCULATOR}.xlsm", f"{gen.LITE_CALCULATOR}.xlsx",
+                     *gen.TEMPLATE_FILES.values()}
+    assert sorted(p.name for p in (gen.OUT_DIR / gen.LITE_DIR).iterdir()) == ["main.py", "requirements.txt"]
 
 
 def test_the_committed_workbooks_are_what_the_generator_produces():
@@ -153,6 +159,11 @@ def test_every_formula_calls_allowed_functions_with_allowed_argument_counts():
         for where, text in _formulas(path):
             count += 1
             for name, arguments in _calls(text):
+                # the Lite workbook stores a call of an add-in function as _xldudf_NAME(…), and only those
+                lite_call = name.startswith(gen.LITE_PREFIX.upper())
+                assert lite_call == (path.stem == gen.LITE_CALCULATOR and name[len(gen.LITE_PREFIX):] in UDF_NAMES) or (
+                    not lite_call and name in BUILTINS), f"{path.name} {where}: {name}: {text}"
+                name = name[len(gen.LITE_PREFIX):] if lite_call else name
                 used.add(name)
                 if name in BUILTINS:
                     low, high = BUILTINS[name]
@@ -416,3 +427,70 @@ def test_the_sample_rows_pass_the_validator(template, tmp_path):
     errors = [f for f in report.findings if f.severity == "error"]
     assert not errors, errors
     assert report.records == len(gen.SAMPLE_ROWS[kind.name])
+
+
+# ------------------------------------------------------------------------------------ xlwings Lite
+
+def test_the_lite_calculator_is_the_classic_one_with_its_own_first_steps_and_no_xlwings_conf():
+    lite, classic = gen.fingerprint(gen.OUT_DIR / f"{gen.LITE_CALCULATOR}.xlsx"), gen.fingerprint(
+        gen.OUT_DIR / f"{gen.CALCULATOR}.xlsx")
+    assert lite["order"] == [name for name in classic["order"] if name != "xlwings.conf"]
+    for name in lite["order"][1:]:  # every calculator sheet: the same cells, the calls prefixed
+        lite_cells = lite["sheets"][name]["cells"]
+        classic_cells = classic["sheets"][name]["cells"]
+        assert lite_cells.keys() == classic_cells.keys(), name
+        for coordinate, cell in classic_cells.items():
+            expected = (gen.lite_formula(cell[0][1:-1]).join("''"),) if cell[0].startswith("'=") else (cell[0],)
+            if cell[0].startswith("('array'"):
+                continue  # array formulas: compared below
+            assert lite_cells[coordinate][:1] == expected, (name, coordinate)
+    array = lite["sheets"]["一括計算"]["cells"]["F6"][0]
+    assert "_xldudf_FIRST_DEBIT(B6:B10" in array
+    usage = " ".join(eval(v[0]) or "" for v in lite["sheets"]["使い方"]["cells"].values())
+    assert "xlwings Lite" in usage and "Import Functions" not in usage and "xlwings.conf" not in usage
+
+
+def test_the_lite_workbook_carries_its_code_where_xlwings_lite_keeps_it():
+    path = gen.OUT_DIR / f"{gen.LITE_CALCULATOR}.xlsx"
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        types = archive.read("[Content_Types].xml").decode()
+        rels = archive.read("_rels/.rels").decode()
+        web = archive.read(gen.WEBEXTENSION).decode()
+        panes = archive.read(gen.TASKPANES).decode()
+    assert {gen.WEBEXTENSION, gen.TASKPANES, "xl/webextensions/_rels/taskpanes.xml.rels"} <= names
+    assert gen.WEBEXTENSION_TYPE in types and gen.TASKPANES_TYPE in types and gen.TASKPANES_REL in rels
+    assert 'id="wa200008175"' in web and 'storeType="OMEX"' in web and 'visibility="1"' in panes
+    code = gen.lite_code(path)
+    assert code["main.py"].startswith('"""kyosai') and "holidays" in code["requirements.txt"]
+    import xml.etree.ElementTree as ElementTree
+    properties = {p.get("name"): p.get("value") for p in ElementTree.fromstring(web).iter(f"{{{gen.WE_NS}}}property")}
+    assert properties["pyodideVersion"] == '"0.27.5"'  # every value a JSON text, as Lite writes them
+    assert properties["main.py"].startswith('"\\"\\"\\"kyosai') and "\n" not in properties["main.py"]
+
+
+def test_the_classic_workbooks_carry_no_web_extension():
+    for path in WORKBOOKS:
+        if path.stem != gen.LITE_CALCULATOR:
+            assert gen.lite_code(path) == {} and not gen.fingerprint(path)["web_extension"], path.name
+
+
+def test_the_lite_workbook_opens_in_libreoffice(tmp_path):
+    """LibreOffice reads the package as it is (no repair): every sheet, every formula."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("LibreOffice is not installed (make test installs libreoffice-calc-nogui)")
+        pytest.skip("LibreOffice is not installed (make test installs libreoffice-calc-nogui)")
+    source = gen.OUT_DIR / f"{gen.LITE_CALCULATOR}.xlsx"
+    done = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--norestore",
+                           "--convert-to", "ods", "--outdir", str(tmp_path), str(source)],
+                          capture_output=True, text=True, timeout=180)
+    converted = tmp_path / f"{gen.LITE_CALCULATOR}.ods"
+    assert done.returncode == 0 and converted.exists(), done.stdout + done.stderr
+    with zipfile.ZipFile(converted) as archive:
+        content = archive.read("content.xml").decode("utf-8")
+    sheets = re.findall(r'<table:table table:name="([^"]+)"', content)
+    assert sheets == load_workbook(source).sheetnames
+    calls = sum(len(re.findall(r"_xldudf_\w+\(", text)) for _, text in _formulas(source))
+    assert len(re.findall(r"_xldudf_\w+\(", content, re.I)) == calls > 40

@@ -1,0 +1,114 @@
+#!/usr/bin/env python
+"""The xlwings Lite edition's speed: Pyodide next to CPython, in one run (``make bench-lite``).
+
+Prints, for the runtime of xlwings Lite (Pyodide 0.27.5 under Node.js, running the committed
+workbook's ``main.py``) and for CPython (the classic add-in, ``addin.udfs``):
+
+- the cold start: load the runtime, install the ``holidays`` wheels, import holidays, import the
+  add-in, the first answer (Lite's first formula after a clerk opens the workbook);
+- one array call over a 10,000-row column of FIRST_DEBIT and of KYOSAI_DEDUCTIBLE, from cold
+  caches (a year's book of customers: ``tests/pyodide/lite_harness.py`` makes the same columns
+  for both).
+
+The two runtimes take turns, ``--rounds`` times (the machine is shared: the best of each counts;
+every run is listed). Targets (issue 15): cold start ≤ 3 s; a 10,000-row column ≤ 2× CPython.
+Not a test: the figures depend on the machine. In Excel, Lite's runtime is loaded by the browser
+engine (cached after the first use) and the wheels come from PyPI through micropip, so the phases
+"load" and "install" differ there; the rest is the same Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import test_lite  # noqa: E402  (the Pyodide runner and the wheels, shared with the test)
+from addin import lite  # noqa: E402
+
+TARGET_COLD_START = 3.0
+TARGET_RATIO = 2.0
+CPYTHON_RUN = """
+import json, sys, time
+began = time.perf_counter()
+sys.path[:0] = sys.argv[1:3]
+import holidays
+import_holidays = time.perf_counter() - began
+import lite_harness
+print(json.dumps({"start": import_holidays, **json.loads(lite_harness.bench({"rows": int(sys.argv[3]), "repeat": 3}))}))
+"""
+
+
+def cpython(rows: int) -> dict:
+    """The classic add-in in a fresh CPython: ``main`` is addin.udfs itself."""
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "main.py").write_text("from addin.udfs import *  # noqa: F403\n", encoding="utf-8")
+        began = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", CPYTHON_RUN, folder, str(ROOT / "tests" / "pyodide"), str(rows)],
+                              capture_output=True, text=True, check=True, cwd=ROOT)
+        figures = json.loads(done.stdout)
+        figures["process"] = time.perf_counter() - began
+    return figures
+
+
+def pyodide(rows: int) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        run = test_lite.run_in_pyodide(Path(folder), "bench", {"rows": rows, "repeat": 3})
+    figures = run["result"]
+    figures.update(load=run["seconds"]["load_pyodide"], install=run["seconds"]["install_files"])
+    return figures
+
+
+def cold_start(figures: dict, runtime: str) -> float:
+    parts = ["import_holidays", "import_main", "first_call"]
+    if runtime == "pyodide":
+        parts[:0] = ["load", "install"]
+    return sum(figures[part] for part in parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    runs: dict[str, list[dict]] = {"pyodide": [], "cpython": []}
+    for _ in range(args.rounds):  # taking turns, so that a busy minute weighs on both
+        runs["pyodide"].append(pyodide(args.rows))
+        runs["cpython"].append(cpython(args.rows))
+
+    print(f"xlwings Lite edition: Pyodide {lite.PYODIDE_VERSION} (Node.js) next to CPython {sys.version.split()[0]}, "
+          f"{args.rows:,} rows, {args.rounds} rounds taking turns; best of each (every run listed)\n")
+    print("cold start (s)          " + "  ".join(f"{'run ' + str(i + 1):>7}" for i in range(args.rounds)) + "     best")
+    for runtime in runs:
+        figures = [cold_start(run, runtime) for run in runs[runtime]]
+        print(f"  {runtime:<21}" + "  ".join(f"{f:7.2f}" for f in figures) + f"  {min(figures):7.2f}")
+    best = min(runs["pyodide"], key=lambda run: cold_start(run, "pyodide"))
+    print("  Pyodide phases of the best run: " + ", ".join(
+        f"{name} {best[key]:.2f}" for name, key in (("load runtime", "load"), ("install wheels", "install"),
+                                                    ("import holidays", "import_holidays"),
+                                                    ("import add-in", "import_main"), ("first answer", "first_call"))))
+    verdict = min(cold_start(run, "pyodide") for run in runs["pyodide"])
+    print(f"  target ≤ {TARGET_COLD_START:.0f} s: {'met' if verdict <= TARGET_COLD_START else 'MISSED'} ({verdict:.2f} s)\n")
+
+    print(f"{args.rows:,}-row column, cold caches (s)   Pyodide   CPython   ratio   target ≤ {TARGET_RATIO:.0f}×")
+    for function in ("FIRST_DEBIT", "KYOSAI_DEDUCTIBLE"):
+        best_of = {runtime: min(call[function] for run in runs[runtime] for call in run["runs"]) for runtime in runs}
+        ratio = best_of["pyodide"] / best_of["cpython"]
+        print(f"  {function:<33}{best_of['pyodide']:8.3f}  {best_of['cpython']:8.3f}  {ratio:6.2f}×  "
+              f"{'met' if ratio <= TARGET_RATIO else 'MISSED'}")
+        for runtime in runs:
+            every = [f"{call[function]:.3f}" for run in runs[runtime] for call in run["runs"]]
+            print(f"    {runtime} runs: {' '.join(every)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
