@@ -1038,7 +1038,9 @@ def lite_parts(files: dict[str, str]) -> dict[str, bytes]:
     """The parts of the xlwings Lite web extension carrying ``files`` (name → text)."""
     properties = {"Office.AutoShowTaskpaneWithDocument": "true",  # Office opens the task pane with the file
                   **{name: json.dumps(text, ensure_ascii=False) for name, text in files.items()},
-                  "pyodideVersion": json.dumps(lite.PYODIDE_VERSION)}
+                  "pyodideVersion": json.dumps(lite.PYODIDE_VERSION),
+                  # Lite's workbook setting "Startup Behavior": start with the workbook and show the task pane
+                  "xlwingsSettingsWorkbook": json.dumps({"startupBehavior": "taskpane"})}
     webextension = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<we:webextension xmlns:we="{WE_NS}" id="{WEBEXTENSION_ID}">'

@@ -2,7 +2,8 @@
 //
 //   node tests/pyodide/run.mjs JOB.json
 //
-// JOB: {"wheels": [paths of .whl files to install], "files": {"/path/in/pyodide": "local path"},
+// JOB: {"package": npm package of the runtime ("pyodide" or the alias "pyodide-314"),
+//       "wheels": [paths of .whl files to install], "files": {"/path/in/pyodide": "local path"},
 //       "path": [folders to put on sys.path], "call": "module:function", "arg": any JSON value}
 // The wheels are unpacked into site-packages (Pyodide's package CDN is not reachable here; Lite
 // installs the same wheels from PyPI with micropip). `arg` is handed to the Python function as a
@@ -13,9 +14,9 @@
 // Python's stdout goes to this process's stderr, so that stdout carries only the JSON.
 import fs from "node:fs";
 import path from "node:path";
-import { loadPyodide } from "pyodide";
 
 const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const { loadPyodide } = await import(job.package ?? "pyodide");
 const seconds = {};
 const stderr = [];
 let start = performance.now();
