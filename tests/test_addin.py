@@ -237,6 +237,24 @@ def test_the_log_can_go_to_a_file(tmp_path, monkeypatch):
         cells.clear_caches()
 
 
+def test_in_xlwings_lite_the_log_goes_to_standard_error(monkeypatch, capsys):
+    """Pyodide (sys.platform "emscripten") has no lasting files: Lite shows standard error in its pane."""
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    before = list(cells.logger.handlers)
+    try:
+        importlib.reload(udfs)
+        importlib.reload(udfs)  # a restart of Lite runs the module again: still one handler
+        added = [h for h in cells.logger.handlers if h not in before]
+        assert len(added) == 1 and added[0].stream is sys.stderr
+        cells.logger.error("DEBIT_DATE failed")
+        assert "kyosai.addin: DEBIT_DATE failed" in capsys.readouterr().err
+    finally:
+        for handler in cells.logger.handlers[len(before):]:
+            cells.logger.removeHandler(handler)
+        monkeypatch.undo()
+        importlib.reload(udfs)
+
+
 # ------------------------------------------------------------------------------------ array form
 
 def test_a_column_of_customers_gives_a_column_and_a_bad_row_only_its_message():

@@ -89,3 +89,21 @@ def test_golden_timetable_matches_the_code():
     golden = Path(__file__).parent / "golden"
     for name, text in script["render"]().items():
         assert (golden / name).read_text(encoding="utf-8") == text, f"{name} is out of date"
+
+
+def test_the_japanese_calendar_is_holidays_own_and_imported_without_the_other_countries():
+    """kyosai.calendar imports holidays' Japan module alone (the registry would import ~280 countries,
+    half a second in Pyodide); the calendar is the package's own, year by year."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from kyosai import calendar; calendar.closure_reason(__import__('datetime').date(2025, 1, 1));"
+            "print(sum(n.startswith('holidays.countries.') for n in sys.modules), 'holidays.countries' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["1", "False"]
+
+    import holidays
+    from kyosai import calendar
+    for year in (1949, 1989, 2019, 2020, 2021, 2025, 2099):
+        assert calendar._national_holidays(year) == dict(holidays.country_holidays("JP", years=year, language="ja"))
+    assert calendar._japan_calendar() is holidays.country_holidays("JP").__class__
