@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from addin import cells, lite, udfs
 import udf_cases
@@ -58,10 +59,10 @@ def _wheels() -> list[Path]:
         if name in wanted:
             continue
         wanted[name] = importlib.metadata.version(name)
-        for requirement in importlib.metadata.requires(name) or ():
-            spec, _, marker = requirement.partition(";")
-            if "extra" not in marker:
-                todo.append(spec.split("<")[0].split(">")[0].split("=")[0].split("!")[0].split("~")[0].strip())
+        for text in importlib.metadata.requires(name) or ():
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"python_version": "3.12", "extra": ""}):
+                todo.append(requirement.name)
     WHEELS_DIR.mkdir(exist_ok=True)
     found = []
     for name, version in sorted(wanted.items()):
