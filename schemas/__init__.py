@@ -1,4 +1,4 @@
-"""pandera schemas of the batch kinds (shared/domain/BATCHES.md), whose checks call the rules core.
+"""pandera schemas of the batch kinds (``schemas/batches.py``), whose checks call the rules core.
 
 ``SCHEMAS[kind_name]`` is the :class:`~schemas.rules.KindSchema` of a kind; its ``.schema`` is the
 pandera ``DataFrameSchema`` over the typed columns (aliases), indexed by Excel row number.

@@ -1,4 +1,4 @@
-"""The batch kinds that agencies send to headquarters (shared/domain/BATCHES.md), as data.
+"""The batch kinds that agencies send to headquarters (the batch format), as data.
 
 One definition serves everything that knows a batch's shape: the validator matches headers and
 reads cells with it, the pandera schemas check its columns, and the Excel templates in

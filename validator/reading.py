@@ -6,7 +6,7 @@ their real Excel row numbers (one :class:`Record` per row on demand), plus the f
 values, formulas). A file that cannot be read at all raises :class:`ReadFailure`, which carries one
 file-level finding and the HTTP status a service answers with.
 
-What it does, in order (shared/domain/BATCHES.md):
+What it does, in order (the batch format of ``schemas/batches.py``):
 
 1. **Size and content.** The format comes from the bytes, never from the name: a zip is an
    xlsx/xlsm workbook (``[Content_Types].xml`` and ``xl/workbook.xml`` must be there), an OLE2

@@ -30,7 +30,7 @@ READ_FUNC_OPTIONS = {"volatile": "volatile", "name": "excel_name", "namespace": 
 
 
 class XlwingsError(Exception):
-    pass
+    """What xlwings raises for a function it cannot register."""
 
 
 def func(f=None, **options):
