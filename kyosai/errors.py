@@ -21,6 +21,7 @@ __all__ = [
     "KyosaiError",
     "InvalidFormat",
     "InvalidDate",
+    "WrongWeekday",
     "InvalidNumber",
     "InvalidLabel",
     "MissingValue",
@@ -74,6 +75,12 @@ class InvalidDate(InvalidFormat):
     """Not a date, or a date that does not exist (平成32年, 2月30日)."""
 
     code = "invalid_date"
+
+
+class WrongWeekday(InvalidDate):
+    """A date written with a weekday that it does not fall on (令和6年12月2日(火): a Monday)."""
+
+    code = "wrong_weekday"
 
 
 class InvalidNumber(InvalidFormat):

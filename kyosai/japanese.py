@@ -1,8 +1,14 @@
 """Dates and numbers as clerks write them (和暦・全角数字).
 
-Agency clerks type into Excel cells; this module reads what they type, exactly and strictly
-(RULES.md §4). Full-width characters are folded first (NFKC), so ``７０，０００`` and
-``Ｒ６．１２．１`` read like their half-width spellings.
+Agency clerks type into Excel cells; this module reads what they type, exactly and strictly.
+Full-width characters are folded first (NFKC), so ``７０，０００`` and ``Ｒ６．１２．１`` read like
+their half-width spellings.
+
+[DECISION] Dates and months may be written in kanji numerals (令和六年十二月二日, 二〇二四年十二月):
+clerks copy them from forms written vertically, and a kanji date has one reading. Amounts and counts
+may not (「七万」 is refused): a misread amount is worse than a question back to the agency. A
+weekday written after a date must be the date's own (令和6年12月2日(火) is refused: the 2nd was a
+Monday, and only the agency can say which of the two is wrong).
 
 >>> parse_date("令和6年12月1日"), parse_date("R6.12.1"), parse_date(45627)
 (datetime.date(2024, 12, 1), datetime.date(2024, 12, 1), datetime.date(2024, 12, 1))
@@ -32,7 +38,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from .errors import InvalidDate, InvalidFormat, InvalidNumber, MissingValue, OutOfRange
+from .errors import InvalidDate, InvalidFormat, InvalidNumber, MissingValue, OutOfRange, WrongWeekday
 from .month import Month
 
 __all__ = [
@@ -101,6 +107,31 @@ _MONTH_EXAMPLES = "2024/12、令和6年12月、R6.12"
 def _fold(text: str) -> str:
     """NFKC (full-width → half-width, ｶﾅ → カナ, （水） → (水)), dashes to ``-``, trimmed."""
     return unicodedata.normalize("NFKC", text).translate(_DASHES).strip()
+
+
+_KANJI_DIGITS = {c: d for d, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+_KANJI_NUMBER_RE = re.compile("[〇零一二三四五六七八九十]+")
+
+
+def _kanji_number(match: re.Match) -> str:
+    """One run of kanji numerals in a date as digits: 二〇二四 → 2024 (digit by digit), 十二 → 12,
+    三十一 → 31, 十 → 10. A run that is neither form is left alone, and the date is then refused."""
+    run = match[0]
+    if "十" not in run:
+        return "".join(str(_KANJI_DIGITS[c]) for c in run)
+    tens, _, units = run.partition("十")
+    if len(tens) > 1 or len(units) > 1 or "十" in units:
+        return run
+    return str((_KANJI_DIGITS[tens] if tens else 1) * 10 + (_KANJI_DIGITS[units] if units else 0))
+
+
+def _arabic_numerals(text: str) -> str:
+    """A date or month written in kanji numerals, in digits (see the module docstring).
+
+    >>> _arabic_numerals("令和六年十二月二日"), _arabic_numerals("二〇二四年一月三十一日")
+    ('令和6年12月2日', '2024年1月31日')
+    """
+    return _KANJI_NUMBER_RE.sub(_kanji_number, text)
 
 
 def _is_blank(value: Any) -> bool:
@@ -223,23 +254,28 @@ def _date_from_serial(serial: Fraction, value: Any) -> datetime.date:
     return _EXCEL_EPOCH + datetime.timedelta(days=days)
 
 
-# A time after the date (pandas' "2024-12-01 00:00:00", ISO "2024-12-01T10:00+09:00") and a
-# weekday ("(水)", "（水曜日）", "水曜") are dropped before the date forms are tried.
+# A time after the date (pandas' "2024-12-01 00:00:00", ISO "2024-12-01T10:00+09:00") is dropped
+# before the date forms are tried; a weekday ("(水)", "（水曜日）", "水曜") too, but it must be the
+# date's own: a date and a weekday that disagree are a mistake in one of them, and no one can say which.
 _TIME_RE = re.compile(
     r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?$", re.ASCII | re.IGNORECASE
 )
-_WEEKDAY_RE = re.compile(rf"\s*(?:\(\s*[{_WEEKDAYS}](?:曜日?)?\s*\)|[{_WEEKDAYS}]曜日?)$")
+_WEEKDAY_RE = re.compile(rf"\s*(?:\(\s*([{_WEEKDAYS}])(?:曜日?)?\s*\)|([{_WEEKDAYS}])曜日?)$")
 
 
 def _date_from_text(value: str) -> datetime.date | None:
     """The date in a text, or None when the text has none of the date forms."""
     if len(value) > _MAX_TEXT:
         return None
-    text = _fold(value)
-    text = _WEEKDAY_RE.sub("", _TIME_RE.sub("", text, count=1), count=1)
+    text = _arabic_numerals(_TIME_RE.sub("", _fold(value), count=1))
+    weekday = _WEEKDAY_RE.search(text)
+    if weekday:
+        text = text[:weekday.start()]
     for form in (_from_serial_text, _from_compact, _from_iso, _from_kanji, _from_wareki):
         day = form(text, value)
         if day is not None:
+            if weekday and _WEEKDAYS[day.weekday()] != (weekday[1] or weekday[2]):
+                raise _wrong_weekday(value, day, weekday[1] or weekday[2])
             return day
     return None
 
@@ -323,6 +359,19 @@ def _not_a_date(value: Any) -> InvalidDate:
     )
 
 
+_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _wrong_weekday(value: Any, day: datetime.date, written: str) -> WrongWeekday:
+    actual = _WEEKDAYS[day.weekday()]
+    return WrongWeekday(
+        f"「{_show(value)}」の曜日が違います: {day.year}年{day.month}月{day.day}日は{actual}曜日です（{written}曜日と書かれています）。",
+        f"{_show(value)!r}: {day.isoformat()} is a {_WEEKDAYS_EN[day.weekday()]}, "
+        f"not a {_WEEKDAYS_EN[_WEEKDAYS.index(written)]}.",
+        value=value,
+    )
+
+
 def _outside_era(value: Any, era: Era) -> InvalidDate:
     start = f"{era.start.year}年{era.start.month}月{era.start.day}日"
     end = f"{era.end.year}年{era.end.month}月{era.end.day}日" if era.end else ""
@@ -372,7 +421,7 @@ def _month_from_text(value: str) -> Month | None:
     """The month in a text written as a month, or None (a full date is read by the caller)."""
     if len(value) > _MAX_TEXT:
         return None
-    text = _fold(value)
+    text = _arabic_numerals(_fold(value))
     for form in (_month_from_compact, _month_from_iso, _month_from_kanji, _month_from_wareki):
         month = form(text, value)
         if month is not None:
@@ -629,17 +678,27 @@ def _whole(number: Fraction, value: Any, what_ja: str, what_en: str, allow_negat
 # Kana (フリガナ・口座名義カナ)
 
 _HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)} | {0x309D: 0x30FD, 0x309E: 0x30FE}
+# Bank systems write the long vowel ー as a hyphen (ｲ-.ﾏﾈ-: the 全銀 character set has no ｰ), and
+# keyboards and fonts offer lookalikes (−, ‐, ―, ～ …): in a kana name every one of them is ー.
+_LONG_VOWEL = str.maketrans(dict.fromkeys("-‐‑‒–—―−~〜", "ー"))
+# The spacing voicing marks ゛゜ as some systems type them after the kana (カ゛): as combining marks,
+# NFKC joins them to the kana (ガ); NFKC alone would turn ゛ into a space and a loose mark.
+_SPACING_VOICING = str.maketrans({"゛": "\u3099", "゜": "\u309a"})
 # Full-width katakana (ァ…ヺ), ー, spaces and the marks allowed in bank account names.
 _KATAKANA_RE = re.compile(r"[\u30A1-\u30FA\u30FC 　（）().\-・]*[\u30A1-\u30FA][\u30A1-\u30FA\u30FC 　（）().\-・]*")
 
 
 def to_katakana(text: str) -> str:
-    """Full-width katakana for a kana name (フリガナ): ｶﾀｶﾅ from bank systems and ひらがな alike.
+    """Full-width katakana for a kana name (フリガナ・口座名義カナ): ｶﾀｶﾅ from bank systems and ひらがな alike.
 
-    NFKC also folds full-width letters, digits and brackets (（ → ().
+    NFKC also folds full-width letters, digits and brackets (（ → (). The long vowel as banks and
+    keyboards write it (``-``, ``−``, ``‐``, ``―``, ``～``, ``ｰ``) becomes ー, and spacing voicing marks
+    join their kana (カ゛ → ガ), so that one name is spelled one way.
 
     >>> to_katakana("ﾔﾏﾀﾞ ﾀﾛｳ"), to_katakana("やまだ　たろう")
     ('ヤマダ タロウ', 'ヤマダ タロウ')
+    >>> to_katakana("ｽﾐｽ ﾙ-ｼ-"), to_katakana("スミス　ジョ−"), to_katakana("カ゛ス")
+    ('スミス ルーシー', 'スミス ジョー', 'ガス')
     """
     if text is None:
         raise MissingValue("カナが空欄です。", "The kana name is empty.", value=text)
@@ -647,7 +706,8 @@ def to_katakana(text: str) -> str:
         raise InvalidFormat(
             f"「{_show(text)}」はカナとして読めません。", f"{_show(text)!r} is not kana text.", value=text
         )
-    return unicodedata.normalize("NFKC", text).translate(_HIRAGANA_TO_KATAKANA)
+    folded = unicodedata.normalize("NFKC", text.translate(_SPACING_VOICING))
+    return folded.translate(_HIRAGANA_TO_KATAKANA).translate(_LONG_VOWEL)
 
 
 def is_katakana(text: Any) -> bool:

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kyosai.errors import InvalidDate, InvalidFormat, InvalidNumber, KyosaiError, MissingValue, OutOfRange
+from kyosai.errors import (InvalidDate, InvalidFormat, InvalidNumber, KyosaiError, MissingValue, OutOfRange,
+                           WrongWeekday)
 from kyosai.japanese import (
     ERAS,
     format_date_ja,
@@ -635,10 +636,36 @@ def test_parse_count_names_what_it_counts():
         ("ヤマダ", "ヤマダ"),
         ("ﾊﾟﾋﾟﾌﾟﾍﾟﾎﾟ", "パピプペポ"),
         ("", ""),
+        # the long vowel as bank files and keyboards write it
+        ("ｽﾐｽ ﾙ-ｼ-", "スミス ルーシー"),          # a bank's half-width name: the 全銀 set has no ｰ
+        ("ｲ-.ﾏﾈ-（ｶ", "イー.マネー(カ"),          # as a bank CSV lists a company account
+        ("ｼﾞｮｰ", "ジョー"),                      # half-width ｰ
+        ("スミス　ジョ−", "スミス ジョー"),       # U+2212 minus sign
+        ("ヨ‐コ", "ヨーコ"),                     # U+2010 hyphen
+        ("コ―ヒ―", "コーヒー"),                  # U+2015 horizontal bar
+        ("ケ～キ", "ケーキ"),                     # full-width tilde
+        ("メ〜ル", "メール"),                     # wave dash
+        # spacing voicing marks typed after the kana join it
+        ("カ゛ス", "ガス"),
+        ("ハ゜ン", "パン"),
+        ("か゛す", "ガス"),
     ],
 )
 def test_to_katakana(text, expected):
     assert to_katakana(text) == expected
+    assert expected == "" or is_katakana(expected)
+
+
+@pytest.mark.parametrize("applicant, account_holder", [
+    ("スミス ルーシー", "ｽﾐｽ ﾙ-ｼ-"),
+    ("ヤマダ タロウ", "ﾔﾏﾀﾞ ﾀﾛｳ"),
+    ("サトウ ジョー", "ｻﾄｳ ｼﾞｮ-"),
+    ("キャッシュ ケイ", "ｷﾔﾂｼﾕ ｹｲ"),   # small kana: banks print them full size
+    ("ガス タロウ", "カ゛ス タロウ"),
+])
+def test_an_applicant_and_the_account_holder_as_the_bank_writes_it_are_one_name(applicant, account_holder):
+    from kyosai.codes import kana_name_key
+    assert kana_name_key(applicant) == kana_name_key(account_holder)
 
 
 def test_to_katakana_rejects_non_text():
@@ -777,3 +804,44 @@ def test_nan_is_an_empty_cell_everywhere():
     for parse in (parse_date, parse_month, parse_amount, parse_count):
         with pytest.raises(MissingValue):
             parse(math.nan)
+
+
+# ------------------------------------------------------------------------------------------- weekdays, kanji numerals
+
+@pytest.mark.parametrize("text, expected", [
+    ("令和6年12月2日(月)", D(2024, 12, 2)),
+    ("令和6年12月2日（月曜日）", D(2024, 12, 2)),
+    ("2024/12/2 月曜", D(2024, 12, 2)),
+    ("2024年12月18日(水)", D(2024, 12, 18)),     # as format_date_ja writes it
+    ("令和六年十二月二日", D(2024, 12, 2)),
+    ("二〇二四年十二月二日", D(2024, 12, 2)),
+    ("令和元年五月一日", D(2019, 5, 1)),
+    ("平成三十一年四月三十日", D(2019, 4, 30)),
+    ("令和六年十二月二日（月）", D(2024, 12, 2)),
+])
+def test_a_weekday_that_fits_and_kanji_numerals_are_read(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text, written, actual", [
+    ("令和6年12月2日(火)", "火", "月"),
+    ("2024-12-02 日曜", "日", "月"),
+    ("R6.12.18（木）", "木", "水"),
+])
+def test_a_weekday_that_contradicts_the_date_is_refused_naming_the_right_one(text, written, actual):
+    with pytest.raises(WrongWeekday) as caught:
+        parse_date(text)
+    assert f"{actual}曜日です" in caught.value.message_ja and f"{written}曜日と書かれています" in caught.value.message_ja
+    assert isinstance(caught.value, InvalidDate)
+
+
+@pytest.mark.parametrize("text", ["令和六年十三月二日", "二十年十二月二日", "令和六十十年一月一日", "七万"])
+def test_kanji_numerals_that_are_no_date_are_refused(text):
+    with pytest.raises(InvalidDate):
+        parse_date(text)
+
+
+def test_months_in_kanji_numerals_and_amounts_not():
+    assert parse_month("令和六年十二月") == parse_month("二〇二四年十二月") == parse_month("2024/12")
+    with pytest.raises(InvalidNumber):
+        parse_amount("七万")

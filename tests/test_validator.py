@@ -25,6 +25,9 @@ SKY_CASES = [
     (dict(name=None), [("E", "missing-value")]),
     (dict(application_date="2024-13-01"), [("B", "invalid-date")]),
     (dict(application_date="平成32年1月1日"), [("B", "invalid-date")]),
+    (dict(application_date="令和6年12月2日(火)"), [("B", "wrong-weekday")]),     # the 2nd was a Monday
+    (dict(application_date="令和6年12月2日(月)"), []),
+    (dict(application_date="令和六年十二月二日"), []),                             # kanji numerals: read
     (dict(channel="小切手"), [("C", "invalid-label")]),
     (dict(name_kana="やまだ たろう", account_holder_kana="ヤマダ タロウ"), []),   # hiragana normalised
     (dict(name_kana="Yamada"), [("F", "invalid-format")]),   # the account check needs a readable kana
@@ -42,6 +45,8 @@ SKY_CASES = [
     (dict(account_number="12345678"), [("U", "invalid-format")]),
     (dict(account_holder_kana="スズキ イチロウ"), [("V", "account-holder-mismatch")]),
     (dict(account_holder_kana="ﾔﾏﾀﾞ ﾀﾛｳ"), []),                           # half-width from bank systems
+    (dict(name_kana="スミス ルーシー", account_holder_kana="ｽﾐｽ ﾙ-ｼ-"), []),     # the bank's - is ー
+    (dict(name_kana="スミス　ジョ−", account_holder_kana="ｽﾐｽ ｼﾞｮ-"), []),       # U+2212 typed for ー
     (dict(birth_date="2042-01-01"), [("G", "date-in-future")]),
     (dict(member_type="共同経営者", proprietor_ref=None), [("M", "proprietor-ref-missing")]),
     (dict(member_type="会社役員", proprietor_ref="A-0009"), [("M", "proprietor-ref-not-allowed")]),

@@ -71,6 +71,8 @@ _TYPES = [
     FindingType("missing-value", ERROR, "「{header}」が未記入です（記入漏れ）。", "'{header}' is empty.",
                 "必須項目です。記入してください。"),
     FindingType("invalid-date", ERROR, "{detail_ja}", "{detail_en}", "2024/12/1 や 令和6年12月1日 の形で記入してください。"),
+    FindingType("wrong-weekday", ERROR, "{detail_ja}", "{detail_en}",
+                "日付と曜日のどちらが正しいか申込書で確かめて直してください（曜日は書かなくても構いません）。"),
     FindingType("invalid-number", ERROR, "{detail_ja}", "{detail_en}", "半角または全角の数字で記入してください（例: 70000、7万円）。"),
     FindingType("invalid-label", ERROR, "{detail_ja}", "{detail_en}", "ドロップダウンの選択肢から選んでください。"),
     FindingType("invalid-format", ERROR, "{detail_ja}", "{detail_en}", "記入例の形式に合わせてください。"),
@@ -127,6 +129,7 @@ CATALOGUE: dict[str, FindingType] = {t.code: t for t in _TYPES}
 # The rules core's error classes → finding codes (most specific class first).
 _ERROR_CODES: list[tuple[type, str]] = [
     (errors.MissingValue, "missing-value"),
+    (errors.WrongWeekday, "wrong-weekday"),
     (errors.InvalidDate, "invalid-date"),
     (errors.InvalidNumber, "invalid-number"),
     (errors.InvalidLabel, "invalid-label"),

@@ -35,6 +35,7 @@ CODE_TITLES_JA: dict[str, str] = {
     "unknown-column": "使われない列",
     "missing-value": "記入漏れ",
     "invalid-date": "日付の誤記入",
+    "wrong-weekday": "日付と曜日が合わない（誤記入）",
     "invalid-number": "数値の誤記入",
     "invalid-label": "選択肢にない値",
     "invalid-format": "形式の誤り",
