@@ -36,6 +36,7 @@ __all__ = [
     "sky_employee_limit",
     "validate_sky",
     "is_sky_eligible",
+    "co_manager_limit",
     "validate_co_managers",
     "SizeLimit",
     "SAFETY_SIZE_LIMITS",
@@ -138,6 +139,15 @@ def is_sky_eligible(industry: SkyIndustry | str | None, employees: int,
     return accepts(validate_sky, industry, employees, member_type, on)
 
 
+def co_manager_limit(on: datetime.date) -> int:
+    """How many co-managers (共同経営者) of one sole proprietor may join SKY on ``on``.
+
+    >>> co_manager_limit(datetime.date(2024, 12, 2))
+    2
+    """
+    return P.SKY_CO_MANAGERS_PER_PROPRIETOR.at(on)
+
+
 def validate_co_managers(count: int, on: datetime.date | None = None) -> int:
     """Check how many co-managers (共同経営者) of one sole proprietor join SKY; return the count.
 
@@ -152,7 +162,7 @@ def validate_co_managers(count: int, on: datetime.date | None = None) -> int:
     kyosai.errors.NotEligible: 共同経営者3人は個人事業主1人あたりの上限2人を超えています。 / ...
     """
     count = whole_number(count, "共同経営者の人数", "The number of co-managers")
-    limit = P.SKY_CO_MANAGERS_PER_PROPRIETOR.at(rule_date(on))
+    limit = co_manager_limit(rule_date(on))
     if count > limit:
         raise NotEligible(
             f"共同経営者{count}人は個人事業主1人あたりの上限{limit}人を超えています。",

@@ -3,14 +3,14 @@
 Every error carries its human message twice, in Japanese first and in English, plus the
 value that was at fault and, once known, the name of the field or argument it came from.
 The classes form a small tree so that callers map them in one place: the Excel add-in turns
-any :class:`KyosaiError` into a ``#…`` text for the cell, the validator turns it into a finding
-whose code is :attr:`KyosaiError.code`.
+any :class:`KyosaiError` into a ``#…`` text for the cell, the validator turns it into the finding
+whose code is the class's :attr:`KyosaiError.code` (one spelling: the findings catalogue's).
 
 >>> try:
 ...     raise InvalidNumber("「abc」は金額として読めません", "'abc' is not an amount", value="abc")
 ... except KyosaiError as e:
 ...     (e.code, e.message_ja, e.value)
-('invalid_number', '「abc」は金額として読めません', 'abc')
+('invalid-number', '「abc」は金額として読めません', 'abc')
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ __all__ = [
 class KyosaiError(ValueError):
     """Base of every error the rules core raises on bad input or a broken rule.
 
-    ``code`` is a stable identifier (used by the validator's findings catalogue); ``field`` is
+    ``code`` is the code of the finding the validator reports (``validator/findings.py``); ``field`` is
     the argument or column the value came from, filled in by whoever knows it
     (see :meth:`for_field`).
     """
 
-    code = "invalid"
+    code = "invalid-format"
 
     def __init__(self, message_ja: str, message_en: str, *, value: Any = None, field: str | None = None):
         super().__init__(f"{message_ja} / {message_en}")
@@ -68,70 +68,70 @@ def _rebuild(cls, message_ja, message_en, value, field):
 class InvalidFormat(KyosaiError):
     """The value cannot be read at all (誤記入): not a date, not a number, not a known label."""
 
-    code = "invalid_format"
+    code = "invalid-format"
 
 
 class InvalidDate(InvalidFormat):
     """Not a date, or a date that does not exist (平成32年, 2月30日)."""
 
-    code = "invalid_date"
+    code = "invalid-date"
 
 
 class WrongWeekday(InvalidDate):
     """A date written with a weekday that it does not fall on (令和6年12月2日(火): a Monday)."""
 
-    code = "wrong_weekday"
+    code = "wrong-weekday"
 
 
 class InvalidNumber(InvalidFormat):
     """Not a number, or not a whole number of yen / persons / months."""
 
-    code = "invalid_number"
+    code = "invalid-number"
 
 
 class InvalidLabel(InvalidFormat):
     """Not one of the allowed choices (制度, 申込方法, 払込区分, 業種, …)."""
 
-    code = "invalid_label"
+    code = "invalid-label"
 
 
 class MissingValue(KyosaiError):
     """A required value is empty (記入漏れ)."""
 
-    code = "missing_value"
+    code = "missing-value"
 
 
 class RuleViolation(KyosaiError):
     """The value is readable but breaks one of the schemes' rules."""
 
-    code = "rule_violation"
+    code = "rule-violation"
 
 
 class InvalidPremium(RuleViolation):
     """A monthly premium outside the scheme's range or step (掛金月額)."""
 
-    code = "invalid_premium"
+    code = "invalid-premium"
 
 
 class LimitExceeded(RuleViolation):
     """A SAFETY amount that would take total premiums over the 8,000,000-yen limit (積立限度額)."""
 
-    code = "limit_exceeded"
+    code = "limit-exceeded"
 
 
 class NotEligible(RuleViolation):
     """The business or person may not join the scheme (加入資格なし)."""
 
-    code = "not_eligible"
+    code = "not-eligible"
 
 
 class LateRequest(RuleViolation):
     """A request that reached headquarters after its deadline (期限後の到着: void)."""
 
-    code = "late_request"
+    code = "late-request"
 
 
 class OutOfRange(RuleViolation):
     """A number or date outside what the rule can be applied to (negative months, year 1800, …)."""
 
-    code = "out_of_range"
+    code = "out-of-range"

@@ -21,7 +21,7 @@ from kyosai.labels import Channel, MemberType, Pattern, Scheme
 
 from .batches import SKY_APPLICATION
 from .common import not_in_future, unique_receipt_numbers
-from .rules import BatchRule, KindSchema, Problem, RowRule, duplicates, normalized
+from .rules import BatchRule, KindSchema, Problem, RowRule, as_of, duplicates, normalized
 
 __all__ = ["SCHEMA"]
 
@@ -99,17 +99,17 @@ def proprietor_exists(df: pd.DataFrame) -> dict:
 
 
 def co_managers_per_proprietor(df: pd.DataFrame) -> dict:
-    """At most two co-managers per proprietor: the rows past the limit carry the core's message."""
+    """At most two co-managers per proprietor (on the as-of day): the rows past the limit, with how
+    many there are and the limit."""
+    on = as_of(df)
     found = {}
     for rows in _co_managers(df).values():
-        for position, index in enumerate(rows, start=1):
-            try:
-                eligibility.validate_co_managers(position)
-            except NotEligible:
-                try:
-                    eligibility.validate_co_managers(len(rows))
-                except NotEligible as error:
-                    found[index] = Problem("co-manager-limit", error=error)
+        try:
+            eligibility.validate_co_managers(len(rows), on)
+        except NotEligible:
+            limit = eligibility.co_manager_limit(on)
+            found.update((index, Problem("co-manager-limit", {"count": len(rows), "limit": limit}))
+                         for index in rows[limit:])
     return found
 
 

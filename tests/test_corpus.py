@@ -44,6 +44,9 @@ def run_cli(capsys, *args) -> tuple[int, str, str]:
 
 # ------------------------------------------------------------------------------------ the corpus itself
 
+PLACEHOLDER = re.compile(r"[{}]|\?人|「\?」|\(\?\)|（\?）")
+
+
 def test_the_corpus_covers_the_issue():
     data = corpus.load()
     assert len(data["cases"]) >= 30
@@ -102,6 +105,9 @@ def test_findings_at_their_rows_and_columns(case, built, capsys):
     status, out, _ = run_cli(capsys, path_of(case, built))
     report = json.loads(out)
     assert [[f["row"], f["column"], f["code"]] for f in report["findings"]] == case["findings"]
+    for finding in report["findings"]:  # every message whole: no template field left over or left out
+        for text in (finding["message_ja"], finding["message_en"], finding["hint_ja"]):
+            assert not PLACEHOLDER.search(text), text
 
 
 @pytest.mark.parametrize("case", [p for p in corpus.params(readable=True) if p.values[0]["values"]])

@@ -191,7 +191,7 @@ INVALID_DATES = [
 def test_parse_date_invalid(value, fragment):
     error = raises(InvalidDate, parse_date, value)
     assert fragment in error.message_ja
-    assert error.code == "invalid_date"
+    assert error.code == "invalid-date"
 
 
 @pytest.mark.parametrize("value", [None, "", "   ", "\u3000", "\t\n", float("nan"), Decimal("NaN")])
@@ -530,7 +530,7 @@ INVALID_AMOUNTS = [
 def test_parse_amount_invalid(value, fragment):
     error = raises(InvalidNumber, parse_amount, value)
     assert fragment in error.message_ja
-    assert error.code == "invalid_number"
+    assert error.code == "invalid-number"
 
 
 @pytest.mark.parametrize("value", [10**15, 1e20, Decimal("1e30"), "1000000000000000", "100000000億"])

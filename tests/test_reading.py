@@ -15,7 +15,7 @@ from fixtures.batchfiles import (PREPAYMENT_HEADERS, SKY_HEADERS, WORKSHEET_OPEN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from validator.findings import make
+from validator.findings import CATALOGUE, make
 from validator.reading import (HTTP_STATUS, Limits, ReadFailure, Record, Table, column_letter, read_batch,
                                read_batch_isolated)
 from validator.report import Source
@@ -572,7 +572,8 @@ def test_every_failure_says_what_to_do():
                                 "file-too-large", "too-many-rows", "file-unsupported", "file-old-format",
                                 "file-encrypted"}
     for code in HTTP_STATUS:
-        finding = make(code, detail_ja="x", detail_en="x", limit=1)
+        fields = CATALOGUE[code].fields  # exactly the type's fields (make refuses others)
+        finding = make(code, **{name: "x" if name.startswith("detail") else 1 for name in fields})
         assert finding.hint_ja and finding.severity == "error"
 
 

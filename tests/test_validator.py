@@ -90,6 +90,9 @@ def test_rows_across_the_file(tmp_path):
         (10, "A", "duplicate-receipt"),
         (11, "E", "duplicate-person"),
     ]
+    limit = next(f for f in report.findings if f.code == "co-manager-limit")
+    assert limit.message_ja == "事業主「A-0001」の共同経営者が3人です（上限2人）。", limit.message_ja
+    assert limit.message_en == "Proprietor 'A-0001' has 3 co-managers (at most 2)."
     dup = next(f for f in report.findings if f.code == "duplicate-receipt")
     assert dup.value == "A-0001" and "4行目" in dup.message_ja
 

@@ -2,9 +2,11 @@
 
 A finding type has a stable ``code``, a ``severity`` (``error`` stops the batch from being accepted,
 ``warning`` is advice the clerk should pass on), message templates in Japanese and English and a
-fix hint in Japanese. :func:`make` builds a :class:`Finding` from a code, its position (sheet,
-Excel row, column letter, header, the value as written) and the template's parameters;
-:func:`from_error` turns an error of the rules core into the matching finding.
+fix hint in Japanese. The templates declare the type's fields (``{count}``, ``{detail_ja}`` …):
+:func:`make` builds a :class:`Finding` from a code, its position (sheet, Excel row, column letter,
+header, the value as written) and exactly those fields — a missing or an unknown one is a bug and
+raises, so that no message ever shows a gap. :func:`from_error` turns an error of the rules core
+into the finding its class names (:attr:`kyosai.errors.KyosaiError.code`).
 
 >>> f = make("duplicate-receipt", sheet="小規模企業共済_申込", row=7, column="A", header="受付番号",
 ...          value="A-0001", first_row=5)
@@ -16,7 +18,8 @@ Excel row, column letter, header, the value as written) and the template's param
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import string
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kyosai import errors
@@ -26,6 +29,10 @@ __all__ = ["ERROR", "WARNING", "FindingType", "Finding", "CATALOGUE", "make", "f
 ERROR, WARNING = "error", "warning"
 
 
+POSITION_FIELDS = frozenset({"header", "value", "column"})
+"""Template fields :func:`make` fills from the finding's position, for every type."""
+
+
 @dataclass(frozen=True)
 class FindingType:
     code: str
@@ -33,6 +40,16 @@ class FindingType:
     message_ja: str
     message_en: str
     hint_ja: str
+    fields: frozenset[str] = field(init=False)
+    """The parameters the type's messages need beyond its position (declared by the templates)."""
+
+    def __post_init__(self):
+        ja, en = ({name for _, name, _, _ in string.Formatter().parse(text) if name}
+                  for text in (self.message_ja, self.message_en))
+        # the rules core's message comes in both languages: detail_ja in the one, detail_en in the other
+        if {n.replace("_ja", "") for n in ja} != {n.replace("_en", "") for n in en}:
+            raise ValueError(f"{self.code}: the Japanese and English messages need other fields: {ja} / {en}")
+        object.__setattr__(self, "fields", frozenset((ja | en) - POSITION_FIELDS))
 
 
 _TYPES = [
@@ -126,22 +143,6 @@ _TYPES = [
 
 CATALOGUE: dict[str, FindingType] = {t.code: t for t in _TYPES}
 
-# The rules core's error classes → finding codes (most specific class first).
-_ERROR_CODES: list[tuple[type, str]] = [
-    (errors.MissingValue, "missing-value"),
-    (errors.WrongWeekday, "wrong-weekday"),
-    (errors.InvalidDate, "invalid-date"),
-    (errors.InvalidNumber, "invalid-number"),
-    (errors.InvalidLabel, "invalid-label"),
-    (errors.InvalidFormat, "invalid-format"),
-    (errors.InvalidPremium, "invalid-premium"),
-    (errors.LimitExceeded, "limit-exceeded"),
-    (errors.NotEligible, "not-eligible"),
-    (errors.LateRequest, "late-request"),
-    (errors.OutOfRange, "out-of-range"),
-    (errors.RuleViolation, "rule-violation"),
-    (errors.KyosaiError, "invalid-format"),
-]
 
 _MAX_VALUE_CHARS = 200
 
@@ -177,26 +178,34 @@ class Finding:
         return asdict(self)
 
 
-class _Defaults(dict):
-    def __missing__(self, key):
-        return "?"
-
-
 def make(code: str, *, sheet=None, row=None, column=None, header=None, value=None, **params) -> Finding:
-    """Build a finding of a catalogue type; ``params`` fill the message templates."""
+    """Build a finding of a catalogue type; ``params`` are exactly the type's :attr:`~FindingType.fields`.
+
+    >>> make("co-manager-limit", value="A-0001", count=3)
+    Traceback (most recent call last):
+    ...
+    TypeError: co-manager-limit needs the field(s) limit
+    """
     kind = CATALOGUE[code]
+    if params.keys() != kind.fields:
+        missing, unknown = sorted(kind.fields - params.keys()), sorted(params.keys() - kind.fields)
+        raise TypeError(f"{code} needs the field(s) {', '.join(missing)}" if missing
+                        else f"{code} has no field(s) {', '.join(unknown)}")
     shown = display_value(value)
-    fill = _Defaults(params, header=header or "", value=shown or "", column=column or "")
+    fill = dict(params, header=header or "", value=shown or "", column=column or "")
     return Finding(code, kind.severity, sheet, row, column, header, shown,
                    kind.message_ja.format_map(fill), kind.message_en.format_map(fill), kind.hint_ja)
 
 
 def code_for(error: errors.KyosaiError) -> str:
-    """The finding code of a rules-core error."""
-    return next(code for cls, code in _ERROR_CODES if isinstance(error, cls))
+    """The finding code of a rules-core error: its class's own."""
+    return type(error).code
 
 
 def from_error(error: errors.KyosaiError, *, code: str | None = None, value=None, **position) -> Finding:
-    """The finding for an error the rules core raised on a cell or row."""
-    return make(code or code_for(error), value=error.value if value is None else value,
-                detail_ja=error.message_ja, detail_en=error.message_en, **position)
+    """The finding for an error the rules core raised on a cell or row: the error's message is the
+    finding's where the type shows it (``{detail_ja}``), else the type's own words say it."""
+    code = code or code_for(error)
+    details = {"detail_ja": error.message_ja, "detail_en": error.message_en}
+    return make(code, value=error.value if value is None else value, **position,
+                **{name: text for name, text in details.items() if name in CATALOGUE[code].fields})
