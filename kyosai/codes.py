@@ -54,9 +54,10 @@ def _digits_of(value: Any, what_ja: str, what_en: str) -> str:
     return _SEPARATORS.sub("", text)
 
 
-def _bad(value: Any, what_ja: str, rule_ja: str, what_en: str, rule_en: str) -> InvalidFormat:
+def _bad(value: Any, what_ja: str, rule_ja: str, what_en: str, rule_en: str, hint_ja: str | None = None) -> InvalidFormat:
     shown = str(value)[:_MAX_TEXT]
-    return InvalidFormat(f"{what_ja}「{shown}」は{rule_ja}。", f"{what_en} {shown!r} {rule_en}.", value=value)
+    return InvalidFormat(f"{what_ja}「{shown}」は{rule_ja}。", f"{what_en} {shown!r} {rule_en}.", value=value,
+                         hint_ja=hint_ja)
 
 
 def corporate_number_check_digit(base: str) -> int:
@@ -76,7 +77,9 @@ def validate_corporate_number(value: Any) -> str:
         raise _bad(value, "法人番号", "13桁の数字ではありません", "Corporate number", "is not 13 digits")
     if int(digits[0]) != corporate_number_check_digit(digits[1:]):
         raise _bad(value, "法人番号", "チェックデジットが合いません（番号の誤記）",
-                   "Corporate number", "has a wrong check digit")
+                   "Corporate number", "has a wrong check digit",
+                   "法人番号のどこかの桁が違います。登記事項証明書か国税庁の法人番号公表サイトで13桁を確かめてください"
+                   "（先頭の1桁は残り12桁から決まる検査用の数字です）。")
     return digits
 
 
@@ -88,11 +91,26 @@ def is_valid_corporate_number(value: Any) -> bool:
     return True
 
 
+_POSTAL_HYPHEN = re.compile(r"[-‐‑‒–—―−ー－]")
+
+
 def validate_postal_code(value: Any) -> str:
-    """A 7-digit 郵便番号 (hyphen optional); returns the 7 digits."""
+    """A 7-digit 郵便番号, with its hyphen after the third digit or none; returns the 7 digits.
+
+    A hyphen elsewhere (``1058-453``) is refused: the digits may be right, but a digit may as
+    well have moved, and the number cannot be checked from here.
+
+    >>> validate_postal_code("105-8453"), validate_postal_code("〒1058453")
+    ('1058453', '1058453')
+    """
     digits = _digits_of(value, "郵便番号", "postal code").lstrip("〒")
     if not (len(digits) == 7 and digits.isascii() and digits.isdigit()):
         raise _bad(value, "郵便番号", "7桁の数字ではありません（例: 105-8453）", "Postal code", "is not 7 digits")
+    written = unicodedata.normalize("NFKC", str(value)).strip().lstrip("〒").strip()
+    hyphens = [m.start() for m in _POSTAL_HYPHEN.finditer(written)]
+    if hyphens and hyphens != [3]:
+        raise _bad(value, "郵便番号", "ハイフンの位置が違います（3桁-4桁）", "Postal code", "has its hyphen misplaced",
+                   f"郵便番号は3桁-4桁で書きます（{format_postal_code(digits)} でよいか、住所と照らして確かめてください）。")
     return digits
 
 

@@ -39,17 +39,20 @@ class KyosaiError(ValueError):
 
     ``code`` is the code of the finding the validator reports (``validator/findings.py``); ``field`` is
     the argument or column the value came from, filled in by whoever knows it
-    (see :meth:`for_field`).
+    (see :meth:`for_field`); ``hint_ja`` says what to do where the finding's general hint would not
+    (a wrong check digit: look the number up).
     """
 
     code = "invalid-format"
 
-    def __init__(self, message_ja: str, message_en: str, *, value: Any = None, field: str | None = None):
+    def __init__(self, message_ja: str, message_en: str, *, value: Any = None, field: str | None = None,
+                 hint_ja: str | None = None):
         super().__init__(f"{message_ja} / {message_en}")
         self.message_ja = message_ja
         self.message_en = message_en
         self.value = value
         self.field = field
+        self.hint_ja = hint_ja
 
     def for_field(self, field: str) -> "KyosaiError":
         """Name the field the value came from (kept if one is already named); returns self."""
@@ -58,11 +61,11 @@ class KyosaiError(ValueError):
         return self
 
     def __reduce__(self):  # keep the messages when an error crosses a process boundary
-        return (_rebuild, (type(self), self.message_ja, self.message_en, self.value, self.field))
+        return (_rebuild, (type(self), self.message_ja, self.message_en, self.value, self.field, self.hint_ja))
 
 
-def _rebuild(cls, message_ja, message_en, value, field):
-    return cls(message_ja, message_en, value=value, field=field)
+def _rebuild(cls, message_ja, message_en, value, field, hint_ja=None):
+    return cls(message_ja, message_en, value=value, field=field, hint_ja=hint_ja)
 
 
 class InvalidFormat(KyosaiError):

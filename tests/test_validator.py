@@ -6,6 +6,7 @@ import pytest
 
 from batchfiles import AS_OF, VALID, flat, rows_of, write_csv, write_xlsx
 from validator.check import validate_file
+from validator.findings import CATALOGUE
 
 
 def check(tmp_path, kind, changes, **kwargs):
@@ -32,6 +33,8 @@ SKY_CASES = [
     (dict(name_kana="やまだ たろう", account_holder_kana="ヤマダ タロウ"), []),   # hiragana normalised
     (dict(name_kana="Yamada"), [("F", "invalid-format")]),   # the account check needs a readable kana
     (dict(postal_code="105-845"), [("H", "invalid-format")]),
+    (dict(postal_code="1058-453"), [("H", "invalid-format")]),        # seven digits, the hyphen misplaced
+    (dict(postal_code="〒105－8453"), []),
     (dict(phone="1234"), [("J", "invalid-format")]),
     (dict(employees="6"), [("L", "not-eligible")]),                       # 小売業: 5
     (dict(industry="宿泊業", employees="20"), []),                          # lodging: 20
@@ -213,3 +216,18 @@ def test_the_heavy_rules_on_a_second_core_give_the_same_findings(tmp_path, monke
     two = check_table(table, AS_OF, workers=2)
     assert forked == ([1] if hasattr(os, "fork") else [])
     assert flat(two) == flat(one) and ("C", "not-deductible-this-year") in [(c, k) for _, c, k in flat(one)]
+
+
+def test_hints_that_fit_the_mistake(tmp_path):
+    """A wrong check digit, a misplaced hyphen and a wrong weekday each say what to do."""
+    sky = check(tmp_path, "sky-application", [dict(postal_code="1058-453", application_date="令和6年12月2日(火)")])
+    hints = {f.code: f.hint_ja for f in sky.findings}
+    postal = next(f for f in sky.findings if f.column == "H")
+    assert "3桁-4桁" in postal.message_ja and "105-8453" in postal.hint_ja
+    assert "月曜日" in next(f for f in sky.findings if f.code == "wrong-weekday").message_ja
+    assert "申込書" in hints["wrong-weekday"]
+    safety = check(tmp_path, "safety-application", [dict(corporate_number="1010001008830")])
+    corporate = next(f for f in safety.findings if f.column == "F")
+    assert "チェックデジット" in corporate.message_ja and "法人番号公表サイト" in corporate.hint_ja
+    generic = CATALOGUE["invalid-format"].hint_ja
+    assert postal.hint_ja != generic and corporate.hint_ja != generic

@@ -178,8 +178,10 @@ class Finding:
         return asdict(self)
 
 
-def make(code: str, *, sheet=None, row=None, column=None, header=None, value=None, **params) -> Finding:
-    """Build a finding of a catalogue type; ``params`` are exactly the type's :attr:`~FindingType.fields`.
+def make(code: str, *, sheet=None, row=None, column=None, header=None, value=None, hint_ja: str | None = None,
+         **params) -> Finding:
+    """Build a finding of a catalogue type; ``params`` are exactly the type's :attr:`~FindingType.fields`;
+    ``hint_ja`` replaces the type's hint where the case has a more precise one.
 
     >>> make("co-manager-limit", value="A-0001", count=3)
     Traceback (most recent call last):
@@ -194,7 +196,7 @@ def make(code: str, *, sheet=None, row=None, column=None, header=None, value=Non
     shown = display_value(value)
     fill = dict(params, header=header or "", value=shown or "", column=column or "")
     return Finding(code, kind.severity, sheet, row, column, header, shown,
-                   kind.message_ja.format_map(fill), kind.message_en.format_map(fill), kind.hint_ja)
+                   kind.message_ja.format_map(fill), kind.message_en.format_map(fill), hint_ja or kind.hint_ja)
 
 
 def code_for(error: errors.KyosaiError) -> str:
@@ -207,5 +209,5 @@ def from_error(error: errors.KyosaiError, *, code: str | None = None, value=None
     finding's where the type shows it (``{detail_ja}``), else the type's own words say it."""
     code = code or code_for(error)
     details = {"detail_ja": error.message_ja, "detail_en": error.message_en}
-    return make(code, value=error.value if value is None else value, **position,
+    return make(code, value=error.value if value is None else value, hint_ja=error.hint_ja, **position,
                 **{name: text for name, text in details.items() if name in CATALOGUE[code].fields})
