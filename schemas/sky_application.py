@@ -20,7 +20,7 @@ from kyosai.errors import KyosaiError, NotEligible
 from kyosai.labels import Channel, MemberType, Pattern, Scheme
 
 from .batches import SKY_APPLICATION
-from .common import not_in_future, unique_receipt_numbers
+from .common import REGISTRY_RULES, not_in_future, unique_receipt_numbers
 from .rules import BatchRule, KindSchema, Problem, RowRule, as_of, duplicates, normalized
 
 __all__ = ["SCHEMA"]
@@ -139,6 +139,7 @@ SCHEMA = KindSchema(SKY_APPLICATION.name, [c.alias for c in SKY_APPLICATION.colu
             needs=("member_type",)),
     RowRule("account-is-the-applicants", "account_holder_kana", ("name_kana", "account_holder_kana"),
             account_is_the_applicants),
+    *REGISTRY_RULES,
     BatchRule("proprietor-exists", "proprietor_ref", proprietor_exists),
     BatchRule("co-managers-per-proprietor", "proprietor_ref", co_managers_per_proprietor),
     BatchRule("same-applicant-twice", "name", same_applicant_twice),

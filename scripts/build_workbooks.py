@@ -714,7 +714,8 @@ NUMBER_FORMATS = {
 survive and nothing is turned into a date; months as text too (``2024-12``)."""
 
 # Sample rows: what differs from each column's example (schemas.batches Column.example), by
-# alias. Every row must pass the rules (tests/test_workbooks.py checks them with the rules core).
+# alias. Every row must pass the rules (tests/test_workbooks.py checks them with the rules core); bank,
+# branch and postal codes are real ones (the validator looks them up in the public registries).
 SAMPLE_ROWS: dict[str, tuple[dict[str, Any], ...]] = {
     "sky-application": (
         {},
@@ -727,7 +728,7 @@ SAMPLE_ROWS: dict[str, tuple[dict[str, Any], ...]] = {
          "name_kana": "スズキ イチロウ", "birth_date": D(1968, 11, 3), "postal_code": "060-0001",
          "address": "北海道札幌市中央区北一条西1-1", "phone": "011-123-4567", "industry": "サービス業", "employees": 5,
          "monthly_amount": 10000, "payment_pattern": "月払", "designated_month": None, "prepaid_months": 3,
-         "branch_code": "456", "account_number": "1234567", "account_holder_kana": "スズキ イチロウ"},
+         "branch_code": "005", "account_number": "1234567", "account_holder_kana": "スズキ イチロウ"},
         {"receipt_no": "A-0004", "application_date": D(2024, 12, 5), "member_type": "共同経営者", "name": "山田 花子",
          "name_kana": "ヤマダ ハナコ", "birth_date": D(1977, 2, 20), "proprietor_ref": "A-0001",
          "monthly_amount": 20000, "payment_pattern": "半年払", "account_number": "0123457",
@@ -735,7 +736,7 @@ SAMPLE_ROWS: dict[str, tuple[dict[str, Any], ...]] = {
         {"receipt_no": "A-0005", "application_date": D(2024, 10, 28), "channel": "現金なし", "name": "高橋 健",
          "name_kana": "タカハシ ケン", "birth_date": D(1990, 9, 9), "postal_code": "980-0811",
          "address": "宮城県仙台市青葉区一番町1-1-1", "phone": "090-1234-5678", "industry": "建設業", "employees": 12,
-         "monthly_amount": 50000, "designated_month": 10, "bank_code": "0001", "branch_code": "010",
+         "monthly_amount": 50000, "designated_month": 10, "bank_code": "0001", "branch_code": "004",
          "account_number": "12345", "account_holder_kana": "タカハシ ケン"},
     ),
     "safety-application": (

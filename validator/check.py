@@ -133,6 +133,10 @@ def check_table(table: Table, as_of: datetime.date | None = None, *, workers: in
         report.add(make("file-empty", sheet=table.source.sheet))
     frame.attrs["as_of"] = as_of or datetime.date.today()
     schema = _schemas()[table.kind.name]
+    if uses_registries(schema):  # what the codes were looked up in goes into the report
+        from schemas import registries
+
+        report.source.registries = registries.versions()
     position = {row: k for k, row in enumerate(table.rows)}
     for row, rule_name, problem in schema.failures(frame, workers):
         alias = problem.column or schema.rules[rule_name].column
@@ -181,14 +185,23 @@ def validate_file(path: str | Path, kind: str | None = None, *, filename: str | 
 
 
 def _prepare() -> None:
-    """Load what checking needs: the schemas (pandas, pandera and its backends) and the holiday
-    calendar (the holidays package builds it on first use)."""
+    """Load what checking needs: the schemas (pandas, pandera and its backends), the holiday
+    calendar (the holidays package builds it on first use) and the bank and postal registries."""
     from kyosai import calendar
+    from schemas import registries
     from schemas.rules import load_backends
 
     _schemas()
     load_backends()
     calendar.is_business_day(datetime.date.today())
+    registries.load()
+
+
+def uses_registries(schema) -> bool:
+    """Whether the kind's rules look codes up in the public registries (schemas.common.REGISTRY_RULES)."""
+    from schemas.common import REGISTRY_RULES
+
+    return any(rule.name in schema.rules for rule in REGISTRY_RULES)
 
 
 def _schemas() -> dict:

@@ -125,6 +125,16 @@ _TYPES = [
                 "小規模企業共済の掛金は申込者本人名義の口座から払い込みます。"),
     FindingType("not-allowed-here", ERROR, "{detail_ja}", "{detail_en}", "この項目は空欄にしてください。"),
     FindingType("required-here", ERROR, "{detail_ja}", "{detail_en}", "この項目を記入してください。"),
+    # ------------------------------------------------------------------ public registries (warnings: they age)
+    FindingType("unknown-bank", WARNING, "金融機関コード「{value}」は全銀協の金融機関コード一覧（{registry}）にありません。",
+                "Bank code '{value}' is not in the list of bank codes ({registry}).",
+                "通帳やキャッシュカードで金融機関コード（4桁）を確かめてください。合併したばかりの金融機関は一覧が追いついていないことがあります。"),
+    FindingType("unknown-branch", WARNING, "金融機関「{bank_code} {bank_name}」に支店コード「{value}」はありません（{registry}）。",
+                "Bank {bank_code} ({bank_name}) has no branch '{value}' ({registry}).",
+                "通帳やキャッシュカードで支店コード（3桁）を確かめてください。統廃合された支店は移管先の支店コードで記入します。"),
+    FindingType("unknown-postal-code", WARNING, "郵便番号「{value}」は日本郵便の郵便番号データ（{registry}）にありません。",
+                "Postal code '{value}' is not in Japan Post's list of postal codes ({registry}).",
+                "住所から郵便番号を確かめてください（事業所の個別番号も一覧にあります）。"),
     # ------------------------------------------------------------------ advice (warnings)
     FindingType("not-deductible-this-year", WARNING,
                 "{channel}の申込は初回振替が{first_debit_year}年のため、{year}年の所得控除の対象になりません（{first_debit_year}年から控除）。",

