@@ -57,7 +57,7 @@ def test_json_round_trips_with_the_report_keys_in_order():
     text = render_json(report)
     data = json.loads(text)
     assert data == json.loads(json.dumps(report.to_dict()))
-    assert list(data) == ["valid", "summary", "truncated", "source", "findings"]
+    assert list(data) == ["valid", "summary", "truncated", "source", "findings", "banks"]
     assert data["valid"] is False and data["truncated"] is False
     assert data["summary"]["errors"] == 5 and data["summary"]["warnings"] == 3
     assert data["findings"][1]["row"] == 5 and data["findings"][1]["column"] == "B"

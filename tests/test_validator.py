@@ -179,7 +179,7 @@ def test_csv_in_every_encoding(tmp_path, encoding):
 def test_report_json_shape(tmp_path):
     report = check(tmp_path, "sky-application", [dict(monthly_amount="70500")])
     data = report.to_dict()
-    assert set(data) == {"valid", "summary", "truncated", "source", "findings"}
+    assert set(data) == {"valid", "summary", "truncated", "source", "findings", "banks"}
     assert data["summary"]["by_code"] == {"invalid-premium": 1} and not data["valid"]
     assert set(data["findings"][0]) == {"code", "severity", "sheet", "row", "column", "header", "value",
                                         "message_ja", "message_en", "hint_ja"}
@@ -258,3 +258,27 @@ def test_the_report_names_the_registries_it_looked_codes_up_in(tmp_path):
     assert "照合したデータ" in page and f"zengin-code {registries.versions()['zengin-code']}" in page
     prepayment = check(tmp_path, "prepayment", [{}])
     assert prepayment.source.registries is None  # no bank or postal code in a prepayment request
+
+
+def test_the_report_shows_which_banks_and_branches_the_file_names(tmp_path):
+    """Known codes with their names (HTML page, annotated workbook, JSON); an unknown one says so."""
+    from openpyxl import load_workbook
+    from validator.render.html_report import render_html
+    from validator.render.workbook import FINDINGS_SHEET, annotate_workbook
+    path = write_xlsx(tmp_path / "sky.xlsx", "sky-application", rows_of("sky-application", [
+        {}, dict(receipt_no="A-0002", name="佐藤 一", name_kana="サトウ ハジメ", account_holder_kana="サトウ ハジメ",
+                 birth_date="1960-01-01"),
+        dict(receipt_no="A-0003", name="鈴木 一", name_kana="スズキ ハジメ", account_holder_kana="スズキ ハジメ",
+             birth_date="1961-01-01", bank_code="0009", branch_code="100")]))
+    report = validate_file(path, isolated=False, as_of=AS_OF).report
+    assert [(b.bank_code, b.branch_code, b.bank_name, b.branch_name, b.rows) for b in report.banks] == [
+        ("0009", "001", "三井住友", "神保町", 2), ("0009", "100", "三井住友", None, 1)]
+    assert report.to_dict()["banks"][0] == {"bank_code": "0009", "branch_code": "001", "bank_name": "三井住友",
+                                            "branch_name": "神保町", "rows": 2}
+    page = render_html(report)
+    assert "金融機関・支店" in page and "神保町" in page and "一覧にない" in page
+    out = tmp_path / "annotated.xlsx"
+    annotate_workbook(report, path, out)
+    sheet = load_workbook(out)[FINDINGS_SHEET]
+    texts = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "金融機関・支店（全銀協の金融機関コードと照合）" in texts and "神保町" in texts and "0009" in texts

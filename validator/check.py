@@ -15,6 +15,7 @@ the reading child first and imports them while it reads (:func:`validate_file`).
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ from schemas.cells import reader
 
 from .findings import from_error, make
 from .reading import Limits, Table, read_batch, start_reading
-from .report import Report
+from .report import BankUse, Report
 
 if TYPE_CHECKING:
     import numpy as np
@@ -137,6 +138,7 @@ def check_table(table: Table, as_of: datetime.date | None = None, *, workers: in
         from schemas import registries
 
         report.source.registries = registries.versions()
+        report.banks = _banks_named(frame)
     position = {row: k for k, row in enumerate(table.rows)}
     for row, rule_name, problem in schema.failures(frame, workers):
         alias = problem.column or schema.rules[rule_name].column
@@ -195,6 +197,16 @@ def _prepare() -> None:
     load_backends()
     calendar.is_business_day(datetime.date.today())
     registries.load()
+
+
+def _banks_named(frame) -> list[BankUse]:
+    """The banks and branches the file names (both codes readable), with their registry names."""
+    from schemas import registries
+
+    pairs = Counter(pair for pair in zip(frame["bank_code"].tolist(), frame["branch_code"].tolist())
+                    if None not in pair)
+    return [BankUse(bank, branch, registries.bank_name(bank), registries.branch_name(bank, branch), rows)
+            for (bank, branch), rows in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def uses_registries(schema) -> bool:

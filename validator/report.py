@@ -2,7 +2,9 @@
 
 A report says whether the file is ``valid`` (no errors), sums the findings up by code and severity,
 says whether the list was ``truncated`` at the limit, where the file came from (name, sha256, kind,
-sheet, encoding) and lists the findings, each at its Excel position.
+sheet, encoding, the registries its codes were looked up in), lists the findings, each at its Excel
+position, and — for the kinds with bank accounts — which banks and branches the file names, with
+their names in the registry (:class:`BankUse`), for headquarters to see at a glance.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .findings import ERROR, WARNING, Finding, make
 
-__all__ = ["Source", "Report", "MAX_FINDINGS"]
+__all__ = ["Source", "Report", "BankUse", "MAX_FINDINGS"]
 
 # A file with more problems than this is not worth listing further; the summary still counts all.
 MAX_FINDINGS = 1000
@@ -35,6 +37,21 @@ class Source:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class BankUse:
+    """A bank and branch the file names, their names in the 全銀 list (None: not listed) and on how
+    many rows."""
+
+    bank_code: str
+    branch_code: str
+    bank_name: str | None
+    branch_name: str | None
+    rows: int
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
 @dataclass
 class Report:
     """The outcome of checking one file."""
@@ -45,6 +62,7 @@ class Report:
     counts: Counter = field(default_factory=Counter)     # (severity, code) → number, all findings
     truncated: bool = False
     limit: int = MAX_FINDINGS
+    banks: list[BankUse] = field(default_factory=list)   # most rows first
 
     def add(self, finding: Finding) -> None:
         """Record a finding; the summary counts all, the list keeps the first ``limit`` by position."""
@@ -92,4 +110,5 @@ class Report:
             "truncated": self.truncated,
             "source": self.source.to_dict(),
             "findings": [f.to_dict() for f in findings],
+            "banks": [b.to_dict() for b in self.banks],
         }

@@ -56,7 +56,12 @@ def render_html(report: Report, rows: Rows | None = None, columns: Columns | Non
         findings=[_finding_row(f, shown_cells) for f in report.findings],
         several_sheets=len({f.sheet for f in report.findings if f.sheet}) > 1,
         grid=grid,
+        banks=report.banks[:BANKS_SHOWN],
+        banks_more=max(0, len(report.banks) - BANKS_SHOWN),
     )
+
+
+BANKS_SHOWN = 100  # the bank table of the page: the most used pairs (the annotated workbook lists all)
 
 
 # ---------------------------------------------------------------------------------------- findings

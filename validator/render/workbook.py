@@ -43,7 +43,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from ..findings import ERROR, Finding
+from ..findings import ERROR, WARNING, Finding
 from ..report import Report
 from .guard import defuse_formula, is_formula_like
 from .wording import (UNREADABLE_CODES, code_title_ja, count_rows, encoding_ja, kind_ja, listed_findings,
@@ -236,6 +236,8 @@ def _add_findings_sheet(workbook: Workbook, report: Report, cells: dict[Finding,
         row += 1
         _finding_line(sheet, row, number, finding, cells.get(finding))
     sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(_LIST_HEADERS))}{max(row, header_row)}"
+    if report.banks:
+        _banks_lines(sheet, row + 2, report)
 
     for column, width in enumerate(_LIST_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
@@ -247,6 +249,22 @@ def _add_findings_sheet(workbook: Workbook, report: Report, cells: dict[Finding,
     for other in workbook.worksheets:       # one selected tab only, or Excel opens the sheets grouped
         other.sheet_view.tabSelected = other is sheet
     workbook.active = workbook.index(sheet)
+
+
+def _banks_lines(sheet, row: int, report: Report) -> None:
+    """Every bank and branch the file names, with its name in the 全銀 list (or that it has none)."""
+    _put(sheet, row, 1, "金融機関・支店（全銀協の金融機関コードと照合）", font=_HEADING)
+    row += 1
+    for column, text in enumerate(("金融機関コード", "金融機関名", "支店コード", "支店名", "件数"), start=2):
+        _put(sheet, row, column, text, font=_BOLD, fill=_BAND)
+    for bank in report.banks:
+        row += 1
+        fill = None if bank.branch_name else FILLS[WARNING]
+        _put_verbatim(sheet.cell(row, 2), bank.bank_code)
+        _put(sheet, row, 3, bank.bank_name or "一覧にない", fill=fill)
+        _put_verbatim(sheet.cell(row, 4), bank.branch_code)
+        _put(sheet, row, 5, bank.branch_name or "一覧にない", fill=fill)
+        _put(sheet, row, 6, bank.rows)
 
 
 def _finding_line(sheet, row: int, number: int, finding: Finding, location: Location | None) -> None:
