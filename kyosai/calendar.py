@@ -1,7 +1,7 @@
 """The business calendar (営業日) that debits and deadlines move on.
 
 A business day is a weekday that is not a Japanese national holiday (振替休日 and 国民の休日
-included) and not a bank holiday, 31 December – 3 January (銀行法施行令第5条). [OFF] RULES.md §3.
+included) and not a bank holiday, 31 December – 3 January (銀行法施行令第5条). [OFF] docs/rules.md §3.
 National holidays come from the maintained ``holidays`` package, never from a formula: the
 equinoxes are fixed each February for the next year. Bank holidays and any one-off closures are
 data: ``BANK_HOLIDAYS`` and ``EXTRA_CLOSED_DAYS`` in ``kyosai/data/parameters.toml``.

@@ -1,4 +1,4 @@
-"""When the SKY deduction certificate (掛金控除証明書) is sent for a year. RULES.md §1.6 [SEED]
+"""When the SKY deduction certificate (掛金控除証明書) is sent for a year. docs/rules.md §1.6 [SEED]
 
 The seed's table for year Y, read off the payment schedule:
 

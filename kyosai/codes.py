@@ -134,7 +134,7 @@ def validate_digits(value: Any, what_ja: str, min_digits: int, max_digits: int, 
     """A code of digits (金融機関コード 4, 支店コード 3, 口座番号 ≤ 7 …).
 
     With ``pad`` a shorter code is left-padded with zeros to ``max_digits`` — Excel drops leading
-    zeros of a code typed into a number cell, and BATCHES.md pads account numbers.
+    zeros of a code typed into a number cell, and docs/batch-format.md pads account numbers.
     """
     what_en = what_en or what_ja
     digits = _digits_of(value, what_ja, what_en)

@@ -3,11 +3,11 @@
 - SKY pattern / designated-month change (様式204) and lump-sum prepayment (様式205): the form must
   arrive by the **20th of the month before** the desired month; on a non-business day, the
   **previous** business day. An online request may be completed on the 20th itself (until 23:59)
-  even when it is a holiday. [SEED] RULES.md §1.3. The day is ``SKY_CHANGE_DEADLINE_DAY``
-  ([DECISION] 20th, not the 15th of an old page: RULES.md §5 question 1).
+  even when it is a holiday. [SEED] docs/rules.md §1.3. The day is ``SKY_CHANGE_DEADLINE_DAY``
+  ([DECISION] 20th, not the 15th of an old page: docs/rules.md §5 question 1).
 - SAFETY prepayment (様式214) and monthly-amount change: must arrive by the **5th of the desired
   month**; on a non-business day, the **next** business day. A late request is void. [SEED][OFF]
-  RULES.md §2.3.
+  docs/rules.md §2.3.
 
 Seed checks for December 2024 and January 2025:
 

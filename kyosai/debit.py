@@ -1,7 +1,7 @@
 """Debit days (口座振替日) of the two schemes.
 
 SKY debits on the 18th and SAFETY on the 27th of the month; on a non-business day, the next
-business day. [SEED][OFF] RULES.md §1.3, §2.3; the days are ``SKY_DEBIT_DAY`` and
+business day. [SEED][OFF] docs/rules.md §1.3, §2.3; the days are ``SKY_DEBIT_DAY`` and
 ``SAFETY_DEBIT_DAY`` in the parameters.
 
 >>> compute(Month(2024, 12), Scheme.SKY)

@@ -1,4 +1,4 @@
-"""The SKY income deduction for a tax year (小規模企業共済等掛金控除). RULES.md §1.6 [SEED][OFF]
+"""The SKY income deduction for a tax year (小規模企業共済等掛金控除). docs/rules.md §1.6 [SEED][OFF]
 
 Deductible in year Y: the premiums **paid in Y** — due in Y, or prepaid for up to one year ahead
 (前納期間が1年以内: ``SKY_DEDUCTION_PREPAY_HORIZON_MONTHS``) — **minus the 前納減額金 received in Y**.

@@ -1,4 +1,4 @@
-"""The prepayment discount (前納減額金). RULES.md §1.5, §2.3 [OFF]
+"""The prepayment discount (前納減額金). docs/rules.md §1.5, §2.3 [OFF]
 
 ``discount = monthly × rate × Σ months-ahead``: each month a payment covers counts the number of
 months between the payment and that month (a part month counts whole), **capped at 12**. The rate
@@ -7,7 +7,7 @@ is 0.9/1000 for prepayments from 2017-11-01 (5/1000 before; ``PREPAYMENT_DISCOUN
 It is worked out every **31 March** over the prepaid months reached by then; once the amount
 accumulated reaches **5,000 yen** it is **paid in June** into the debit account, otherwise it is
 carried forward (``PREPAYMENT_DISCOUNT_*`` parameters). [DECISION] The rounding is not published
-(RULES.md §5 question 2): amounts accumulate exactly and are rounded down to the yen when paid.
+(docs/rules.md §5 question 2): amounts accumulate exactly and are rounded down to the yen when paid.
 
 Official example: 70,000 a month paid in October for October … next September:
 

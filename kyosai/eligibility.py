@@ -1,4 +1,4 @@
-"""Who may join (加入資格): 小規模企業共済 (SKY, RULES.md §1.2) and 経営セーフティ共済 (SAFETY, §2.2).
+"""Who may join (加入資格): 小規模企業共済 (SKY, docs/rules.md §1.2) and 経営セーフティ共済 (SAFETY, §2.2).
 
 SKY is for the owners and officers of *small* businesses: at most 5 regular employees (常時使用する
 従業員) in commerce and services, 20 elsewhere. SAFETY is for *small and medium* businesses: within
@@ -70,7 +70,7 @@ def sky_employee_limit(industry: SkyIndustry | str, on: datetime.date | None = N
     5 in wholesale, retail and services (``SKY_EMPLOYEES_COMMERCE_SERVICES``); 20 in every other
     industry (``SKY_EMPLOYEES_OTHER``), including lodging (宿泊業) and entertainment (娯楽業) on and
     after ``SKY_LODGING_ENTERTAINMENT_IN_20_BAND_SINCE`` — 5 for those two before that date.
-    ``on`` (default today) picks the rules in force. [SEED][OFF] RULES.md §1.2
+    ``on`` (default today) picks the rules in force. [SEED][OFF] docs/rules.md §1.2
 
     >>> sky_employee_limit("サービス業"), sky_employee_limit(SkyIndustry.LODGING)
     (5, 20)
@@ -98,7 +98,7 @@ def validate_sky(industry: SkyIndustry | str | None, employees: int,
     Sole proprietors, their co-managers (共同経営者) and company officers (会社役員) are judged by the
     industry's limit (:func:`sky_employee_limit`). Partners of a professional corporation
     (士業法人社員) are judged by ``SKY_PROFESSIONAL_PARTNER_EMPLOYEES`` (5) whatever the industry
-    (which may then be ``None``). No age limit. [SEED][OFF] RULES.md §1.2
+    (which may then be ``None``). No age limit. [SEED][OFF] docs/rules.md §1.2
 
     >>> validate_sky("製造業", 20)
     20
@@ -152,7 +152,7 @@ def validate_co_managers(count: int, on: datetime.date | None = None) -> int:
     """Check how many co-managers (共同経営者) of one sole proprietor join SKY; return the count.
 
     At most ``SKY_CO_MANAGERS_PER_PROPRIETOR`` (2) per proprietor, else NotEligible.
-    [SEED] 個人事業主1人につき2人まで. RULES.md §1.2
+    [SEED] 個人事業主1人につき2人まで. docs/rules.md §1.2
 
     >>> validate_co_managers(2)
     2
@@ -192,7 +192,7 @@ SAFETY_SIZE_LIMITS: Mapping[SafetyIndustry, SizeLimit] = MappingProxyType({
     SafetyIndustry.SOFTWARE: SizeLimit(300_000_000, 300),
     SafetyIndustry.HOTELS: SizeLimit(50_000_000, 200),
 })
-"""Capital and employee limits per industry (RULES.md §2.2 table).
+"""Capital and employee limits per industry (docs/rules.md §2.2 table).
 
 Source: [SEED] 平成29年度 経営セーフティ共済 実施要綱 (the first four rows); [OFF] 中小企業倒産防止共済法
 第2条第1項 and 同法施行令 第1条 (rubber products except vehicle/aircraft tyres and tubes and industrial
@@ -233,7 +233,7 @@ EXCLUDED_ENTITY_TYPES: tuple[ExcludedEntityType, ...] = (
     ExcludedEntityType("消費生活協同組合", "consumer cooperative",
                        ("生協", "生活協同組合", "consumer cooperative"), _DECISION_EXCLUDED),
 )
-"""Kinds of corporation SAFETY does not admit (RULES.md §2.2), each with its source. Matched on the
+"""Kinds of corporation SAFETY does not admit (docs/rules.md §2.2), each with its source. Matched on the
 whole entity type as written (NFKC, case and spaces ignored) — ``"医療法人社団"`` matches, a company
 name does not."""
 
@@ -365,7 +365,7 @@ def validate_safety(industry: SafetyIndustry | str, capital: int | None, employe
                     entity_type: str | None = None) -> SafetyIndustry:
     """Check that a business may join SAFETY; return its industry, or raise NotEligible naming
     **every** failing reason of :func:`safety_ineligibility_reasons` (Japanese, then English).
-    [SEED][OFF] RULES.md §2.2
+    [SEED][OFF] docs/rules.md §2.2
 
     >>> validate_safety("サービス業", None, 100)
     <SafetyIndustry.SERVICES: 'サービス業'>

@@ -1,4 +1,4 @@
-"""What is billed after a failed debit (振替不能). RULES.md §1.7, §2.4 [SEED][OFF]
+"""What is billed after a failed debit (振替不能). docs/rules.md §1.7, §2.4 [SEED][OFF]
 
 SKY: the month after the failure is not billed; each unpaid month is billed again, with that
 month's own premium, in the **first even-numbered month at least two months later**. An annual

@@ -66,7 +66,7 @@ class Era(NamedTuple):
     end: datetime.date | None  # None: the current era
 
 
-# The modern eras as in the common conversion tables (RULES.md §4); the change-over day belongs
+# The modern eras as in the common conversion tables (docs/rules.md §4); the change-over day belongs
 # to the new era. 明治 is reckoned from 1868-10-23 in law (the 改元 of 慶応4年9月8日, made to
 # apply from New Year), but the common tables, and we, start it on 1868-01-25 (慶応4年1月1日).
 # 平成: 元号を改める政令 (昭和64年政令第1号); 令和: 元号を改める政令 (平成31年政令第143号).

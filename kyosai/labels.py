@@ -1,7 +1,7 @@
 """The enumerated choices of the two schemes, as clerks write them (区分・ラベル).
 
 Each choice is an :class:`enum.Enum` whose value is the Japanese label printed on the forms and
-in the batch files (BATCHES.md). :meth:`Label.parse` reads what a clerk typed: the Japanese label,
+in the batch files (docs/batch-format.md). :meth:`Label.parse` reads what a clerk typed: the Japanese label,
 a common variant (``月払い``, ``毎月払``), or an English alias (``monthly``), after full-width /
 half-width folding (NFKC), trimming and ignoring case and inner spaces.
 
@@ -183,7 +183,7 @@ _aliases(MemberType, "加入者区分", "member type", {
 
 
 class SkyIndustry(Label):
-    """業種 on the SKY application; decides the 5- or 20-employee band (RULES.md §1.2)."""
+    """業種 on the SKY application; decides the 5- or 20-employee band (docs/rules.md §1.2)."""
 
     MANUFACTURING = "製造業"
     CONSTRUCTION = "建設業"
@@ -214,7 +214,7 @@ _aliases(SkyIndustry, "業種", "industry", {
 
 
 class SafetyIndustry(Label):
-    """業種 on the SAFETY application; decides the capital / employee limits (RULES.md §2.2)."""
+    """業種 on the SAFETY application; decides the capital / employee limits (docs/rules.md §2.2)."""
 
     MANUFACTURING = "製造業"
     CONSTRUCTION = "建設業"

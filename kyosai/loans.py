@@ -1,4 +1,4 @@
-"""SAFETY loans when a customer goes bankrupt (共済金の貸付け). RULES.md §2.5 [SEED][OFF]
+"""SAFETY loans when a customer goes bankrupt (共済金の貸付け). docs/rules.md §2.5 [SEED][OFF]
 
 - The loan is at most **min(10 × total premiums, the uncollectible receivables)**
   (``SAFETY_LOAN_MULTIPLE``), and loans outstanding may not pass **80,000,000 yen**

@@ -1,7 +1,7 @@
 """Monthly premiums (掛金月額): range and step per scheme.
 
-- SKY: 1,000 to 70,000 yen in 500-yen steps. [SEED][OFF] RULES.md §1.1
-- SAFETY: 5,000 to 200,000 yen in 5,000-yen steps. [SEED][OFF] RULES.md §2.1
+- SKY: 1,000 to 70,000 yen in 500-yen steps. [SEED][OFF] docs/rules.md §1.1
+- SAFETY: 5,000 to 200,000 yen in 5,000-yen steps. [SEED][OFF] docs/rules.md §2.1
 
 >>> validate(70000, Scheme.SKY)
 70000

@@ -1,4 +1,4 @@
-"""The SAFETY cancellation refund (解約手当金). RULES.md §2.6 [SEED][OFF]
+"""The SAFETY cancellation refund (解約手当金). docs/rules.md §2.6 [SEED][OFF]
 
 The refund is a rate of total premiums less 1/10 of the loans received; the rate depends on the
 months paid and on how the contract ended (``SAFETY_REFUND_RATES``):
@@ -68,7 +68,7 @@ def refund_rate(months_paid: int, kind: CancellationKind | str = CancellationKin
 def compute(paid_total: int, months_paid: int, kind: CancellationKind | str = CancellationKind.VOLUNTARY,
             loans_received: int = 0, *, on: datetime.date | None = None) -> int:
     """解約手当金: ``(paid_total − loans_received × 1/10) × refund_rate``, rounded down to the yen,
-    never below 0. [SEED][OFF] RULES.md §2.6
+    never below 0. [SEED][OFF] docs/rules.md §2.6
 
     ``paid_total`` is the premiums paid (掛金総額) before any loan deduction; ``loans_received`` the
     loans received in all (共済金の貸付額; the 1/10 is ``SAFETY_LOAN_PREMIUM_DEDUCTION``, the same

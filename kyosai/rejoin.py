@@ -1,4 +1,4 @@
-"""The SAFETY 2-year rule on rejoining (再加入の2年ルール). RULES.md §2.7 [SEED]
+"""The SAFETY 2-year rule on rejoining (再加入の2年ルール). docs/rules.md §2.7 [SEED]
 
 Tax reform of 2024 (令和6年度税制改正): when a contract is cancelled on or after
 ``SAFETY_REJOIN_RULE_CANCELLED_FROM`` (2024-10-01) and the business joins again, premiums paid

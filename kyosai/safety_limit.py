@@ -1,6 +1,6 @@
 """The SAFETY 8,000,000-yen limit on total premiums (積立限度額) and prepayments against it.
 
-RULES.md §2.1, §2.3 [SEED][OFF]:
+docs/rules.md §2.1, §2.3 [SEED][OFF]:
 
 - Total premiums (掛金総額) may not exceed ``SAFETY_TOTAL_LIMIT`` (8,000,000 yen); debits stop there.
 - A contractor may stop paying (掛け止め) once total premiums reach ``SAFETY_STOP_MULTIPLE`` (40) ×
@@ -68,7 +68,7 @@ def max_prepaid_months(paid_before: int, monthly: int, *, on: datetime.date | No
     ``paid_before`` is the total paid before the desired month. That month's own premium comes
     first; the prepayment may then fill the rest up to the limit, its last month a remainder
     ([DECISION] counted as a month). 0 when the headroom is under
-    ``SAFETY_PREPAY_MIN_HEADROOM_MONTHS`` (2) months. [SEED][OFF] RULES.md §2.3
+    ``SAFETY_PREPAY_MIN_HEADROOM_MONTHS`` (2) months. [SEED][OFF] docs/rules.md §2.3
 
     >>> max_prepaid_months(0, 100_000), max_prepaid_months(0, 200_000), max_prepaid_months(0, 30_000)
     (79, 39, 266)
@@ -84,7 +84,7 @@ def max_prepaid_months(paid_before: int, monthly: int, *, on: datetime.date | No
 
 def allowed_prepayment(paid_before: int, monthly: int, months: int, *, on: datetime.date | None = None) -> int:
     """The prepayment for ``months`` months: ``months × monthly``, or the exact remainder up to the
-    limit when that is less (前納額). [SEED][OFF] RULES.md §2.3
+    limit when that is less (前納額). [SEED][OFF] docs/rules.md §2.3
 
     Raises OutOfRange for fewer than 1 month, LimitExceeded with less than 2 months' headroom or
     more months than :func:`max_prepaid_months`.
@@ -127,7 +127,7 @@ def validate_prepayment(paid_before: int, monthly: int, months: int, amount: int
 
     The amount must be ``months × monthly`` — or, where that would pass the limit, exactly the
     remainder up to it (:func:`allowed_prepayment`). An amount over the limit raises
-    LimitExceeded; any other mismatch RuleViolation. [SEED][OFF] RULES.md §2.3
+    LimitExceeded; any other mismatch RuleViolation. [SEED][OFF] docs/rules.md §2.3
 
     >>> validate_prepayment(0, 100_000, 12, 1_200_000)
     1200000
@@ -158,7 +158,7 @@ def validate_prepayment(paid_before: int, monthly: int, months: int, amount: int
 
 def is_valid_prepayment(paid_before: int, monthly: int, months: int, amount: int, *,
                         on: datetime.date | None = None) -> bool:
-    """True when :func:`validate_prepayment` accepts the request. [SEED][OFF] RULES.md §2.3
+    """True when :func:`validate_prepayment` accepts the request. [SEED][OFF] docs/rules.md §2.3
 
     >>> is_valid_prepayment(0, 200_000, 39, 7_800_000), is_valid_prepayment(0, 200_000, 40, 8_000_000)
     (True, False)

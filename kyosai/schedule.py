@@ -6,7 +6,7 @@ cash at the counter, bank transfers and debits — each with the months it cover
 The first debit, the amount deductible in a year, the 前納減額金 and the deduction certificate all
 follow from this list, so the rules of joining live here once.
 
-SKY (RULES.md §1.4) [SEED][OFF]
+SKY (docs/rules.md §1.4) [SEED][OFF]
   - The contract's first month is the application month M. Without cash (現金なし) or online, the
     first debit is in M+2 (``SKY_FIRST_DEBIT_MONTHS_AFTER``; one month later per month of late review)
     and collects every month due so far plus the months prepaid at joining: monthly pattern with n
@@ -18,7 +18,7 @@ SKY (RULES.md §1.4) [SEED][OFF]
     (指定納付月; default: the application month), so the seed's December application at 70,000
     without cash is debited 840,000 in February 2025 for 2024-12 … 2025-11, and 12 months again in
     December 2025.
-SAFETY (RULES.md §2.3) [SEED][OFF]
+SAFETY (docs/rules.md §2.3) [SEED][OFF]
   - First debit in M+2, collecting M, M+1 and M+2, then monthly. Prepaid months at joining **start
     with the first debit's month** (SAFETY counts them inclusively, unlike SKY): prepaid by debit
     (ア 口座振替) the first debit is 2 + n months; prepaid by transfer (イ 振込) the n months are paid

@@ -1,4 +1,4 @@
-"""What SMRJ's SKY tax-saving simulator computes (節税額シミュレーション). RULES.md §1.9 [OFF]
+"""What SMRJ's SKY tax-saving simulator computes (節税額シミュレーション). docs/rules.md §1.9 [OFF]
 
 For a taxable income t (課税される所得金額) and a monthly premium m, with d = 12 × m deducted:
 
@@ -39,7 +39,7 @@ from .params import P, Parameter
 __all__ = ["income_tax", "resident_tax", "compute"]
 
 _NO_UPPER_BOUND = -1  # ``up_to`` of the top bracket in INCOME_TAX_BRACKETS
-_TAX_UNIT = 100       # the simulator's income tax is rounded down to 100 yen (as written in RULES.md §1.9)
+_TAX_UNIT = 100       # the simulator's income tax is rounded down to 100 yen (as written in docs/rules.md §1.9)
 
 
 def income_tax(taxable_income: int, on: datetime.date | None = None) -> int:
@@ -48,7 +48,7 @@ def income_tax(taxable_income: int, on: datetime.date | None = None) -> int:
     ``floor((t × rate − subtraction) × RECONSTRUCTION_TAX_FACTOR / 100) × 100`` with the bracket of
     ``INCOME_TAX_BRACKETS`` whose ``up_to`` is the first at or above t (``up_to = -1``: no upper
     bound). ``on`` (default today) picks the table in force; a date before it raises OutOfRange.
-    [OFF] RULES.md §1.9
+    [OFF] docs/rules.md §1.9
 
     >>> income_tax(0), income_tax(1_950_000), income_tax(1_950_001), income_tax(7_200_000)
     (0, 99500, 99500, 1041400)
@@ -66,7 +66,7 @@ def income_tax(taxable_income: int, on: datetime.date | None = None) -> int:
 
 def resident_tax(taxable_income: int, on: datetime.date | None = None) -> int:
     """Resident tax as the simulator computes it: ``floor(RESIDENT_TAX_RATE × t) +
-    RESIDENT_TAX_PER_CAPITA`` (10 % + 5,000 yen). [OFF] RULES.md §1.9
+    RESIDENT_TAX_PER_CAPITA`` (10 % + 5,000 yen). [OFF] docs/rules.md §1.9
 
     >>> resident_tax(7_200_000), resident_tax(0), resident_tax(12_345)
     (725000, 5000, 6234)
@@ -81,7 +81,7 @@ def compute(taxable_income: int, monthly_amount: int, on: datetime.date | None =
 
     ``IT(t) − IT(t − d) + RT(t) − RT(t − d)`` with ``d = 12 × monthly_amount`` and ``t − d``
     floored at 0 (:func:`income_tax`, :func:`resident_tax`). ``monthly_amount`` must be a valid SKY
-    premium (:func:`kyosai.premium.validate`); a negative income raises OutOfRange. [OFF] RULES.md §1.9
+    premium (:func:`kyosai.premium.validate`); a negative income raises OutOfRange. [OFF] docs/rules.md §1.9
 
     >>> compute(7_200_000, 50_000), compute(7_200_000, 70_000), compute(0, 70_000), compute(300_000, 70_000)
     (190200, 263200, 0, 45300)

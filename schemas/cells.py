@@ -49,7 +49,7 @@ def _text(column: Column, raw: Any) -> str:
 
 def _digits(column: Column, raw: Any) -> str:
     low, high = column.digits or (1, 20)
-    # Excel drops the leading zeros of a code typed into a number cell; BATCHES.md pads account
+    # Excel drops the leading zeros of a code typed into a number cell; docs/batch-format.md pads account
     # numbers. Text is taken as typed, so "9" for a 4-digit bank code stays an error.
     pad = column.alias == "account_number" or not isinstance(raw, str)
     return codes.validate_digits(raw, column.header, low, high, pad=pad, what_en=column.alias)

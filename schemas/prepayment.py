@@ -1,4 +1,4 @@
-"""The pandera schema of ``prepayment`` (掛金前納・一括納付 申出). BATCHES.md, RULES.md §1.3, §2.3
+"""The pandera schema of ``prepayment`` (掛金前納・一括納付 申出). docs/batch-format.md, docs/rules.md §1.3, §2.3
 
 Errors: premium valid for the scheme; at least one month; SKY: the amount is the monthly premium
 times the months; SAFETY: the paid total is given, the amount is a multiple of the monthly premium

@@ -1,4 +1,4 @@
-"""The pandera schema of ``safety-application`` (経営セーフティ共済 契約申込). BATCHES.md, RULES.md §2
+"""The pandera schema of ``safety-application`` (経営セーフティ共済 契約申込). docs/batch-format.md, docs/rules.md §2
 
 Errors: premium range and step; 法人番号 and 資本金 for a company and not for a sole proprietor;
 capital or employees within the industry's limits; at least one year in business; no tax arrears;

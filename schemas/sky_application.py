@@ -1,4 +1,4 @@
-"""The pandera schema of ``sky-application`` (小規模企業共済 契約申込). BATCHES.md, RULES.md §1
+"""The pandera schema of ``sky-application`` (小規模企業共済 契約申込). docs/batch-format.md, docs/rules.md §1
 
 Errors: premium range and step; employees within the industry's band; a co-manager names a
 proprietor of the same file (or a contract number) and a proprietor has at most two co-managers;

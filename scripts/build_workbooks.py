@@ -4,8 +4,8 @@
 - ``kyosai_calculator.xlsm`` and ``.xlsx``: one calculator sheet per counter question (first debit,
   deduction this year vs next year, deadlines for 12 months, 前納減額金, failed debits,
   eligibility, SAFETY headroom / loan / refund, tax saving) and the array form, all with the
-  add-in's functions (``addin/udfs.py``) on the worked examples of RULES.md. Each example shows
-  the value RULES.md gives next to the formula and an OK / 要確認 check, so a first run on
+  add-in's functions (``addin/udfs.py``) on the worked examples of docs/rules.md. Each example shows
+  the value docs/rules.md gives next to the formula and an OK / 要確認 check, so a first run on
   Windows shows at a glance that the add-in works. The ``xlwings.conf`` sheet points xlwings at
   ``addin.udfs``. The ``.xlsm`` is the one to use: xlwings' "Import Functions" writes VBA
   wrappers into the workbook, which only a macro-enabled workbook keeps (docs/excel.md).
@@ -86,7 +86,7 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 FILL = {
     "input": PatternFill("solid", fgColor="FFF2CC"),     # yellow: type here
     "output": PatternFill("solid", fgColor="DDEBF7"),    # blue: the add-in's result
-    "expected": PatternFill("solid", fgColor="EDEDED"),  # grey: the value RULES.md gives
+    "expected": PatternFill("solid", fgColor="EDEDED"),  # grey: the value docs/rules.md gives
     "header": PatternFill("solid", fgColor="D9E1F2"),
     "required": PatternFill("solid", fgColor="FFD966"),  # template: required column
     "optional": PatternFill("solid", fgColor="E7E6E6"),  # template: optional column
@@ -194,7 +194,7 @@ def sheet_title(ws: Worksheet, title: str, *notes: str) -> None:
 
 
 # ==================================================================================== calculator
-# The worked examples of RULES.md, with the values RULES.md gives. tests/test_workbooks.py calls
+# The worked examples of docs/rules.md, with the values docs/rules.md gives. tests/test_workbooks.py calls
 # the add-in on the same inputs, so a wrong example (or a wrong function) fails in CI, and the
 # 判定 column shows the same check to whoever opens the workbook in Excel.
 
@@ -249,7 +249,7 @@ class DeductionExample:
 DEDUCTION_EXAMPLE = DeductionExample()
 
 DEADLINES_START = D(2024, 12, 1)
-# (month, SKY debit, SKY deadline, SAFETY debit, SAFETY deadline); None where RULES.md is silent
+# (month, SKY debit, SKY deadline, SAFETY debit, SAFETY deadline); None where docs/rules.md is silent
 DEADLINE_EXAMPLES = (
     (D(2024, 12, 1), D(2024, 12, 18), D(2024, 11, 20), D(2024, 12, 27), D(2024, 12, 5)),  # §1.3, §2.3 [SEED]
     (D(2025, 1, 1), None, None, None, D(2025, 1, 6)),                                    # §2.3 [SEED]
@@ -327,7 +327,7 @@ def _usage_sheet(ws: Worksheet, edition: str = "classic") -> None:
     sheet_title(ws, "小規模企業共済・経営セーフティ共済 計算シート（kyosai アドイン）")
     lines = [
         "黄色のセルに入力すると、青色のセルに kyosai アドインの関数で結果が出ます。",
-        "灰色のセルは RULES.md の計算例の値です。判定が「OK」ならアドインは正しく動いています。",
+        "灰色のセルは docs/rules.md の計算例の値です。判定が「OK」ならアドインは正しく動いています。",
         *USAGE_FIRST_STEPS[edition],
         "結果が「#」で始まる文字のときは入力の誤りです（例: #申込日: …は日付として読めません）。",
         "",
@@ -344,7 +344,7 @@ def _usage_sheet(ws: Worksheet, edition: str = "classic") -> None:
         *(["  xlwings.conf … xlwings の設定（UDF Modules = addin.udfs）。変更しないでください。"]
           if edition == "classic" else []),
         "",
-        "English: yellow = input, blue = the add-in's result, grey = the value from RULES.md; "
+        "English: yellow = input, blue = the add-in's result, grey = the value from docs/rules.md; "
         "判定 OK means the add-in works. " + USAGE_ENGLISH[edition],
     ]
     for i, line in enumerate(lines, start=3):
@@ -435,7 +435,7 @@ def _deadlines_sheet(ws: Worksheet) -> None:
                     put(ws, f"{check}{row}", value, "expected")
                     pairs.append((f"{result}{row}", f"{check}{row}"))
             put(ws, f"J{row}", judge(pairs), "judge")
-    put(ws, "A20", "確認欄は RULES.md の例（§1.3, §2.3）。開始月を変えると判定は「要確認」になります。", "note")
+    put(ws, "A20", "確認欄は docs/rules.md の例（§1.3, §2.3）。開始月を変えると判定は「要確認」になります。", "note")
     widths(ws, A=11, B=13, C=16, D=13, E=16, F=12, G=12, H=12, I=12, J=8)
 
 
@@ -699,7 +699,7 @@ def lite_formula(text: str) -> str:
 # ==================================================================================== templates
 
 DATA_ROWS = 1000           # rows below the header that carry the validations
-HEADER_ROW = 3             # title, instruction, header (BATCHES.md: header within the first 10 rows)
+HEADER_ROW = 3             # title, instruction, header (docs/batch-format.md: header within the first 10 rows)
 SAMPLE_SHEET = "記入例"
 KIND_SCHEME = {"sky-application": Scheme.SKY, "safety-application": Scheme.SAFETY}
 """The scheme of a kind whose rows do not say it (the prepayment kind has a 制度 column)."""

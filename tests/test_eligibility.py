@@ -1,4 +1,4 @@
-"""Who may join: SKY (RULES.md §1.2) and SAFETY (§2.2)."""
+"""Who may join: SKY (docs/rules.md §1.2) and SAFETY (§2.2)."""
 
 import datetime as dt
 
@@ -136,7 +136,7 @@ def test_co_managers_bad_input():
 # ---------------------------------------------------------------------------------------------- SAFETY
 
 @pytest.mark.parametrize("industry, capital_max, employees_max", [
-    # RULES.md §2.2; the first four rows are in the seed (実施要綱)
+    # docs/rules.md §2.2; the first four rows are in the seed (実施要綱)
     ("製造業", 300_000_000, 300),
     ("建設業", 300_000_000, 300),
     ("運輸業", 300_000_000, 300),

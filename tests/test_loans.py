@@ -1,4 +1,4 @@
-"""SAFETY loans when a customer goes bankrupt (RULES.md §2.5)."""
+"""SAFETY loans when a customer goes bankrupt (docs/rules.md §2.5)."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""The SAFETY cancellation refund (RULES.md §2.6)."""
+"""The SAFETY cancellation refund (docs/rules.md §2.6)."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""The SAFETY 2-year rule on rejoining (RULES.md §2.7)."""
+"""The SAFETY 2-year rule on rejoining (docs/rules.md §2.7)."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""The SAFETY 8,000,000-yen limit and prepayments (RULES.md §2.1, §2.3)."""
+"""The SAFETY 8,000,000-yen limit and prepayments (docs/rules.md §2.1, §2.3)."""
 
 import pytest
 from hypothesis import given

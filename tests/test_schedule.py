@@ -1,4 +1,4 @@
-"""The payment schedule engine against the seeds' and the official examples (RULES.md §1.4, §2.3)."""
+"""The payment schedule engine against the seeds' and the official examples (docs/rules.md §1.4, §2.3)."""
 
 import datetime as dt
 
@@ -21,7 +21,7 @@ FIRST_DEBITS = [
     # Seed: December 2024, 70,000, annual, without cash → February 2025, 840,000, 2024-12..2025-11.
     (Contract(Scheme.SKY, 70000, D(2024, 12, 2), Channel.NO_CASH, Pattern.ANNUAL),
      D(2025, 2, 18), 840_000, ("2024-12", "2025-11")),
-    # Online is treated like 現金なし (RULES.md §5 question 3).
+    # Online is treated like 現金なし (docs/rules.md §5 question 3).
     (Contract(Scheme.SKY, 70000, D(2024, 12, 2), Channel.ONLINE, Pattern.ANNUAL),
      D(2025, 2, 18), 840_000, ("2024-12", "2025-11")),
     # Official Q&A: October, 10,000 a month, 9 months prepaid → December debit 120,000.

@@ -1,4 +1,4 @@
-"""The SKY tax-saving simulator (RULES.md §1.9)."""
+"""The SKY tax-saving simulator (docs/rules.md §1.9)."""
 
 import datetime as dt
 import math
@@ -14,7 +14,7 @@ from kyosai.errors import InvalidNumber, InvalidPremium, OutOfRange
 D = dt.date
 ON = D(2025, 1, 6)
 
-# RULES.md §1.9 written out again, independently of the parameters file
+# docs/rules.md §1.9 written out again, independently of the parameters file
 BRACKETS = [
     (1_950_000, "0.05", 0),
     (3_300_000, "0.10", 97_500),

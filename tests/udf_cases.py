@@ -1,7 +1,7 @@
 """One table of Excel calls for both editions of the add-in: classic xlwings and xlwings Lite.
 
 Each :class:`Case` is a formula as a clerk writes it — a function and what its argument cells
-hold — and, where RULES.md or the official examples give it, the answer. The two editions hand the
+hold — and, where docs/rules.md or the official examples give it, the answer. The two editions hand the
 same cells to Python differently, so a cell is written here by what it *is* and turned into what
 each edition delivers:
 
@@ -66,7 +66,7 @@ class Case:
 
 
 CASES: tuple[Case, ...] = (
-    # first debit (初回振替): RULES.md §1.4, §2.3 and the official Q&A
+    # first debit (初回振替): docs/rules.md §1.4, §2.3 and the official Q&A
     Case("FIRST_DEBIT", (Date(2024, 12, 2), 70000, "現金なし", "年払"), D(2025, 2, 18), "§1.4 seed"),
     Case("FIRST_DEBIT_AMOUNT", (Date(2024, 12, 2), 70000, "現金なし", "年払"), 840_000, "§1.4 seed"),
     Case("FIRST_DEBIT_AMOUNT", ("令和6年12月2日", "７万円", "debit", "annual"), 840_000, "text, 和暦, English labels"),
