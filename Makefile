@@ -13,7 +13,7 @@ WORKERS ?= 2
 # The service's instance folder: SQLite database, stored files, demo-tokens.txt.
 export KYOSAI_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run demo test system-deps lite-deps screenshot install golden clean bench bench-lite
+.PHONY: run demo test system-deps npm-deps screenshot install golden clean bench bench-lite
 
 install: $(STAMP)
 
@@ -39,18 +39,19 @@ demo: install
 	$(KYOSAI) validate workbooks/samples/* --format xlsx --out out/reports --as-of 2025-03-31; test $$? -le 1
 	@echo "Reports: out/reports/ (HTML for the browser, annotated workbooks for Excel)"
 
-test: install system-deps lite-deps
+test: install system-deps npm-deps
 	$(PY) -m pytest
 
-# The npm package pyodide (the runtime of xlwings Lite, version pinned in tests/pyodide/package-lock.json)
-# for tests/test_lite.py and bench/lite.py; the wheels of holidays come from pip when the test first runs.
-PYODIDE_STAMP := tests/pyodide/node_modules/.installed
-lite-deps: $(PYODIDE_STAMP)
+# The npm packages the tests use (versions pinned in tests/package-lock.json): pyodide, the runtime of
+# xlwings Lite (tests/test_lite.py, bench/lite.py; the wheels of holidays come from pip when the test
+# first runs), and axe-core (the accessibility checks of tests/test_browser.py).
+NPM_STAMP := tests/node_modules/.installed
+npm-deps: $(NPM_STAMP)
 
-$(PYODIDE_STAMP): tests/pyodide/package-lock.json
+$(NPM_STAMP): tests/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
-		npm ci --prefix tests/pyodide --no-audit --no-fund --loglevel=error && touch $@; \
-	else echo "Note: npm is not installed: the Pyodide tests will be skipped (CI fails)."; fi
+		npm ci --prefix tests --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "Note: npm is not installed: the Pyodide and accessibility tests will be skipped (CI fails)."; fi
 
 # Debian packages the tests need: PostgreSQL (a throwaway server, scripts/pg_test_server.sh), Chromium
 # (the browser test), Node.js and npm (Pyodide, the runtime of xlwings Lite) and LibreOffice Calc (the
@@ -86,7 +87,7 @@ clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
 
 # The xlwings Lite edition's speed in Pyodide next to CPython (about a minute; prints the figures).
-bench-lite: install lite-deps
+bench-lite: install npm-deps
 	$(PY) bench/lite.py
 
 # Speed figures for issue 6 (about 10 minutes; writes bench/RESULTS.md). Not part of the tests.

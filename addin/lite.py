@@ -45,7 +45,7 @@ ADDIN_STORE_ID = "wa200008175"
 
 PYODIDE_VERSION = "0.27.5"
 """The Pyodide that xlwings Lite runs (recorded in the workbooks it saves, add-in 1.0.0.0-12 to -35);
-the tests run the generated ``main.py`` in the same version (``tests/pyodide/package.json``)."""
+the tests run the generated ``main.py`` in the same version (``tests/package.json``)."""
 
 PACKAGES = ("kyosai", "addin")
 """The top-level packages of the bundle; a restarted ``main.py`` drops any other copy of them."""

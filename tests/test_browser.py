@@ -6,8 +6,11 @@ A clerk logs in with a token, uploads a batch with mistakes and sees the finding
 headquarters then sees the submission in its list. The browser is the system's
 (``/usr/bin/chromium``; ``make test`` installs it as root) — ``playwright install`` is never run.
 
-Without Chromium or Playwright the test is skipped with the reason, except on CI (``CI=true``),
-where that is a failure. ``KYOSAI_SCREENSHOT_DIR=docs/img`` (``make screenshot``) writes the
+Every page and report it shows is checked with axe-core (the npm package in ``tests/package.json``)
+against WCAG 2.1 A and AA (JIS X 8341-3 AA): no serious or critical violation.
+
+Without Chromium, Playwright or axe-core the test is skipped with the reason, except on CI
+(``CI=true``), where that is a failure. ``KYOSAI_SCREENSHOT_DIR=docs/img`` (``make screenshot``) writes the
 screenshots of the report page and of headquarters' list used by docs/service.md; otherwise it goes to a temporary folder.
 """
 
@@ -25,6 +28,8 @@ from validator.service import create_app
 from validator.service.auth import create_token
 
 SAMPLES = ROOT / "workbooks" / "samples"
+AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -78,11 +83,37 @@ def browser(browser_server, tmp_path):
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"),                       # a fresh --user-data-dir
             executable_path=browser_server["executable"], headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900}, locale="ja-JP", accept_downloads=True)
+            viewport={"width": 1280, "height": 900}, locale="ja-JP", accept_downloads=True,
+            bypass_csp=True)  # for axe-core only: the pages forbid inline scripts, and axe is injected as one
         try:
             yield context
         finally:
             context.close()
+
+
+def assert_accessible(target, where: str) -> None:
+    """axe-core on a page or frame: no serious or critical violation of WCAG 2.1 A/AA."""
+    if not AXE.exists():
+        _unavailable("axe-core is not installed (make npm-deps)")
+    target.add_script_tag(path=str(AXE))
+    result = target.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
+    grave = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
+             for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not grave, f"{where}: " + "; ".join(grave)
+    assert result["passes"], f"{where}: axe checked nothing"
+
+
+def assert_report_accessible(page, browser, where: str) -> None:
+    """The report in the page's frame, checked on a page of its own: the frame is sandboxed without
+    scripts (a report never runs any), so axe runs on the same HTML outside it."""
+    html = page.locator("#report-frame").get_attribute("srcdoc")
+    assert html and "<h1>" in html, where
+    alone = browser.new_page()
+    try:
+        alone.set_content(html)
+        assert_accessible(alone, where)
+    finally:
+        alone.close()
 
 
 def _login(page, url: str, token: str):
@@ -107,7 +138,10 @@ def test_a_clerk_checks_fixes_and_submits_and_headquarters_sees_it(browser_serve
 
     url, tokens = browser_server["url"], browser_server["tokens"]
     page = browser.new_page()
+    page.goto(url + "/")
+    assert_accessible(page, "the login page")
     _login(page, url, tokens["agency"])
+    assert_accessible(page, "the upload page")
     expect(page.locator("#who-name")).to_have_text("みなと代理店")
     expect(page.locator("#who-hq")).to_be_hidden()
     assert tokens["agency"] not in page.url
@@ -125,6 +159,8 @@ def test_a_clerk_checks_fixes_and_submits_and_headquarters_sees_it(browser_serve
     expect(premium).to_contain_text("掛金月額")
     expect(premium).to_contain_text("6")
     expect(report.locator("#cell-N6")).to_have_class("cell-error")
+    assert_accessible(page, "the page with a report of errors")
+    assert_report_accessible(page, browser, "the report of a batch with errors")
     expect(page.locator("#submit-button")).to_be_hidden()
     expect(page.locator("#submit-note")).to_be_visible()
     page.wait_for_function("document.getElementById('report-frame').offsetHeight > 800")
@@ -147,8 +183,10 @@ def test_a_clerk_checks_fixes_and_submits_and_headquarters_sees_it(browser_serve
     page.click("#check-button")
     expect(page.locator("#verdict-text")).to_have_text("受付可", timeout=60_000)
     expect(page.locator("#submit-button")).to_be_visible()
+    assert_report_accessible(page, browser, "the report of a clean batch (with its bank table)")
     page.click("#submit-button")
     expect(page.locator("#submit-message")).to_contain_text("提出しました")
+    assert_accessible(page, "the page after a submission")
     rows = page.locator("#submissions-table tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("sky-application_sample.xlsx")
@@ -167,6 +205,7 @@ def test_a_clerk_checks_fixes_and_submits_and_headquarters_sees_it(browser_serve
     page.set_input_files("#file", str(bad))
     page.click("#check-button")
     expect(page.locator("#upload-error")).to_contain_text("読み込めません", timeout=60_000)
+    assert_accessible(page, "the page with an upload error")
 
     # headquarters (a new tab: the token is per tab) lists every agency's submissions
     hq = browser.new_page()
@@ -174,6 +213,7 @@ def test_a_clerk_checks_fixes_and_submits_and_headquarters_sees_it(browser_serve
     expect(hq.locator("#who-hq")).to_be_visible()
     expect(hq.locator("#submissions-title")).to_have_text("提出済みのファイル（全代理店）")
     expect(hq.locator("#submissions-table tbody tr").first).to_contain_text("みなと代理店")
+    assert_accessible(hq, "headquarters' list")
     hq.set_viewport_size({"width": 1280, "height": 470})
     hq.screenshot(path=str(shots / "submissions.png"))
     with hq.expect_download() as original:
@@ -186,6 +226,7 @@ def test_a_clerk_checks_fixes_and_submits_and_headquarters_sees_it(browser_serve
     other.fill("#token", "wrong-token")
     other.click("#login-button")
     expect(other.locator("#login-error")).to_contain_text("トークン")
+    assert_accessible(other, "the login page with an error")
     expect(other.locator("#upload")).to_be_hidden()
 
     log = browser_server["log"].read_text(encoding="utf-8", errors="replace")

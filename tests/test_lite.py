@@ -9,7 +9,7 @@ for Lite's ``xlwings`` (``tests/pyodide/lite_xlwings.py``), and call every case 
 hands them over (serial dates, whole numbers as ``int``, empty cells as ``null`` — and as ``""``).
 The same cases are called in CPython as classic xlwings calls them; the results must be identical.
 
-Node.js and the npm package are installed by ``make test`` (``make lite-deps``). Without them
+Node.js and the npm package are installed by ``make test`` (``make npm-deps``). Without them
 these tests are skipped with the reason — except on CI (``CI=true``), where they fail.
 """
 
@@ -33,6 +33,7 @@ from udf_cases import CASES, canonical, classic_args, lite_args
 
 ROOT = Path(__file__).resolve().parents[1]
 PYODIDE_DIR = ROOT / "tests" / "pyodide"
+NODE_MODULES = ROOT / "tests" / "node_modules"  # tests/package.json
 WHEELS_DIR = PYODIDE_DIR / "wheels"
 LITE_WORKBOOK = ROOT / "workbooks" / "kyosai_lite.xlsx"
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -40,7 +41,7 @@ SITE_PACKAGES = "/lib/python{python}/site-packages"
 
 __doc__ = __doc__.replace("|pyodide|", lite.PYODIDE_VERSION)
 
-# Pyodide version → (npm package in tests/pyodide/package.json, its Python)
+# Pyodide version → (npm package in tests/package.json, its Python)
 RUNTIMES = {lite.PYODIDE_VERSION: ("pyodide", "3.12.7"), "314.0.8": ("pyodide-314", "3.14.2")}
 
 
@@ -93,11 +94,11 @@ def run_in_pyodide(tmp_path: Path, call: str, arg=None, main_py: str | None = No
     """Run ``lite_harness.<call>(arg)`` in Pyodide ``runtime`` next to ``main_py`` (the workbook's by default)."""
     node = _node()
     if not node:
-        _missing("Node.js 18 or later is not installed (make lite-deps)")
+        _missing("Node.js 18 or later is not installed (make npm-deps)")
     package, python = RUNTIMES[runtime]
-    manifest = PYODIDE_DIR / "node_modules" / package / "package.json"
+    manifest = NODE_MODULES / package / "package.json"
     if not manifest.exists():
-        _missing(f"the npm package {package} is not installed (make lite-deps)")
+        _missing(f"the npm package {package} is not installed (make npm-deps)")
     installed = json.loads(manifest.read_text())["version"]
     assert installed == runtime, f"tests/pyodide has {package} {installed}, expected {runtime}"
     main = tmp_path / "main.py"
@@ -152,7 +153,7 @@ def classic_result(case) -> list:
 
 def test_the_runtimes_are_the_ones_lite_runs(pyodide_run):
     assert pyodide_run["pyodide"] in RUNTIMES and RUNTIMES[pyodide_run["pyodide"]][1] == pyodide_run["python"]
-    assert json.loads((PYODIDE_DIR / "package.json").read_text())["dependencies"]["pyodide"] == lite.PYODIDE_VERSION
+    assert json.loads((ROOT / "tests" / "package.json").read_text())["dependencies"]["pyodide"] == lite.PYODIDE_VERSION
 
 
 @pytest.mark.parametrize("empty", list(EMPTIES))
