@@ -234,8 +234,8 @@ FAILED_DEBIT_HEADER = ("月", "請求月数", "金額", "内訳")
 @cells.udf(ARGS, table=True)
 def FAILED_DEBIT_PLAN(failed_month, scheme="小規模企業共済", monthly_amount=None):
     """振替不能の後、各月に請求される月数と金額の表（見出し行つき: 月・請求月数・金額・内訳）。"""
-    if monthly_amount is not None:
-        premium.validate(monthly_amount, scheme)
+    if monthly_amount is not None:  # the premium rules in force in the month of the failure
+        premium.validate(monthly_amount, scheme, failed_month.first_day)
     rows = failed_debit.plan(failed_month, scheme, monthly_amount or 0)
     return (FAILED_DEBIT_HEADER, *(
         (b.month.ja(), len(b.months_billed), b.amount if monthly_amount is not None else None,

@@ -22,8 +22,8 @@ from .rules import BatchRule, KindSchema, Problem, RowRule, duplicates, normaliz
 __all__ = ["SCHEMA"]
 
 
-def premium_in_range(scheme, monthly_amount):
-    premium.validate(monthly_amount, scheme)
+def premium_in_range(scheme, monthly_amount, on):
+    premium.validate(monthly_amount, scheme, on)
 
 
 def at_least_one_month(prepaid_months):
@@ -40,7 +40,7 @@ def paid_total_for_safety(scheme, paid_total):
 
 
 def amount_matches(scheme, monthly_amount, prepaid_months, prepayment_amount, paid_total, desired_month):
-    if not premium.is_valid(monthly_amount, scheme) or prepaid_months < 1:
+    if not premium.is_valid(monthly_amount, scheme, desired_month.first_day) or prepaid_months < 1:
         return None  # reported by premium_in_range / at_least_one_month
     try:
         if scheme is Scheme.SKY:
@@ -70,7 +70,7 @@ def one_request_per_contract_and_month(df: pd.DataFrame) -> dict:
 SCHEMA = KindSchema(PREPAYMENT.name, [c.alias for c in PREPAYMENT.columns], [
     unique_receipt_numbers(),
     not_in_future("received_date"),
-    RowRule("premium", "monthly_amount", ("scheme", "monthly_amount"), premium_in_range),
+    RowRule("premium", "monthly_amount", ("scheme", "monthly_amount"), premium_in_range, dated_by="desired_month"),
     RowRule("at-least-one-month", "prepaid_months", ("prepaid_months",), at_least_one_month),
     RowRule("paid-total-for-safety", "paid_total", ("scheme", "paid_total"), paid_total_for_safety,
             needs=("scheme",)),

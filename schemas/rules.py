@@ -100,7 +100,10 @@ class RowRule:
     """A check of one record. ``reads`` are the aliases passed to ``test`` (as keyword arguments);
     the rule applies only where all of ``needs`` (default: all of ``reads``) could be read.
     ``heavy`` marks a rule that runs the payment-schedule engine per distinct record: with two
-    workers the heavy rules run on the second core (:meth:`KindSchema.answers`)."""
+    workers the heavy rules run on the second core (:meth:`KindSchema.answers`). ``dated_by`` names
+    the record's date the rule applies on (the application date, the desired month), passed to
+    ``test`` as ``on``: the dated parameters are those in force on that day, as the rules core asks
+    them for a contract; where that date is empty or unreadable, the check's as-of day stands in."""
 
     name: str
     column: str
@@ -109,10 +112,14 @@ class RowRule:
     needs: tuple[str, ...] | None = None
     uses_as_of: bool = False
     heavy: bool = False
+    dated_by: str | None = None
 
     def _problem(self, values: dict, on: datetime.date) -> Problem | None:
         if any(values[a] is None for a in (self.reads if self.needs is None else self.needs)):
             return None
+        if self.dated_by:
+            day = values.pop(self.dated_by)
+            values["on"] = (day.first_day if hasattr(day, "first_day") else day) or on  # a Month: its 1st
         if self.uses_as_of:
             values = {**values, "as_of": on}
         try:
@@ -123,14 +130,15 @@ class RowRule:
     def problems(self, df: pd.DataFrame) -> dict[int, Problem]:
         on = as_of(df)
         unreadable = {row for row, alias in df.attrs.get("unreadable", ()) if alias in self.reads}
+        aliases = self.reads + ((self.dated_by,) if self.dated_by else ())
         columns = [df[a].to_numpy(dtype=object) if a in df else np.full(len(df), None, dtype=object)
-                   for a in self.reads]
+                   for a in aliases]
         index = df.index.to_numpy()
         try:  # one call per distinct set of values: they repeat down a batch
             group, first = _groups(columns)
         except (TypeError, ArithmeticError):  # a value pandas cannot hash or test for NA: no sharing
             group, first = np.arange(len(df)), range(len(df))
-        answers = [self._problem({a: c[i] for a, c in zip(self.reads, columns)}, on) for i in first]
+        answers = [self._problem({a: c[i] for a, c in zip(aliases, columns)}, on) for i in first]
         failing = [g for g, problem in enumerate(answers) if problem is not None]
         rows = np.flatnonzero(np.isin(group, failing)) if failing else ()
         return {row: answers[group[r]] for r in rows for row in [int(index[r])] if row not in unreadable}

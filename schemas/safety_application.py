@@ -24,8 +24,8 @@ from .rules import BatchRule, KindSchema, Problem, RowRule, duplicates, normaliz
 __all__ = ["SCHEMA"]
 
 
-def premium_in_range(monthly_amount):
-    premium.validate(monthly_amount, Scheme.SAFETY)
+def premium_in_range(monthly_amount, on):
+    premium.validate(monthly_amount, Scheme.SAFETY, on)
 
 
 def company_only(alias: str, name_ja: str, name_en: str) -> RowRule:
@@ -104,7 +104,7 @@ SCHEMA = KindSchema(SAFETY_APPLICATION.name, [c.alias for c in SAFETY_APPLICATIO
     unique_receipt_numbers(),
     not_in_future("application_date"),
     not_in_future("business_start_date"),
-    RowRule("premium", "monthly_amount", ("monthly_amount",), premium_in_range),
+    RowRule("premium", "monthly_amount", ("monthly_amount",), premium_in_range, dated_by="application_date"),
     company_only("corporate_number", "法人番号", "corporate number"),
     company_only("capital", "資本金", "capital"),
     RowRule("size-within-limits", "employees", _ELIGIBILITY_READS, _eligibility("size"),

@@ -29,8 +29,8 @@ _CONTRACT = ("monthly_amount", "application_date", "channel", "payment_pattern",
              "designated_month")
 
 
-def premium_in_range(monthly_amount):
-    premium.validate(monthly_amount, Scheme.SKY)
+def premium_in_range(monthly_amount, on):
+    premium.validate(monthly_amount, Scheme.SKY, on)
 
 
 def employees_within_band(industry, employees, member_type, application_date):
@@ -125,7 +125,7 @@ SCHEMA = KindSchema(SKY_APPLICATION.name, [c.alias for c in SKY_APPLICATION.colu
     unique_receipt_numbers(),
     not_in_future("application_date"),
     not_in_future("birth_date"),
-    RowRule("premium", "monthly_amount", ("monthly_amount",), premium_in_range),
+    RowRule("premium", "monthly_amount", ("monthly_amount",), premium_in_range, dated_by="application_date"),
     RowRule("employees-within-band", "employees", ("industry", "employees", "member_type", "application_date"),
             employees_within_band, heavy=True),
     RowRule("prepaid-only-when-monthly", "prepaid_months", ("payment_pattern", "prepaid_months"),

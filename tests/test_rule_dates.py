@@ -1,0 +1,71 @@
+"""A rule is asked on the date it applies to, never on the day it is checked.
+
+An override of the parameters (``KYOSAI_PARAMETERS``) lowers the SKY premium limit from a date. The
+rules core, the validator's schemas and the Excel functions then agree on every contract — judged by
+its application date — and a batch checked before the change and again after it gives the same report.
+"""
+
+import datetime
+
+import pytest
+
+from addin import cells, udfs
+from batchfiles import flat, rows_of, write_xlsx
+from kyosai import premium, schedule
+from kyosai.errors import InvalidPremium
+from kyosai.labels import Scheme
+from kyosai.params import P
+from validator.check import validate_file
+
+D = datetime.date
+CHANGE = D(2025, 4, 1)
+OVERRIDE = """
+[SKY_MAX_PREMIUM]
+values = [{ since = 1900-01-01, value = 70000 }, { since = 2025-04-01, value = 60000 }]
+"""
+
+
+@pytest.fixture
+def lower_limit_from_april(tmp_path):
+    path = tmp_path / "override.toml"
+    path.write_text(OVERRIDE, encoding="utf-8")
+    P.reload(path)
+    cells.clear_caches()
+    try:
+        yield
+    finally:
+        P.reload()
+        cells.clear_caches()
+
+
+def test_the_core_judges_a_premium_on_the_application_date(lower_limit_from_april):
+    assert premium.validate(65000, Scheme.SKY, CHANGE - datetime.timedelta(days=1)) == 65000
+    with pytest.raises(InvalidPremium):
+        premium.validate(65000, Scheme.SKY, CHANGE)
+    schedule.Contract(Scheme.SKY, 65000, D(2025, 3, 31))
+    with pytest.raises(InvalidPremium):
+        schedule.Contract(Scheme.SKY, 65000, D(2025, 4, 2))
+
+
+def test_the_excel_functions_agree(lower_limit_from_april):
+    assert udfs.FIRST_DEBIT(D(2025, 3, 31), 65000) == D(2025, 5, 19)
+    assert udfs.FIRST_DEBIT(D(2025, 4, 2), 65000).startswith("#小規模企業共済の掛金月額は1,000円〜60,000円")
+    assert udfs.FAILED_DEBIT_PLAN("2025-03", "sky", 65000)[1][0] == "2025年4月"
+    assert udfs.FAILED_DEBIT_PLAN("2025-04", "sky", 65000).startswith("#小規模企業共済の掛金月額は")
+
+
+@pytest.mark.parametrize("as_of", [D(2025, 3, 31), D(2025, 4, 30), D(2026, 1, 5)])
+def test_the_validator_agrees_whenever_the_batch_is_checked(lower_limit_from_april, tmp_path, as_of):
+    path = write_xlsx(tmp_path / "sky.xlsx", "sky-application", rows_of("sky-application", [
+        dict(application_date="2025-03-31", monthly_amount="65000"),                       # row 4: before
+        dict(receipt_no="A-0002", name="佐藤 一", name_kana="サトウ ハジメ", account_holder_kana="サトウ ハジメ",
+             birth_date="1960-01-01", application_date="2025-03-31", monthly_amount="65000"),
+        dict(receipt_no="A-0003", name="鈴木 一", name_kana="スズキ ハジメ", account_holder_kana="スズキ ハジメ",
+             birth_date="1961-01-01", application_date="2025-03-28", monthly_amount="60000"),
+    ]))
+    report = validate_file(path, isolated=False, as_of=as_of).report
+    assert [f for f in flat(report) if f[2] == "invalid-premium"] == []
+    later = write_xlsx(tmp_path / "later.xlsx", "sky-application", rows_of("sky-application", [
+        dict(application_date="2025-04-01", monthly_amount="65000")]))
+    if as_of >= D(2025, 4, 1):  # an application after the change is judged by the new limit
+        assert "invalid-premium" in {code for *_, code in flat(validate_file(later, isolated=False, as_of=as_of).report)}
