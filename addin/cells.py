@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from kyosai import calendar
 from kyosai.errors import KyosaiError, NotEligible
 from kyosai.params import P
 
@@ -183,7 +184,7 @@ def _split(value: Any) -> tuple[tuple[int, int] | None, Any]:
 # ------------------------------------------------------------------------------- caches
 
 _compute_caches: list[Callable] = []
-_cache_day: datetime.date = datetime.date.today()
+_cache_day: datetime.date = calendar.today()
 
 
 def cached(func: Callable) -> Callable:
@@ -203,7 +204,7 @@ def clear_caches() -> None:
 
 def _check_day() -> None:
     global _cache_day
-    today = datetime.date.today()
+    today = calendar.today()
     if today != _cache_day:
         clear_caches()
         _cache_day = today
@@ -326,17 +327,19 @@ def _rows(params: list[_Param], outcome: Callable[[list, tuple], Any], split: li
     return results
 
 
-def holds(check: Callable[..., Any], *args: Any, unless: type[KyosaiError] = NotEligible) -> bool:
-    """True when ``check(*args)`` passes, False when it raises ``unless``; other errors propagate.
+def holds(check: Callable[..., Any], *args: Any, unless: type[KyosaiError] = NotEligible, **kwargs: Any) -> bool:
+    """True when ``check(*args, **kwargs)`` passes, False when it raises ``unless``; other errors propagate.
 
     The eligibility functions answer TRUE/FALSE, while unreadable input still shows its message.
 
+    >>> import datetime
     >>> from kyosai.eligibility import validate_sky
-    >>> holds(validate_sky, "小売業", 5), holds(validate_sky, "小売業", 6)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> holds(validate_sky, "小売業", 5, on=on), holds(validate_sky, "小売業", 6, on=on)
     (True, False)
     """
     try:
-        check(*args)
+        check(*args, **kwargs)
     except unless:
         return False
     return True

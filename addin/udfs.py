@@ -22,6 +22,8 @@ Conventions for every function below:
 - ``scheme`` defaults to 小規模企業共済, ``channel`` to 現金なし, ``pattern`` to 月払; labels are
   read in Japanese or English (``sky``/``safety``, ``cash``/``debit``/``online``,
   ``monthly``/``semiannual``/``annual``).
+- A rule without a date argument, or whose date is left out, is asked on today's date in Japan
+  (:func:`kyosai.calendar.today`): the limits and tables in force now.
 - Dates are returned as ``datetime.date`` (an Excel date; format the cell as a date).
 - Every argument is given to xlwings as ``ndim=2`` (a single cell arrives as ``[[v]]``, a column
   as ``[[v], [v], …]``) and with ``err_to_str`` (a cell showing ``#N/A`` is reported as such).
@@ -35,7 +37,7 @@ from functools import partial
 
 import xlwings as xw
 
-from kyosai import (certificate, deadlines, debit, deduction, discount, eligibility, failed_debit,
+from kyosai import (calendar, certificate, deadlines, debit, deduction, discount, eligibility, failed_debit,
                     loans, premium, refund, safety_limit, schedule, tax_saving)
 from kyosai.japanese import parse_amount, parse_count, parse_date, parse_month
 from kyosai.labels import (CancellationKind, Channel, MemberType, Pattern, PrepaymentMethod,
@@ -218,7 +220,7 @@ def PREPAY_DEADLINE(desired_month, scheme="小規模企業共済"):
 @cells.udf(ARGS)
 def PREPAY_DISCOUNT(monthly_amount, months_paid_at_once, paid_on=None):
     """前納減額金（円）: 払込月を含めて何か月分を一度に払うか。例: =PREPAY_DISCOUNT(70000,12) → 4,158。"""
-    return discount.compute(monthly_amount, months_paid_at_once, paid_on)
+    return discount.compute(monthly_amount, months_paid_at_once, paid_on or calendar.today())
 
 
 # ================================================================== failed debit (振替不能)
@@ -252,7 +254,7 @@ def FAILED_DEBIT_PLAN(failed_month, scheme="小規模企業共済", monthly_amou
 @cells.udf(ARGS)
 def KYOSAI_TAX_SAVING(taxable_income, monthly_amount):
     """小規模企業共済の掛金による年間の節税額（所得税・復興税・住民税、中小機構のシミュレーションと同じ計算）。"""
-    return tax_saving.compute(taxable_income, monthly_amount)
+    return tax_saving.compute(taxable_income, monthly_amount, calendar.today())  # this year's tax tables
 
 
 # ================================================================== eligibility (加入資格)
@@ -265,7 +267,7 @@ def KYOSAI_TAX_SAVING(taxable_income, monthly_amount):
 @cells.udf(ARGS, industry=Arg("業種", SkyIndustry.parse, blank_is_none=True))
 def SKY_ELIGIBLE(industry, employees, member_type="個人事業主"):
     """小規模企業共済に加入できる従業員数か（TRUE/FALSE）。商業・サービス業は5人以下、その他は20人以下。"""
-    return cells.holds(eligibility.validate_sky, industry, employees, member_type)
+    return cells.holds(eligibility.validate_sky, industry, employees, member_type, on=calendar.today())
 
 
 @xw.func(category=CATEGORY)
@@ -282,8 +284,8 @@ def SKY_ELIGIBLE(industry, employees, member_type="個人事業主"):
 def SAFETY_ELIGIBLE(industry, capital, employees, business_start_date=None, as_of=None, tax_arrears="なし",
                     entity_type=None):
     """経営セーフティ共済に加入できるか（TRUE/FALSE）: 資本金または従業員数が業種の上限以下、1年以上の事業継続、税の滞納なし。"""
-    return cells.holds(eligibility.validate_safety, industry, capital, employees, business_start_date, as_of,
-                       tax_arrears, entity_type)
+    return cells.holds(eligibility.validate_safety, industry, capital, employees, business_start_date,
+                       as_of or calendar.today(), tax_arrears, entity_type)
 
 
 # ================================================================== SAFETY money (積立限度額・貸付・解約手当金)
@@ -294,7 +296,7 @@ def SAFETY_ELIGIBLE(industry, capital, employees, business_start_date=None, as_o
 @cells.udf(ARGS)
 def SAFETY_HEADROOM(paid_total):
     """経営セーフティ共済の積立限度額（8,000,000円）までに払い込める残りの額（円）。"""
-    return safety_limit.headroom(paid_total)
+    return safety_limit.headroom(paid_total, on=calendar.today())
 
 
 @xw.func(category=CATEGORY)
@@ -305,7 +307,7 @@ def SAFETY_HEADROOM(paid_total):
 @cells.udf(ARGS)
 def SAFETY_LOAN_LIMIT(paid_total, receivables, outstanding_loans=0):
     """取引先倒産時の共済金貸付の上限（円）: 掛金総額の10倍と回収困難額の少ない方、貸付残高と合わせて8,000万円まで。"""
-    return loans.loan_limit(paid_total, receivables, outstanding_loans)
+    return loans.loan_limit(paid_total, receivables, outstanding_loans, on=calendar.today())
 
 
 @xw.func(category=CATEGORY)
@@ -317,4 +319,4 @@ def SAFETY_LOAN_LIMIT(paid_total, receivables, outstanding_loans=0):
 @cells.udf(ARGS)
 def SAFETY_REFUND(paid_total, months_paid, kind="任意解約", loans_received=0):
     """経営セーフティ共済の解約手当金（円）: （掛金総額−貸付額の1/10）×納付月数と解約の種類による支給率。"""
-    return refund.compute(paid_total, months_paid, kind, loans_received)
+    return refund.compute(paid_total, months_paid, kind, loans_received, on=calendar.today())

@@ -10,10 +10,9 @@ command is :mod:`validator.cli`.
 from __future__ import annotations
 
 import argparse
-import datetime
 import sys
 
-from . import certificate, deduction, discount, failed_debit, timetable
+from . import calendar, certificate, deduction, discount, failed_debit, timetable
 from .errors import KyosaiError
 from .japanese import format_date_ja, parse_amount, parse_count, parse_date, parse_month
 from .labels import Channel, Pattern, PrepaymentMethod, Scheme
@@ -42,7 +41,7 @@ def _show_payment(p) -> str:
 
 
 def cmd_timetable(args, out) -> None:
-    first = parse_month(args.start) if args.start else Month.of(datetime.date.today())
+    first = parse_month(args.start) if args.start else Month.of(calendar.today())
     rows = timetable.rows(first, first + (args.months - 1))
     if args.csv:
         out.write(timetable.to_csv(rows))
@@ -81,8 +80,9 @@ def cmd_deduction(args, out) -> None:
 
 
 def cmd_discount(args, out) -> None:
+    paid_on = parse_date(args.paid_on) if args.paid_on else calendar.today()
     amount = discount.compute(parse_amount(args.monthly_amount),
-                              parse_count(args.months, what_ja="前納月数", what_en="months"))
+                              parse_count(args.months, what_ja="前納月数", what_en="months"), paid_on)
     out.write(f"前納減額金: {amount:,}円\n")
 
 
@@ -130,6 +130,7 @@ def add_commands(sub) -> None:
     p = sub.add_parser("discount", help="前納減額金 / prepayment discount")
     p.add_argument("monthly_amount")
     p.add_argument("months", help="一度に払う月数（当月を含む）")
+    p.add_argument("--paid-on", default=None, help="払込日（率の判定用。省略時 今日）")
     p.set_defaults(handler=cmd_discount)
 
     p = sub.add_parser("failed-debit", help="振替不能後の請求 / billing after a failed debit")

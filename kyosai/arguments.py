@@ -46,9 +46,15 @@ def as_date(value: Any, what_ja: str, what_en: str) -> datetime.date:
     return value
 
 
-def rule_date(on: datetime.date | None) -> datetime.date:
-    """The date rules are applied on: ``on``, or today."""
-    return datetime.date.today() if on is None else as_date(on, "基準日", "The reference date")
+def rule_date(on: datetime.date) -> datetime.date:
+    """The date a rule is applied on (基準日), checked: never defaulted to today in the rules core.
+
+    >>> rule_date(None)
+    Traceback (most recent call last):
+    ...
+    kyosai.errors.MissingValue: 基準日が空欄です。 / The reference date is empty.
+    """
+    return as_date(on, "基準日", "The reference date")
 
 
 def all_reasons(error: type[KyosaiError], head_ja: str, head_en: str,
@@ -59,10 +65,10 @@ def all_reasons(error: type[KyosaiError], head_ja: str, head_en: str,
                  value=list(reasons))
 
 
-def accepts(validate, *args) -> bool:
-    """True when ``validate(*args)`` raises no KyosaiError (the ``is_…`` companions)."""
+def accepts(validate, *args, **kwargs) -> bool:
+    """True when ``validate(*args, **kwargs)`` raises no KyosaiError (the ``is_…`` companions)."""
     try:
-        validate(*args)
+        validate(*args, **kwargs)
     except KyosaiError:
         return False
     return True

@@ -38,6 +38,8 @@ __all__ = [
     "previous_business_day",
     "roll_forward",
     "roll_back",
+    "today",
+    "JAPAN",
 ]
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -134,3 +136,18 @@ def roll_back(day: datetime.date) -> datetime.date:
     while not is_business_day(day):
         day -= ONE_DAY
     return day
+
+
+#: Japan Standard Time (日本標準時): UTC+9 all year, no summer time.
+JAPAN = datetime.timezone(datetime.timedelta(hours=9), "JST")
+
+
+def today() -> datetime.date:
+    """Today's date in Japan (本日) — the only reading of the wall clock in :mod:`kyosai`.
+
+    The rules never call it: each is asked on the date it applies to (an application date, a desired
+    month, a batch's as-of day). Only the edges — the Excel functions when a date is left out, the
+    command lines, the validator's as-of default — ask for today, and they ask here, so that a server
+    in another time zone still answers on the clerk's date.
+    """
+    return datetime.datetime.now(JAPAN).date()

@@ -24,7 +24,7 @@ from .params import P, cached
 __all__ = ["debit_day", "compute"]
 
 
-def debit_day(scheme: Scheme | str, on: datetime.date | None = None) -> int:
+def debit_day(scheme: Scheme | str, on: datetime.date) -> int:
     """The nominal day of the month a scheme debits (18 for SKY, 27 for SAFETY)."""
     scheme = Scheme.parse(scheme)
     parameter = P.SKY_DEBIT_DAY if scheme is Scheme.SKY else P.SAFETY_DEBIT_DAY

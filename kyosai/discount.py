@@ -11,7 +11,7 @@ carried forward (``PREPAYMENT_DISCOUNT_*`` parameters). [DECISION] The rounding 
 
 Official example: 70,000 a month paid in October for October … next September:
 
->>> compute(70000, 12)
+>>> compute(70000, 12, datetime.date(2024, 10, 18))
 4158
 >>> from kyosai.schedule import Payment, PaymentKind
 >>> oct_2024 = Payment(datetime.date(2024, 10, 18), PaymentKind.DEBIT,
@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Iterable, Mapping, NamedTuple
 
+from .arguments import as_date
 from .errors import OutOfRange
 from .month import Month
 from .params import P
@@ -45,14 +46,14 @@ from .params import P
 __all__ = ["compute", "months_ahead", "accrued", "DiscountPayout", "payouts", "Reached", "reached", "paid_out"]
 
 
-def _to_yen(amount: Decimal) -> int:
-    rounding = P.PREPAYMENT_DISCOUNT_ROUNDING.current
+def _to_yen(amount: Decimal, on: datetime.date) -> int:
+    rounding = P.PREPAYMENT_DISCOUNT_ROUNDING.at(on)
     if rounding != "down":
         raise LookupError(f"unknown PREPAYMENT_DISCOUNT_ROUNDING {rounding!r}")
     return int(amount.to_integral_value(rounding=ROUND_DOWN))
 
 
-def months_ahead(paid_in: Month, covered: Month, on: datetime.date | None = None) -> int:
+def months_ahead(paid_in: Month, covered: Month, on: datetime.date) -> int:
     """How many months ahead of the payment a covered month is, capped at 12 (0 for past months)."""
     return _months_ahead(paid_in, covered, P.PREPAYMENT_DISCOUNT_MAX_MONTHS.at(on))
 
@@ -62,20 +63,21 @@ def _months_ahead(paid_in: Month, covered: Month, cap: int) -> int:
     return max(0, min(covered - paid_in, cap))
 
 
-def compute(monthly_amount: int, months_paid_at_once: int, paid_on: datetime.date | None = None) -> int:
-    """前納減額金 for paying ``months_paid_at_once`` months at once, the current month included.
+def compute(monthly_amount: int, months_paid_at_once: int, paid_on: datetime.date) -> int:
+    """前納減額金 for paying ``months_paid_at_once`` months at once on ``paid_on``, its month included.
 
-    >>> compute(10000, 1), compute(10000, 13), compute(10000, 14)
+    >>> on = datetime.date(2025, 4, 10)
+    >>> compute(10000, 1, on), compute(10000, 13, on), compute(10000, 14, on)
     (0, 702, 810)
     """
     for name, value in (("掛金月額", monthly_amount), ("前納月数", months_paid_at_once)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise OutOfRange(f"{name}は0以上の整数です（{value!r}）。",
                              f"{name} must be a whole number ≥ 0, not {value!r}.", value=value)
-    paid_on = paid_on or datetime.date.today()
+    paid_on = as_date(paid_on, "支払日", "The payment date")
     now = Month.of(paid_on)
     weight = sum(months_ahead(now, now + k, paid_on) for k in range(months_paid_at_once))
-    return _to_yen(monthly_amount * P.PREPAYMENT_DISCOUNT_RATE.at(paid_on) * weight)
+    return _to_yen(monthly_amount * P.PREPAYMENT_DISCOUNT_RATE.at(paid_on) * weight, paid_on)
 
 
 def accrued(payments: Iterable) -> dict[Month, Decimal]:
@@ -155,6 +157,6 @@ def paid_out(yearly: Iterable[Reached], monthly_amount: int = 1) -> list[Discoun
     for payout_month, amount, threshold in yearly:
         balance += amount * monthly_amount
         if balance >= threshold:
-            result.append(DiscountPayout(payout_month, _to_yen(balance)))
+            result.append(DiscountPayout(payout_month, _to_yen(balance, payout_month.first_day)))
             balance = Decimal(0)
     return result

@@ -5,9 +5,10 @@ SKY is for the owners and officers of *small* businesses: at most 5 regular empl
 the capital **or** the employee limit of the industry, in business for at least a year, no overdue
 tax, and not one of the excluded kinds of corporation.
 
->>> sky_employee_limit("小売業"), sky_employee_limit("製造業")
+>>> on = datetime.date(2025, 4, 1)
+>>> sky_employee_limit("小売業", on=on), sky_employee_limit("製造業", on=on)
 (5, 20)
->>> is_sky_eligible("卸売業", 6)
+>>> is_sky_eligible("卸売業", 6, on=on)
 False
 >>> safety_limits("旅館業")
 SizeLimit(capital_max=50000000, employees_max=200)
@@ -64,15 +65,16 @@ LODGING_AND_ENTERTAINMENT: frozenset[SkyIndustry] = frozenset(
 in the small band before. [SEED][OFF] 小規模企業共済法施行令 第1条 (平成26年改正)."""
 
 
-def sky_employee_limit(industry: SkyIndustry | str, on: datetime.date | None = None) -> int:
+def sky_employee_limit(industry: SkyIndustry | str, on: datetime.date) -> int:
     """The most regular employees (常時使用する従業員) a SKY member's business may have.
 
     5 in wholesale, retail and services (``SKY_EMPLOYEES_COMMERCE_SERVICES``); 20 in every other
     industry (``SKY_EMPLOYEES_OTHER``), including lodging (宿泊業) and entertainment (娯楽業) on and
     after ``SKY_LODGING_ENTERTAINMENT_IN_20_BAND_SINCE`` — 5 for those two before that date.
-    ``on`` (default today) picks the rules in force. [SEED][OFF] docs/rules.md §1.2
+    ``on`` (the application date) picks the rules in force. [SEED][OFF] docs/rules.md §1.2
 
-    >>> sky_employee_limit("サービス業"), sky_employee_limit(SkyIndustry.LODGING)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> sky_employee_limit("サービス業", on), sky_employee_limit(SkyIndustry.LODGING, on)
     (5, 20)
     >>> sky_employee_limit("宿泊業", datetime.date(2014, 3, 31)), sky_employee_limit("宿泊業", datetime.date(2014, 4, 1))
     (5, 20)
@@ -91,8 +93,8 @@ def _sky_employee_limit(industry: SkyIndustry, on: datetime.date) -> int:
 
 
 def validate_sky(industry: SkyIndustry | str | None, employees: int,
-                 member_type: MemberType | str = MemberType.PROPRIETOR,
-                 on: datetime.date | None = None) -> int:
+                 member_type: MemberType | str = MemberType.PROPRIETOR, *,
+                 on: datetime.date) -> int:
     """Check the employee count of a SKY applicant's business; return it, or raise NotEligible.
 
     Sole proprietors, their co-managers (共同経営者) and company officers (会社役員) are judged by the
@@ -100,11 +102,12 @@ def validate_sky(industry: SkyIndustry | str | None, employees: int,
     (士業法人社員) are judged by ``SKY_PROFESSIONAL_PARTNER_EMPLOYEES`` (5) whatever the industry
     (which may then be ``None``). No age limit. [SEED][OFF] docs/rules.md §1.2
 
-    >>> validate_sky("製造業", 20)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> validate_sky("製造業", 20, on=on)
     20
-    >>> validate_sky(None, 5, "士業法人社員")
+    >>> validate_sky(None, 5, "士業法人社員", on=on)
     5
-    >>> validate_sky("小売業", 6)
+    >>> validate_sky("小売業", 6, on=on)
     Traceback (most recent call last):
     ...
     kyosai.errors.NotEligible: 従業員6人は小売業の上限5人を超えるため、小規模企業共済に加入できません。 / ...
@@ -129,14 +132,15 @@ def validate_sky(industry: SkyIndustry | str | None, employees: int,
 
 
 def is_sky_eligible(industry: SkyIndustry | str | None, employees: int,
-                    member_type: MemberType | str = MemberType.PROPRIETOR,
-                    on: datetime.date | None = None) -> bool:
+                    member_type: MemberType | str = MemberType.PROPRIETOR, *,
+                    on: datetime.date) -> bool:
     """True when :func:`validate_sky` accepts the applicant (False also for unreadable input).
 
-    >>> is_sky_eligible("娯楽業", 20), is_sky_eligible("娯楽業", 20, on=datetime.date(2013, 1, 1))
+    >>> on = datetime.date(2025, 4, 1)
+    >>> is_sky_eligible("娯楽業", 20, on=on), is_sky_eligible("娯楽業", 20, on=datetime.date(2013, 1, 1))
     (True, False)
     """
-    return accepts(validate_sky, industry, employees, member_type, on)
+    return accepts(validate_sky, industry, employees, member_type, on=on)
 
 
 def co_manager_limit(on: datetime.date) -> int:
@@ -148,15 +152,16 @@ def co_manager_limit(on: datetime.date) -> int:
     return P.SKY_CO_MANAGERS_PER_PROPRIETOR.at(on)
 
 
-def validate_co_managers(count: int, on: datetime.date | None = None) -> int:
+def validate_co_managers(count: int, on: datetime.date) -> int:
     """Check how many co-managers (共同経営者) of one sole proprietor join SKY; return the count.
 
     At most ``SKY_CO_MANAGERS_PER_PROPRIETOR`` (2) per proprietor, else NotEligible.
     [SEED] 個人事業主1人につき2人まで. docs/rules.md §1.2
 
-    >>> validate_co_managers(2)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> validate_co_managers(2, on=on)
     2
-    >>> validate_co_managers(3)
+    >>> validate_co_managers(3, on=on)
     Traceback (most recent call last):
     ...
     kyosai.errors.NotEligible: 共同経営者3人は個人事業主1人あたりの上限2人を超えています。 / ...
@@ -287,7 +292,7 @@ def safety_ineligibility_reasons(
       ``employees`` ≤ its employee limit (:func:`safety_limits`). ``capital=None`` means a sole
       proprietor (no capital): the employee limit alone. ``employees=None`` means not stated; then
       the capital alone decides.
-    - **Years in business** [SEED]: on ``as_of`` (default today) at least
+    - **Years in business** [SEED]: on ``as_of`` (required with a start date) at least
       ``SAFETY_MIN_YEARS_IN_BUSINESS`` years since ``business_start_date``
       (:func:`safety_eligible_from`); not checked when the start date is ``None``.
     - **Tax** [SEED]: ``tax_arrears`` true (or ``TaxArrears.SOME`` / ``"あり"``) — overdue corporate
@@ -327,7 +332,6 @@ def safety_reasons_by_aspect(
     if capital is None and employees is None:
         raise MissingValue("個人事業主は従業員数で判定します。従業員数が空欄です。",
                            "A sole proprietor is judged by employees, and the number of employees is empty.")
-    as_of = rule_date(as_of)
     reasons: dict[str, list[tuple[str, str]]] = {}
 
     excluded = _excluded_entity_type(entity_type)
@@ -343,6 +347,7 @@ def safety_reasons_by_aspect(
 
     if business_start_date is not None:
         start = as_date(business_start_date, "事業開始日", "The business start date")
+        as_of = rule_date(as_of)  # the years are counted up to the day asked: there is no default
         eligible_from = safety_eligible_from(start, as_of)
         if as_of < eligible_from:
             years = P.SAFETY_MIN_YEARS_IN_BUSINESS.at(as_of)

@@ -8,11 +8,12 @@
   premiums were paid by then, or the request comes more than 6 months after the bankruptcy
   (``SAFETY_LOAN_*`` parameters).
 
->>> loan_limit(3_000_000, 25_000_000)
+>>> on = datetime.date(2025, 4, 1)
+>>> loan_limit(3_000_000, 25_000_000, on=on)
 25000000
->>> loan_limit(3_000_000, 50_000_000), loan_limit(3_000_000, 50_000_000, outstanding_loans=60_000_000)
+>>> loan_limit(3_000_000, 50_000_000, on=on), loan_limit(3_000_000, 50_000_000, outstanding_loans=60_000_000, on=on)
 (30000000, 20000000)
->>> premiums_after_loan(3_000_000, 25_000_000)
+>>> premiums_after_loan(3_000_000, 25_000_000, on=on)
 500000
 
 Dates [DECISION]: the 6-month periods are counted as Japanese law counts them (民法 第140条・第143条;
@@ -51,7 +52,7 @@ __all__ = [
 
 
 def loan_limit(paid_total: int, receivables: int, outstanding_loans: int = 0, *,
-               on: datetime.date | None = None) -> int:
+               on: datetime.date) -> int:
     """The most a contractor may borrow for one bankruptcy (共済金の貸付限度額), never below 0.
 
     ``min(SAFETY_LOAN_MULTIPLE × paid_total, receivables, SAFETY_LOAN_MAX_OUTSTANDING −
@@ -59,9 +60,10 @@ def loan_limit(paid_total: int, receivables: int, outstanding_loans: int = 0, *,
     earlier loans, :func:`premiums_after_loan`), ``receivables`` the uncollectible receivables
     (回収困難な売掛金債権等), ``outstanding_loans`` the loans not yet repaid. [SEED][OFF]
 
-    >>> loan_limit(1_000_000, 12_000_000), loan_limit(8_000_000, 90_000_000)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> loan_limit(1_000_000, 12_000_000, on=on), loan_limit(8_000_000, 90_000_000, on=on)
     (10000000, 80000000)
-    >>> loan_limit(8_000_000, 90_000_000, outstanding_loans=80_000_000)
+    >>> loan_limit(8_000_000, 90_000_000, outstanding_loans=80_000_000, on=on)
     0
     """
     paid_total = whole_number(paid_total, "掛金総額", "Total premiums")
@@ -71,11 +73,12 @@ def loan_limit(paid_total: int, receivables: int, outstanding_loans: int = 0, *,
     return max(0, min(P.SAFETY_LOAN_MULTIPLE.at(on) * paid_total, receivables, room))
 
 
-def premiums_after_loan(paid_total: int, loan: int, *, on: datetime.date | None = None) -> int:
+def premiums_after_loan(paid_total: int, loan: int, *, on: datetime.date) -> int:
     """Total premiums after a loan: ``paid_total − loan × SAFETY_LOAN_PREMIUM_DEDUCTION`` (1/10),
     rounded down to the yen and never below 0. [SEED] 共済金貸付額の10分の1に相当する額が掛金総額から控除
 
-    >>> premiums_after_loan(1_000_000, 10_000_000), premiums_after_loan(1_000_000, 3_000_005)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> premiums_after_loan(1_000_000, 10_000_000, on=on), premiums_after_loan(1_000_000, 3_000_005, on=on)
     (0, 699999)
     """
     return max(0, math.floor(_premiums_less_loans(paid_total, loan, on=on)))
@@ -204,7 +207,7 @@ def is_refused(joined_on: datetime.date, bankruptcy_on: datetime.date, requested
     return bool(refusal_reasons(joined_on, bankruptcy_on, requested_on, months_paid_by_bankruptcy))
 
 
-def _premiums_less_loans(paid_total: int, loans: int, *, on: datetime.date | None = None) -> Decimal:
+def _premiums_less_loans(paid_total: int, loans: int, *, on: datetime.date) -> Decimal:
     """``paid_total − loans × SAFETY_LOAN_PREMIUM_DEDUCTION``, exact (shared with :mod:`kyosai.refund`)."""
     paid_total = whole_number(paid_total, "掛金総額", "Total premiums")
     loans = whole_number(loans, "共済金の貸付額", "The loan")

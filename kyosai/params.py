@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
+from .arguments import as_date
 from .errors import OutOfRange
 
 __all__ = ["Parameter", "P", "load", "cached"]
@@ -52,19 +53,16 @@ class Parameter:
     def __post_init__(self):
         object.__setattr__(self, "_since", tuple(since for since, _ in self.history))
 
-    def at(self, on: datetime.date | None = None) -> Any:
-        """The value in force on ``on`` (today when omitted): the last entry since ``on`` or before."""
-        on = on or datetime.date.today()
+    def at(self, on: datetime.date) -> Any:
+        """The value in force on ``on``: the last entry since ``on`` or before (never today's by default)."""
+        if not isinstance(on, datetime.date):  # None too: a rule has no default date (MissingValue)
+            on = as_date(on, "基準日", "The reference date")
         entry = bisect.bisect_right(self._since, on)
         value = self.history[entry - 1][1] if entry else None
         if value is None:
             raise NoValue(f"{on.isoformat()}には「{self.ja}」の定めがありません（日付を確認してください）。",
                           f"{self.name} has no value on {on.isoformat()} (check the date).", value=on)
         return value
-
-    @property
-    def current(self) -> Any:
-        return self.at(datetime.date.today())
 
 
 def _convert(value: Any) -> Any:
@@ -145,6 +143,14 @@ class _Registry:
 
     def __iter__(self):
         return iter(self._all().values())
+
+    def newest_change(self) -> datetime.date:
+        """The newest date on which any parameter takes a value (the edition of the parameters).
+
+        What is generated once for every date — the workbook templates' cell checks — follows the
+        rules in force from this day; everything else is asked on its own date.
+        """
+        return max(since for parameter in self for since, _ in parameter.history)
 
     def reload(self, override: str | os.PathLike | None = None) -> None:
         """Read the files again (tests, or after headquarters changed the override file).

@@ -3,13 +3,14 @@
 - SKY: 1,000 to 70,000 yen in 500-yen steps. [SEED][OFF] docs/rules.md §1.1
 - SAFETY: 5,000 to 200,000 yen in 5,000-yen steps. [SEED][OFF] docs/rules.md §2.1
 
->>> validate(70000, Scheme.SKY)
+>>> on = datetime.date(2025, 4, 1)
+>>> validate(70000, Scheme.SKY, on=on)
 70000
->>> is_valid(1250, Scheme.SKY), is_valid(205000, Scheme.SAFETY)
+>>> is_valid(1250, Scheme.SKY, on=on), is_valid(205000, Scheme.SAFETY, on=on)
 (False, False)
 >>> format(70000)
 '70,000円'
->>> validate(70500)
+>>> validate(70500, Scheme.SKY, on)
 Traceback (most recent call last):
 ...
 kyosai.errors.InvalidPremium: 小規模企業共済の掛金月額は1,000円〜70,000円の500円単位です（70,500円）。 / ...
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 
+from .arguments import rule_date
 from .errors import InvalidPremium, KyosaiError, OutOfRange, RuleViolation
 from .labels import Scheme
 from .params import P, cached
@@ -26,9 +28,15 @@ from .params import P, cached
 __all__ = ["bounds", "validate", "is_valid", "format", "validate_lump_sum"]
 
 
-def bounds(scheme: Scheme | str = Scheme.SKY, on: datetime.date | None = None) -> tuple[int, int, int]:
-    """(minimum, maximum, step) of the monthly premium for a scheme on a date (today when omitted)."""
-    return _bounds(Scheme.parse(scheme), on or datetime.date.today())
+def bounds(scheme: Scheme | str, on: datetime.date) -> tuple[int, int, int]:
+    """(minimum, maximum, step) of the monthly premium for a scheme on the date it applies to
+    (an application date, the month a premium is paid for).
+
+    >>> on = datetime.date(2025, 4, 1)
+    >>> bounds("小規模企業共済", on), bounds("SAFETY", on)
+    ((1000, 70000, 500), (5000, 200000, 5000))
+    """
+    return _bounds(Scheme.parse(scheme), rule_date(on))
 
 
 @cached  # every contract checks its premium on its application date: the same few dates again and again
@@ -38,7 +46,7 @@ def _bounds(scheme: Scheme, on: datetime.date) -> tuple[int, int, int]:
     return P.SAFETY_MIN_PREMIUM.at(on), P.SAFETY_MAX_PREMIUM.at(on), P.SAFETY_PREMIUM_STEP.at(on)
 
 
-def validate(amount: int, scheme: Scheme | str = Scheme.SKY, on: datetime.date | None = None) -> int:
+def validate(amount: int, scheme: Scheme | str, on: datetime.date) -> int:
     """Return ``amount`` if it is a valid monthly premium for the scheme, else raise InvalidPremium."""
     scheme = Scheme.parse(scheme)
     if isinstance(amount, bool) or not isinstance(amount, int):
@@ -55,7 +63,7 @@ def validate(amount: int, scheme: Scheme | str = Scheme.SKY, on: datetime.date |
     return amount
 
 
-def is_valid(amount: int, scheme: Scheme | str = Scheme.SKY, on: datetime.date | None = None) -> bool:
+def is_valid(amount: int, scheme: Scheme | str, on: datetime.date) -> bool:
     """True when :func:`validate` accepts the amount."""
     try:
         validate(amount, scheme, on)

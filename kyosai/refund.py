@@ -17,9 +17,10 @@ months paid     voluntary (任意解約)  deemed (みなし解約: death, dissol
 Prepaid months not yet reached do not count as months paid (the caller counts ``months_paid``
 that way; premiums prepaid for months not reached are not part of ``paid_total`` here).
 
->>> refund_rate(12), refund_rate(40, "機構解約")
+>>> on = datetime.date(2025, 4, 1)
+>>> refund_rate(12, on=on), refund_rate(40, "機構解約", on=on)
 (Decimal('0.80'), Decimal('0.95'))
->>> compute(1_200_000, 12)
+>>> compute(1_200_000, 12, on=on)
 960000
 """
 
@@ -45,15 +46,16 @@ _RATE_COLUMN = {
 
 
 def refund_rate(months_paid: int, kind: CancellationKind | str = CancellationKind.VOLUNTARY, *,
-                on: datetime.date | None = None) -> Decimal:
+                on: datetime.date) -> Decimal:
     """The refund rate (支給率) for ``months_paid`` months and the kind of cancellation. [SEED][OFF]
 
     The row of ``SAFETY_REFUND_RATES`` with the largest ``from_months`` not above ``months_paid``;
     0 for no month paid. ``on`` picks the table in force (today).
 
-    >>> refund_rate(11), refund_rate(12), refund_rate(23), refund_rate(24)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> refund_rate(11, on=on), refund_rate(12, on=on), refund_rate(23, on=on), refund_rate(24, on=on)
     (Decimal('0'), Decimal('0.80'), Decimal('0.80'), Decimal('0.85'))
-    >>> refund_rate(36, "みなし解約"), refund_rate(39, CancellationKind.BY_SMRJ)
+    >>> refund_rate(36, "みなし解約", on=on), refund_rate(39, CancellationKind.BY_SMRJ, on=on)
     (Decimal('1.00'), Decimal('0.90'))
     """
     months_paid = whole_number(months_paid, "掛金納付月数", "The months paid")
@@ -66,7 +68,7 @@ def refund_rate(months_paid: int, kind: CancellationKind | str = CancellationKin
 
 
 def compute(paid_total: int, months_paid: int, kind: CancellationKind | str = CancellationKind.VOLUNTARY,
-            loans_received: int = 0, *, on: datetime.date | None = None) -> int:
+            loans_received: int = 0, *, on: datetime.date) -> int:
     """解約手当金: ``(paid_total − loans_received × 1/10) × refund_rate``, rounded down to the yen,
     never below 0. [SEED][OFF] docs/rules.md §2.6
 
@@ -74,9 +76,10 @@ def compute(paid_total: int, months_paid: int, kind: CancellationKind | str = Ca
     loans received in all (共済金の貸付額; the 1/10 is ``SAFETY_LOAN_PREMIUM_DEDUCTION``, the same
     subtraction as :func:`kyosai.loans.premiums_after_loan`, rounded once at the end).
 
-    >>> compute(4_000_000, 40), compute(4_000_000, 40, "機構解約"), compute(550_000, 11)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> compute(4_000_000, 40, on=on), compute(4_000_000, 40, "機構解約", on=on), compute(550_000, 11, on=on)
     (4000000, 3800000, 0)
-    >>> compute(2_000_000, 24, loans_received=5_000_000)   # (2,000,000 − 500,000) × 85 %
+    >>> compute(2_000_000, 24, loans_received=5_000_000, on=on)   # (2,000,000 − 500,000) × 85 %
     1275000
     """
     rate = refund_rate(months_paid, kind, on=on)

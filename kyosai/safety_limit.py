@@ -13,9 +13,10 @@ docs/rules.md §2.1, §2.3 [SEED][OFF]:
 
 Official example: from nothing paid, at most 79 months at 100,000 a month, 39 at 200,000.
 
->>> max_prepaid_months(0, 100_000), max_prepaid_months(0, 200_000)
+>>> on = datetime.date(2025, 4, 1)
+>>> max_prepaid_months(0, 100_000, on=on), max_prepaid_months(0, 200_000, on=on)
 (79, 39)
->>> allowed_prepayment(7_650_000, 100_000, 3)   # 7,750,000 after the month's own premium
+>>> allowed_prepayment(7_650_000, 100_000, 3, on=on)   # 7,750,000 after the month's own premium
 250000
 
 [DECISION] The remainder month counts as a month: with 250,000 left at 100,000 a month, 3 months
@@ -44,12 +45,13 @@ __all__ = [
 ]
 
 
-def headroom(paid_total: int, *, on: datetime.date | None = None) -> int:
+def headroom(paid_total: int, *, on: datetime.date) -> int:
     """Yen still payable before total premiums reach the limit (積立限度額までの残り). [SEED]
 
     ``paid_total`` over the limit raises LimitExceeded; ``on`` picks the limit in force (today).
 
-    >>> headroom(0), headroom(7_900_000), headroom(8_000_000)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> headroom(0, on=on), headroom(7_900_000, on=on), headroom(8_000_000, on=on)
     (8000000, 100000, 0)
     """
     paid_total = whole_number(paid_total, "掛金総額", "Total premiums")
@@ -62,7 +64,7 @@ def headroom(paid_total: int, *, on: datetime.date | None = None) -> int:
     return limit - paid_total
 
 
-def max_prepaid_months(paid_before: int, monthly: int, *, on: datetime.date | None = None) -> int:
+def max_prepaid_months(paid_before: int, monthly: int, *, on: datetime.date) -> int:
     """The most months an existing contractor may prepay in a desired month (前納できる月数の上限).
 
     ``paid_before`` is the total paid before the desired month. That month's own premium comes
@@ -70,9 +72,10 @@ def max_prepaid_months(paid_before: int, monthly: int, *, on: datetime.date | No
     ([DECISION] counted as a month). 0 when the headroom is under
     ``SAFETY_PREPAY_MIN_HEADROOM_MONTHS`` (2) months. [SEED][OFF] docs/rules.md §2.3
 
-    >>> max_prepaid_months(0, 100_000), max_prepaid_months(0, 200_000), max_prepaid_months(0, 30_000)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> max_prepaid_months(0, 100_000, on=on), max_prepaid_months(0, 200_000, on=on), max_prepaid_months(0, 30_000, on=on)
     (79, 39, 266)
-    >>> max_prepaid_months(7_800_000, 100_000), max_prepaid_months(7_800_001, 100_000)
+    >>> max_prepaid_months(7_800_000, 100_000, on=on), max_prepaid_months(7_800_001, 100_000, on=on)
     (1, 0)
     """
     room = headroom(paid_before, on=on)
@@ -82,18 +85,19 @@ def max_prepaid_months(paid_before: int, monthly: int, *, on: datetime.date | No
     return _months_to_fill(room - monthly, monthly)
 
 
-def allowed_prepayment(paid_before: int, monthly: int, months: int, *, on: datetime.date | None = None) -> int:
+def allowed_prepayment(paid_before: int, monthly: int, months: int, *, on: datetime.date) -> int:
     """The prepayment for ``months`` months: ``months × monthly``, or the exact remainder up to the
     limit when that is less (前納額). [SEED][OFF] docs/rules.md §2.3
 
     Raises OutOfRange for fewer than 1 month, LimitExceeded with less than 2 months' headroom or
     more months than :func:`max_prepaid_months`.
 
-    >>> allowed_prepayment(0, 100_000, 12), allowed_prepayment(0, 100_000, 79)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> allowed_prepayment(0, 100_000, 12, on=on), allowed_prepayment(0, 100_000, 79, on=on)
     (1200000, 7900000)
-    >>> allowed_prepayment(0, 30_000, 266)
+    >>> allowed_prepayment(0, 30_000, 266, on=on)
     7970000
-    >>> allowed_prepayment(0, 100_000, 80)
+    >>> allowed_prepayment(0, 100_000, 80, on=on)
     Traceback (most recent call last):
     ...
     kyosai.errors.LimitExceeded: 前納80か月分は積立限度額8,000,000円を超えます。前納希望月までの掛金100,000円に加えて前納できるのは79か月分（7,900,000円）までです。 / ...
@@ -122,18 +126,19 @@ def allowed_prepayment(paid_before: int, monthly: int, months: int, *, on: datet
 
 
 def validate_prepayment(paid_before: int, monthly: int, months: int, amount: int, *,
-                        on: datetime.date | None = None) -> int:
+                        on: datetime.date) -> int:
     """Check the amount on a prepayment request (前納申出額); return it.
 
     The amount must be ``months × monthly`` — or, where that would pass the limit, exactly the
     remainder up to it (:func:`allowed_prepayment`). An amount over the limit raises
     LimitExceeded; any other mismatch RuleViolation. [SEED][OFF] docs/rules.md §2.3
 
-    >>> validate_prepayment(0, 100_000, 12, 1_200_000)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> validate_prepayment(0, 100_000, 12, 1_200_000, on=on)
     1200000
-    >>> validate_prepayment(7_650_000, 100_000, 3, 250_000)
+    >>> validate_prepayment(7_650_000, 100_000, 3, 250_000, on=on)
     250000
-    >>> validate_prepayment(7_650_000, 100_000, 3, 300_000)
+    >>> validate_prepayment(7_650_000, 100_000, 3, 300_000, on=on)
     Traceback (most recent call last):
     ...
     kyosai.errors.LimitExceeded: 前納額300,000円は積立限度額8,000,000円を超えます。前納できるのは250,000円までです。 / ...
@@ -157,19 +162,21 @@ def validate_prepayment(paid_before: int, monthly: int, months: int, amount: int
 
 
 def is_valid_prepayment(paid_before: int, monthly: int, months: int, amount: int, *,
-                        on: datetime.date | None = None) -> bool:
+                        on: datetime.date) -> bool:
     """True when :func:`validate_prepayment` accepts the request. [SEED][OFF] docs/rules.md §2.3
 
-    >>> is_valid_prepayment(0, 200_000, 39, 7_800_000), is_valid_prepayment(0, 200_000, 40, 8_000_000)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> is_valid_prepayment(0, 200_000, 39, 7_800_000, on=on), is_valid_prepayment(0, 200_000, 40, 8_000_000, on=on)
     (True, False)
     """
     return accepts(lambda: validate_prepayment(paid_before, monthly, months, amount, on=on))
 
 
-def may_stop_paying(paid_total: int, monthly: int, *, on: datetime.date | None = None) -> bool:
+def may_stop_paying(paid_total: int, monthly: int, *, on: datetime.date) -> bool:
     """True once total premiums reach ``SAFETY_STOP_MULTIPLE`` (40) × the monthly premium (掛け止め). [SEED]
 
-    >>> may_stop_paying(3_999_999, 100_000), may_stop_paying(4_000_000, 100_000)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> may_stop_paying(3_999_999, 100_000, on=on), may_stop_paying(4_000_000, 100_000, on=on)
     (False, True)
     """
     paid_total = whole_number(paid_total, "掛金総額", "Total premiums")
@@ -177,10 +184,11 @@ def may_stop_paying(paid_total: int, monthly: int, *, on: datetime.date | None =
     return paid_total >= P.SAFETY_STOP_MULTIPLE.at(on) * monthly
 
 
-def months_until_limit(paid_total: int, monthly: int, *, on: datetime.date | None = None) -> int:
+def months_until_limit(paid_total: int, monthly: int, *, on: datetime.date) -> int:
     """How many more monthly debits reach the limit (the last may be a remainder); 0 at the limit. [SEED]
 
-    >>> months_until_limit(0, 100_000), months_until_limit(0, 30_000), months_until_limit(8_000_000, 5_000)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> months_until_limit(0, 100_000, on=on), months_until_limit(0, 30_000, on=on), months_until_limit(8_000_000, 5_000, on=on)
     (80, 267, 0)
     """
     return _months_to_fill(headroom(paid_total, on=on), premium.validate(monthly, Scheme.SAFETY, on))

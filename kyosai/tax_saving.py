@@ -14,9 +14,10 @@ Official example: 50,000 a month at a taxable income of 7,200,000 saves 190,200 
 (income tax 127,500 + reconstruction tax 2,700 + resident tax 60,000; the official page rounds
 the reconstruction tax separately, with the same total).
 
->>> compute(7_200_000, 50_000)
+>>> on = datetime.date(2025, 4, 1)
+>>> compute(7_200_000, 50_000, on=on)
 190200
->>> income_tax(7_200_000) - income_tax(6_600_000), resident_tax(7_200_000) - resident_tax(6_600_000)
+>>> income_tax(7_200_000, on=on) - income_tax(6_600_000, on=on), resident_tax(7_200_000, on=on) - resident_tax(6_600_000, on=on)
 (130200, 60000)
 
 This is the simulator's arithmetic, not a tax return: no other deductions, no rounding of the
@@ -42,7 +43,7 @@ _NO_UPPER_BOUND = -1  # ``up_to`` of the top bracket in INCOME_TAX_BRACKETS
 _TAX_UNIT = 100       # the simulator's income tax is rounded down to 100 yen (as written in docs/rules.md §1.9)
 
 
-def income_tax(taxable_income: int, on: datetime.date | None = None) -> int:
+def income_tax(taxable_income: int, on: datetime.date) -> int:
     """Income tax with the reconstruction tax on a taxable income, as the simulator computes it.
 
     ``floor((t × rate − subtraction) × RECONSTRUCTION_TAX_FACTOR / 100) × 100`` with the bracket of
@@ -50,9 +51,10 @@ def income_tax(taxable_income: int, on: datetime.date | None = None) -> int:
     bound). ``on`` (default today) picks the table in force; a date before it raises OutOfRange.
     [OFF] docs/rules.md §1.9
 
-    >>> income_tax(0), income_tax(1_950_000), income_tax(1_950_001), income_tax(7_200_000)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> income_tax(0, on=on), income_tax(1_950_000, on=on), income_tax(1_950_001, on=on), income_tax(7_200_000, on=on)
     (0, 99500, 99500, 1041400)
-    >>> income_tax(50_000_000)
+    >>> income_tax(50_000_000, on=on)
     18075700
     """
     t = whole_number(taxable_income, "課税される所得金額", "The taxable income")
@@ -64,11 +66,12 @@ def income_tax(taxable_income: int, on: datetime.date | None = None) -> int:
     return math.floor(tax / _TAX_UNIT) * _TAX_UNIT
 
 
-def resident_tax(taxable_income: int, on: datetime.date | None = None) -> int:
+def resident_tax(taxable_income: int, on: datetime.date) -> int:
     """Resident tax as the simulator computes it: ``floor(RESIDENT_TAX_RATE × t) +
     RESIDENT_TAX_PER_CAPITA`` (10 % + 5,000 yen). [OFF] docs/rules.md §1.9
 
-    >>> resident_tax(7_200_000), resident_tax(0), resident_tax(12_345)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> resident_tax(7_200_000, on=on), resident_tax(0, on=on), resident_tax(12_345, on=on)
     (725000, 5000, 6234)
     """
     t = whole_number(taxable_income, "課税される所得金額", "The taxable income")
@@ -76,14 +79,15 @@ def resident_tax(taxable_income: int, on: datetime.date | None = None) -> int:
     return math.floor(t * _at(P.RESIDENT_TAX_RATE, on)) + _at(P.RESIDENT_TAX_PER_CAPITA, on)
 
 
-def compute(taxable_income: int, monthly_amount: int, on: datetime.date | None = None) -> int:
+def compute(taxable_income: int, monthly_amount: int, on: datetime.date) -> int:
     """The yearly tax saved by paying ``monthly_amount`` a month into SKY (節税額), never below 0.
 
     ``IT(t) − IT(t − d) + RT(t) − RT(t − d)`` with ``d = 12 × monthly_amount`` and ``t − d``
     floored at 0 (:func:`income_tax`, :func:`resident_tax`). ``monthly_amount`` must be a valid SKY
     premium (:func:`kyosai.premium.validate`); a negative income raises OutOfRange. [OFF] docs/rules.md §1.9
 
-    >>> compute(7_200_000, 50_000), compute(7_200_000, 70_000), compute(0, 70_000), compute(300_000, 70_000)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> compute(7_200_000, 50_000, on=on), compute(7_200_000, 70_000, on=on), compute(0, 70_000, on=on), compute(300_000, 70_000, on=on)
     (190200, 263200, 0, 45300)
     """
     t = whole_number(taxable_income, "課税される所得金額", "The taxable income")

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from kyosai import calendar
 from kyosai.errors import KyosaiError
 
 __all__ = ["Problem", "RowRule", "BatchRule", "KindSchema", "Shared", "normalized", "as_of", "duplicates",
@@ -49,7 +50,7 @@ class Problem:
 
 
 def as_of(df: pd.DataFrame) -> datetime.date:
-    return df.attrs.get("as_of") or datetime.date.today()
+    return df.attrs.get("as_of") or calendar.today()
 
 
 # the format characters (Unicode Cf) of the Basic Multilingual Plane; the rare text beyond it is

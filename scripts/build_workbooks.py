@@ -56,6 +56,7 @@ from openpyxl.worksheet.worksheet import Worksheet  # noqa: E402
 
 from addin import lite  # noqa: E402
 from kyosai import codes, premium  # noqa: E402
+from kyosai.params import P  # noqa: E402
 from kyosai.japanese import parse_amount, parse_count, parse_date  # noqa: E402
 from kyosai.month import Month  # noqa: E402
 from kyosai.labels import (CancellationKind, Channel, Label, MemberType, Pattern, SafetyIndustry,  # noqa: E402
@@ -819,7 +820,9 @@ def _display_width(text: str) -> int:
 
 
 def _premium_rule(cell: str, scheme: Scheme) -> str:
-    low, high, step = premium.bounds(scheme)
+    # a template serves every coming application: the limits in force from the parameters' newest
+    # change (the validator then checks each row on its own application date)
+    low, high, step = premium.bounds(scheme, P.newest_change())
     return f"AND(ISNUMBER({cell}),{cell}>={low},{cell}<={high},MOD({cell},{step})=0)"
 
 

@@ -29,7 +29,7 @@ def test_deduction_warns_when_nothing_is_deductible_this_year():
 def test_timetable_csv_and_discount_and_failed_debit():
     status, text = call("timetable", "--from", "2024-12", "--months", "1", "--csv")
     assert text.splitlines()[1].startswith("2024-12,2024-12-18 (水),2024-11-20 (水)")
-    assert call("discount", "70000", "12")[1] == "前納減額金: 4,158円\n"
+    assert call("discount", "70000", "12", "--paid-on", "2024-10-18")[1] == "前納減額金: 4,158円\n"
     assert "300,000円" in call("failed-debit", "2024-12", "100000", "--scheme", "safety")[1]
 
 

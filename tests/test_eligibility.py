@@ -49,8 +49,15 @@ def test_sky_employee_limit(industry, on, limit):
     assert el.sky_employee_limit(industry, on) == limit
 
 
-def test_sky_employee_limit_default_is_today():
-    assert el.sky_employee_limit("宿泊業") == 20
+def test_the_rule_date_is_never_today_by_default():
+    # issue 12: the rules core is asked on the date a rule applies to; an omitted date is an error
+    with pytest.raises(TypeError):
+        el.sky_employee_limit("宿泊業")
+    with pytest.raises(MissingValue) as info:
+        el.sky_employee_limit("宿泊業", None)
+    assert info.value.message_ja == "基準日が空欄です。"
+    with pytest.raises(MissingValue):
+        el.validate_safety("製造業", None, 3, D(2024, 1, 1), None)
 
 
 def test_every_sky_industry_has_a_limit():
@@ -79,12 +86,12 @@ def test_every_sky_industry_has_a_limit():
     (None, 6, MemberType.PROFESSIONAL_PARTNER, TODAY, False),
 ])
 def test_validate_sky(industry, employees, member_type, on, eligible):
-    assert el.is_sky_eligible(industry, employees, member_type, on) is eligible
+    assert el.is_sky_eligible(industry, employees, member_type, on=on) is eligible
     if eligible:
-        assert el.validate_sky(industry, employees, member_type, on) == employees
+        assert el.validate_sky(industry, employees, member_type, on=on) == employees
     else:
         with pytest.raises(NotEligible) as info:
-            el.validate_sky(industry, employees, member_type, on)
+            el.validate_sky(industry, employees, member_type, on=on)
         assert info.value.value == employees
         assert f"従業員{employees}人" in info.value.message_ja
         assert f"{employees} employees" in info.value.message_en
@@ -92,7 +99,7 @@ def test_validate_sky(industry, employees, member_type, on, eligible):
 
 def test_sky_message_names_value_limit_and_industry_japanese_first():
     with pytest.raises(NotEligible) as info:
-        el.validate_sky("卸売業", 6)
+        el.validate_sky("卸売業", 6, on=TODAY)
     e = info.value
     assert e.message_ja == "従業員6人は卸売業の上限5人を超えるため、小規模企業共済に加入できません。"
     assert e.message_en == "6 employees exceed the limit of 5 for wholesale: not eligible for SKY."
@@ -107,30 +114,35 @@ def test_sky_message_names_value_limit_and_industry_japanese_first():
     (("鉱業", 3), InvalidLabel),
     ((None, 3), MissingValue),
     (("小売業", 3, "社長"), InvalidLabel),
-    (("小売業", 3, "個人事業主", "2025-01-01"), InvalidDate),
 ])
 def test_validate_sky_bad_input(args, error):
     with pytest.raises(error):
-        el.validate_sky(*args)
-    assert el.is_sky_eligible(*args) is False
+        el.validate_sky(*args, on=TODAY)
+    assert el.is_sky_eligible(*args, on=TODAY) is False
+
+
+def test_validate_sky_unreadable_date():
+    with pytest.raises(InvalidDate):
+        el.validate_sky("小売業", 3, "個人事業主", on="2025-01-01")
+    assert el.is_sky_eligible("小売業", 3, "個人事業主", on="2025-01-01") is False
 
 
 @pytest.mark.parametrize("count, ok", [(0, True), (1, True), (2, True), (3, False), (10, False)])
 def test_co_managers_at_most_two_per_proprietor(count, ok):
     if ok:
-        assert el.validate_co_managers(count) == count
+        assert el.validate_co_managers(count, TODAY) == count
     else:
         with pytest.raises(NotEligible) as info:
-            el.validate_co_managers(count)
+            el.validate_co_managers(count, TODAY)
         assert info.value.message_ja == f"共同経営者{count}人は個人事業主1人あたりの上限2人を超えています。"
         assert "limit of 2" in info.value.message_en
 
 
 def test_co_managers_bad_input():
     with pytest.raises(OutOfRange):
-        el.validate_co_managers(-1)
+        el.validate_co_managers(-1, TODAY)
     with pytest.raises(InvalidNumber):
-        el.validate_co_managers(None)
+        el.validate_co_managers(None, TODAY)
 
 
 # ---------------------------------------------------------------------------------------------- SAFETY

@@ -7,6 +7,8 @@ import pytest
 from kyosai import loans
 from kyosai.errors import InvalidDate, InvalidNumber, MissingValue, OutOfRange, RuleViolation
 
+ON = dt.date(2025, 4, 1)  # the rules are asked on a date of the law in force
+
 D = dt.date
 
 
@@ -25,7 +27,7 @@ D = dt.date
     (1_000_000, 0, 0, 0),
 ])
 def test_loan_limit(paid_total, receivables, outstanding, expected):
-    assert loans.loan_limit(paid_total, receivables, outstanding) == expected
+    assert loans.loan_limit(paid_total, receivables, outstanding, on=ON) == expected
 
 
 @pytest.mark.parametrize("args, error", [
@@ -33,7 +35,7 @@ def test_loan_limit(paid_total, receivables, outstanding, expected):
 ])
 def test_loan_limit_bad_input(args, error):
     with pytest.raises(error):
-        loans.loan_limit(*args)
+        loans.loan_limit(*args, on=ON)
 
 
 @pytest.mark.parametrize("paid_total, loan, expected", [
@@ -45,7 +47,7 @@ def test_loan_limit_bad_input(args, error):
     (1_000_000, 20_000_000, 0),             # never below 0
 ])
 def test_premiums_after_loan(paid_total, loan, expected):
-    assert loans.premiums_after_loan(paid_total, loan) == expected
+    assert loans.premiums_after_loan(paid_total, loan, on=ON) == expected
 
 
 @pytest.mark.parametrize("joined_on, first", [

@@ -7,7 +7,7 @@ import pytest
 
 from kyosai import certificate, deduction, discount, failed_debit
 from kyosai.certificate import Dispatch
-from kyosai.errors import OutOfRange
+from kyosai.errors import MissingValue, OutOfRange
 from kyosai.labels import Scheme
 from kyosai.month import Month
 from kyosai.schedule import Contract, Payment, PaymentKind
@@ -41,9 +41,11 @@ def test_discount_accrues_by_31_march_and_pays_in_june_once_over_5000():
 
 def test_discount_rejects_bad_arguments():
     with pytest.raises(OutOfRange):
-        discount.compute(-1, 12)
+        discount.compute(-1, 12, dt.date(2025, 4, 10))
     with pytest.raises(OutOfRange):
-        discount.compute(70000, 1.5)
+        discount.compute(70000, 1.5, dt.date(2025, 4, 10))
+    with pytest.raises(MissingValue):   # no payment date: no rate in force to apply
+        discount.compute(70000, 12, None)
 
 
 @pytest.mark.parametrize("contract, year, expected", [

@@ -10,6 +10,8 @@ from kyosai.errors import InvalidLabel, InvalidPremium, MissingValue, OutOfRange
 from kyosai.labels import Channel, Pattern, Scheme, SafetyIndustry, SkyIndustry
 from kyosai.params import P, load
 
+ON = dt.date(2025, 4, 1)  # the rules are asked on a date of the law in force
+
 
 @pytest.mark.parametrize("amount, scheme, valid", [
     (1000, Scheme.SKY, True), (1500, Scheme.SKY, True), (70000, Scheme.SKY, True),
@@ -18,18 +20,18 @@ from kyosai.params import P, load
     (4999, Scheme.SAFETY, False), (7500, Scheme.SAFETY, False), (205000, Scheme.SAFETY, False),
 ])
 def test_premium_range_and_step(amount, scheme, valid):
-    assert premium.is_valid(amount, scheme) is valid
+    assert premium.is_valid(amount, scheme, on=ON) is valid
     if not valid:
         with pytest.raises(InvalidPremium) as info:
-            premium.validate(amount, scheme)
+            premium.validate(amount, scheme, on=ON)
         assert f"{amount:,}円" in info.value.message_ja
 
 
 def test_premium_must_be_whole_yen():
     with pytest.raises(OutOfRange):
-        premium.validate(70000.5)
+        premium.validate(70000.5, "小規模企業共済", ON)
     with pytest.raises(OutOfRange):
-        premium.validate(True)
+        premium.validate(True, "小規模企業共済", ON)
 
 
 def test_parameters_are_dated_and_sourced():

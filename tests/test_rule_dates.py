@@ -69,3 +69,78 @@ def test_the_validator_agrees_whenever_the_batch_is_checked(lower_limit_from_apr
         dict(application_date="2025-04-01", monthly_amount="65000")]))
     if as_of >= D(2025, 4, 1):  # an application after the change is judged by the new limit
         assert "invalid-premium" in {code for *_, code in flat(validate_file(later, isolated=False, as_of=as_of).report)}
+
+
+# ------------------------------------------------------------------ today only at the edges
+
+def test_the_rules_core_never_reads_the_clock():
+    """Only :func:`kyosai.calendar.today` reads the wall clock in ``kyosai/``; no rule calls it."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "kyosai"
+    clocks = {"today", "now", "utcnow", "time", "localtime", "gmtime", "monotonic"}
+    readers, callers = [], []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+                    owner = ast.unparse(call.func.value)
+                    if call.func.attr in clocks and owner in {"datetime.date", "datetime.datetime", "date", "time"}:
+                        readers.append(f"{path.name}:{node.name}")
+                    if call.func.attr == "today" and owner == "calendar":
+                        callers.append(f"{path.name}:{node.name}")
+    assert readers == ["calendar.py:today"]
+    assert all(c.startswith("__main__.py:") for c in callers), callers   # the command line: an edge
+
+
+def test_today_is_the_date_in_japan():
+    from kyosai import calendar
+
+    japan = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=9)).date()
+    assert calendar.today() in {japan, japan + datetime.timedelta(days=1)}   # a midnight in between
+
+
+def test_a_rule_asked_without_its_date_says_so():
+    from kyosai import eligibility, safety_limit, tax_saving
+    from kyosai.errors import MissingValue
+
+    for ask in (lambda: premium.bounds(Scheme.SKY, None), lambda: safety_limit.headroom(0, on=None),
+                lambda: tax_saving.compute(7_200_000, 70_000, None),
+                lambda: eligibility.validate_safety("製造業", None, 3, D(2024, 1, 1))):
+        with pytest.raises(MissingValue) as info:
+            ask()
+        assert info.value.message_ja == "基準日が空欄です。"
+    with pytest.raises(MissingValue):
+        P.SKY_MAX_PREMIUM.at(None)
+
+
+SAFETY_OVERRIDE = """
+[SAFETY_TOTAL_LIMIT]
+values = [{ since = 1900-01-01, value = 8000000 }, { since = 2025-04-01, value = 6000000 }]
+"""
+
+
+def test_the_excel_functions_without_a_date_ask_on_today_in_japan(tmp_path, monkeypatch):
+    """SAFETY_HEADROOM has no date argument: it is asked on today's date, and a cached answer of
+    yesterday is not served once the day has changed."""
+    from kyosai import calendar
+
+    path = tmp_path / "override.toml"
+    path.write_text(SAFETY_OVERRIDE, encoding="utf-8")
+    P.reload(path)
+    cells.clear_caches()
+    try:
+        monkeypatch.setattr(calendar, "today", lambda: D(2025, 3, 31))
+        assert udfs.SAFETY_HEADROOM(1_000_000) == 7_000_000
+        assert udfs.SAFETY_ELIGIBLE("製造業", None, 3, D(2024, 4, 1)) is False    # 1 year on 2025-04-01
+        monkeypatch.setattr(calendar, "today", lambda: D(2025, 4, 1))
+        assert udfs.SAFETY_HEADROOM(1_000_000) == 5_000_000
+        assert udfs.SAFETY_ELIGIBLE("製造業", None, 3, D(2024, 4, 1)) is True
+        assert udfs.SAFETY_ELIGIBLE("製造業", None, 3, D(2024, 4, 1), D(2025, 3, 31)) is False   # its own date
+    finally:
+        P.reload()
+        cells.clear_caches()

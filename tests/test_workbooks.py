@@ -31,6 +31,7 @@ from addin import udfs
 from kyosai import codes, deadlines, eligibility, premium, safety_limit
 from kyosai.japanese import parse_month
 from kyosai.labels import Scheme
+from kyosai.params import P
 from kyosai.schedule import Contract
 from schemas.batches import KINDS, Value, find_kind_by_headers, find_kind_by_sheet
 
@@ -315,7 +316,7 @@ def test_the_validations_and_formats_follow_the_columns(template):
             elif column.alias == "monthly_amount":
                 assert dv.type == "custom"
                 for scheme in (Scheme.SKY, Scheme.SAFETY):
-                    low, high, step = premium.bounds(scheme)
+                    low, high, step = premium.bounds(scheme, P.newest_change())
                     if kind.name in gen.KIND_SCHEME and gen.KIND_SCHEME[kind.name] is not scheme:
                         continue
                     assert f">={low}," in dv.formula1 and f"<={high}," in dv.formula1
@@ -404,7 +405,7 @@ def _check_prepayment(r, records):
     assert r["prepaid_months"] >= 1
     if scheme is Scheme.SAFETY:
         safety_limit.validate_prepayment(r["paid_total"], r["monthly_amount"], r["prepaid_months"],
-                                         r["prepayment_amount"])
+                                         r["prepayment_amount"], on=desired.first_day)
     else:
         assert r["prepayment_amount"] == r["monthly_amount"] * r["prepaid_months"]
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kyosai import calendar
 from kyosai.errors import KyosaiError
 from schemas.cells import reader
 
@@ -132,7 +133,7 @@ def check_table(table: Table, as_of: datetime.date | None = None, *, workers: in
     report.extend(table.complete().findings)
     if not table.rows:  # headers but no data: nothing to accept
         report.add(make("file-empty", sheet=table.source.sheet))
-    frame.attrs["as_of"] = as_of or datetime.date.today()
+    frame.attrs["as_of"] = as_of or calendar.today()
     schema = _schemas()[table.kind.name]
     if uses_registries(schema):  # what the codes were looked up in goes into the report
         from schemas import registries
@@ -189,13 +190,12 @@ def validate_file(path: str | Path, kind: str | None = None, *, filename: str | 
 def _prepare() -> None:
     """Load what checking needs: the schemas (pandas, pandera and its backends), the holiday
     calendar (the holidays package builds it on first use) and the bank and postal registries."""
-    from kyosai import calendar
     from schemas import registries
     from schemas.rules import load_backends
 
     _schemas()
     load_backends()
-    calendar.is_business_day(datetime.date.today())
+    calendar.is_business_day(calendar.today())
     registries.load()
 
 

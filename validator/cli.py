@@ -27,6 +27,7 @@ import os
 import sys
 from pathlib import Path
 
+from kyosai import calendar
 from kyosai.__main__ import add_commands, run
 from kyosai.errors import KyosaiError
 from kyosai.japanese import parse_date
@@ -82,7 +83,7 @@ def cmd_validate(args, out) -> int:
                          "Error: give --out DIR to check several files (or use --format json).\n")
         return EXIT_UNREADABLE
     try:
-        as_of = parse_date(args.as_of) if args.as_of else datetime.date.today()
+        as_of = parse_date(args.as_of) if args.as_of else calendar.today()
     except KyosaiError as error:
         sys.stderr.write(f"エラー: --as-of: {error.message_ja}\nError: --as-of: {error.message_en}\n")
         return EXIT_UNREADABLE

@@ -28,6 +28,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from werkzeug.routing import BaseConverter
 
+from kyosai import calendar
+
 from ..reading import Limits
 from . import errors
 from .config import DEFAULTS, as_of_from, database_url, limits_from
@@ -60,7 +62,7 @@ class Service:
     uploads_per_minute: int | None
 
     def today(self) -> datetime.date:
-        return self.as_of or datetime.date.today()
+        return self.as_of or calendar.today()
 
 
 def service() -> Service:
