@@ -239,7 +239,7 @@ def udf_arrays(rows: int = 100_000) -> dict:
 # ============================================================================== where the time goes
 
 STAGES = [  # (label, module path suffix, function name) — cumulative times
-    ("reading the file (validator.reading.read_batch)", "validator/reading.py", "read_batch"),
+    ("reading the file (validator.reading.read_batch)", "validator/reading/sniff.py", "read_batch"),
     ("reading each cell (validator.check._typed_frame)", "validator/check.py", "_typed_frame"),
     ("pandera + the rules (schemas.rules.KindSchema.failures)", "schemas/rules.py", "failures"),
     ("  of which the rules (RowRule/BatchRule.problems)", "schemas/rules.py", "problems"),

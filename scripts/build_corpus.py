@@ -6,7 +6,7 @@ Every case is a file made by code here (never a hand-made binary) and an entry i
 
 - ``exit``: the exit status of ``kyosai validate`` — 2 unreadable, 1 a batch with errors, 0 valid;
 - for an unreadable file, the finding ``code``, the ``http_status`` a service answers with
-  (:data:`validator.reading.HTTP_STATUS`) and a fragment of the Japanese message (``message_ja``);
+  (:data:`validator.service.errors.READ_FAILURE_STATUS`) and a fragment of the Japanese message (``message_ja``);
 - for a readable one, the ``findings`` as ``[row, column, code]`` in report order, the values
   ``escaped`` in the CSV report (formula injection) and values that must be read exactly
   (``values``: ``[row, alias, value]``);
@@ -40,7 +40,8 @@ for _p in (ROOT, ROOT / "tests"):          # run from a checkout; the test fixtu
 
 from fixtures.batchfiles import (SKY_HEADERS, WORKSHEET_OPEN, inline_row, make_xlsx,  # noqa: E402
                                  patch_member, raw_xlsx, rewrite_zip, sky_row, write_csv, zip_bomb)
-from validator.reading import HTTP_STATUS, column_letter  # noqa: E402
+from validator.reading import column_letter  # noqa: E402
+from validator.service.errors import READ_FAILURE_STATUS as HTTP_STATUS  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus"
 FILES = CORPUS / "files"

@@ -20,7 +20,11 @@ import pytest
 
 from validator.cli import main
 from validator.findings import CATALOGUE
-from validator.reading import HTTP_STATUS, Limits, ReadFailure, read_batch, read_batch_isolated
+from validator import sandbox
+from validator.reading import Limits, ReadFailure, read_batch, read_batch_isolated
+from validator.reading.child import child_failure
+from validator.service.errors import READ_FAILURE_STATUS as HTTP_STATUS
+from validator.service.errors import read_failure_status as status
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 AS_OF = ["--as-of", corpus.AS_OF]
@@ -150,10 +154,12 @@ def test_csv_report_of_a_readable_file_escapes_formulas(case, built, tmp_path, c
 @pytest.mark.parametrize("case", corpus.params(aspect="memory"))
 def test_peak_memory_of_the_isolated_reader(case, built):
     """The real reader in the real memory-capped child; it reports its own peak resident memory."""
-    path = path_of(case, built)
+    path, limits = path_of(case, built), Limits()
     try:
-        tag, outcome, peak = read_batch_isolated(path, _reader=corpus.measured_read)
-    except ReadFailure as failure:                 # the child hit its caps: that is an outcome too
+        tag, outcome, peak = sandbox.run(corpus.measured_read, os.fspath(path), limits=limits,
+                                         memory_mb=limits.memory_mb, seconds=limits.seconds)
+    except sandbox.ChildFailure as failed:          # the child hit its caps: that is an outcome too
+        failure = child_failure(failed, os.fspath(path), None, limits)
         assert case["exit"] == 2 and failure.finding.code == case["code"] == "file-too-large"
         return
     assert tag == "measured"
@@ -167,7 +173,7 @@ def test_a_child_cap_lower_than_the_file_needs_is_a_clear_413(built):
     (case,) = [c for c in corpus.cases() if c["file"] == "shared-strings-huge.xlsx"]
     with pytest.raises(ReadFailure) as caught:
         read_batch_isolated(path_of(case, built), limits=Limits(memory_mb=100))
-    assert (caught.value.finding.code, caught.value.http_status) == ("file-too-large", 413)
+    assert (caught.value.finding.code, status(caught.value)) == ("file-too-large", 413)
     assert "メモリ" in caught.value.finding.message_ja
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import os
 import pickle
 import zipfile
 
@@ -16,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from validator.findings import CATALOGUE, make
-from validator.reading import (HTTP_STATUS, Limits, ReadFailure, Record, Table, column_letter, read_batch,
-                               read_batch_isolated)
+from validator.reading import Limits, ReadFailure, Record, Table, column_letter, read_batch, read_batch_isolated
+from validator.service.errors import READ_FAILURE_STATUS as HTTP_STATUS
+from validator.service.errors import read_failure_status as status
 from validator.report import Source
 
 SKY_SHEET = "小規模企業共済_申込"
@@ -66,7 +68,7 @@ def test_header_on_row_7(tmp_path):
 def test_header_below_row_10_is_not_found(tmp_path):
     rows = [["title"]] + [[] for _ in range(10)] + [SKY_HEADERS, sky_row(1)]
     named = failure(make_xlsx(tmp_path / "a.xlsx", [(SKY_SHEET, rows)]))
-    assert (named.finding.code, named.finding.sheet, named.http_status) == ("no-header-row", SKY_SHEET, 400)
+    assert (named.finding.code, named.finding.sheet, status(named)) == ("no-header-row", SKY_SHEET, 400)
     anonymous = failure(make_xlsx(tmp_path / "b.xlsx", [("Sheet1", rows)]))
     assert anonymous.finding.code == "unknown-kind"
 
@@ -182,7 +184,7 @@ def test_prefixed_sheet_xml_errors_and_formulas(tmp_path):
 
 
 def test_the_sheet_scan_is_the_same_in_small_chunks(tmp_path, monkeypatch):
-    import validator.reading as reading
+    import validator.reading.scan as reading
 
     rows = [(SKY_HEADERS, None)] + [(sky_row(i), (i * 7) % 22) for i in range(1, 120)]
     path = raw_xlsx(tmp_path / "b.xlsx", _prefixed_sheet(rows))
@@ -358,7 +360,7 @@ def test_csv_mixed_encodings_name_the_line(tmp_path):
     data += ",".join(csv_text_row(2, name="山田")).encode("cp932") + b"\n"
     (tmp_path / "a.csv").write_bytes(data)
     f = failure(tmp_path / "a.csv")
-    assert (f.finding.code, f.http_status) == ("file-unreadable", 400)
+    assert (f.finding.code, status(f)) == ("file-unreadable", 400)
     assert "文字コードが判別できません" in f.finding.message_ja and "UTF-8としては3行目" in f.finding.message_ja
     (tmp_path / "b.csv").write_bytes(b"\xef\xbb\xbf" + data)
     assert "3行目" in failure(tmp_path / "b.csv").finding.message_ja
@@ -375,7 +377,7 @@ def test_csv_that_matches_no_kind(tmp_path):
 def test_empty_files(tmp_path):
     (tmp_path / "empty.xlsx").write_bytes(b"")
     f = failure(tmp_path / "empty.xlsx")
-    assert (f.finding.code, f.http_status) == ("file-empty", 400)
+    assert (f.finding.code, status(f)) == ("file-empty", 400)
     (tmp_path / "blank.csv").write_bytes(b"\xef\xbb\xbf\r\n ,,\r\n")
     assert failure(tmp_path / "blank.csv").finding.code == "file-empty"
 
@@ -383,7 +385,7 @@ def test_empty_files(tmp_path):
 def test_too_large_a_file(tmp_path):
     path = write_csv(tmp_path / "b.csv", [SKY_HEADERS] + [csv_text_row(i) for i in range(50)])
     f = failure(path, limits=Limits(max_bytes=1000))
-    assert (f.finding.code, f.http_status) == ("file-too-large", 413)
+    assert (f.finding.code, status(f)) == ("file-too-large", 413)
     assert f.source.size == path.stat().st_size
 
 
@@ -392,7 +394,7 @@ def test_non_zip_named_xlsx(tmp_path):
     assert failure(tmp_path / "text.xlsx").finding.code == "unknown-kind"
     (tmp_path / "binary.xlsx").write_bytes(b"\x01\x02garbage\x00\x00\xff" * 20)
     f = failure(tmp_path / "binary.xlsx")
-    assert (f.finding.code, f.http_status) == ("file-unsupported", 415)
+    assert (f.finding.code, status(f)) == ("file-unsupported", 415)
 
 
 @pytest.mark.parametrize("data, detail", [(b"%PDF-1.7\n...", "PDF"), (b"\xff\xfeA\x00B\x00", "UTF-16"),
@@ -408,7 +410,7 @@ def test_zips_that_are_not_workbooks(tmp_path):
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("word/document.xml", "<document/>")
     f = failure(tmp_path / "doc.xlsx")
-    assert (f.finding.code, f.http_status) == ("file-unsupported", 415) and "Word" in f.finding.message_ja
+    assert (f.finding.code, status(f)) == ("file-unsupported", 415) and "Word" in f.finding.message_ja
     with zipfile.ZipFile(tmp_path / "b.xlsb", "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("xl/workbook.bin", b"\0")
@@ -423,7 +425,7 @@ def test_truncated_zip(tmp_path):
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     f = failure(path)
-    assert (f.finding.code, f.http_status) == ("file-unreadable", 400)
+    assert (f.finding.code, status(f)) == ("file-unreadable", 400)
     assert "途中で切れている" in f.finding.message_ja
     assert f.source.sha256 == hashlib.sha256(data[: len(data) // 2]).hexdigest()
 
@@ -447,16 +449,16 @@ def test_zip_bomb_is_refused_from_the_directory_without_inflating(tmp_path, monk
         raise AssertionError("a member was opened")
     monkeypatch.setattr(zipfile.ZipFile, "open", no_inflating)
     f = failure(path)
-    assert (f.finding.code, f.http_status) == ("file-suspicious", 400)
+    assert (f.finding.code, status(f)) == ("file-suspicious", 400)
     assert "圧縮率" in f.finding.message_ja
     total = failure(path, limits=Limits(max_ratio=100_000, max_uncompressed=100 * 1024 * 1024))
-    assert (total.finding.code, total.http_status) == ("file-too-large", 413) and "展開後" in total.finding.message_ja
+    assert (total.finding.code, status(total)) == ("file-too-large", 413) and "展開後" in total.finding.message_ja
 
 
 def test_too_many_zip_members(tmp_path):
     path = make_xlsx(tmp_path / "b.xlsx", [(SKY_SHEET, [SKY_HEADERS, sky_row(1)])])
     f = failure(path, limits=Limits(max_members=3))
-    assert (f.finding.code, f.http_status) == ("file-suspicious", 400)
+    assert (f.finding.code, status(f)) == ("file-suspicious", 400)
 
 
 ENTITY_BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -468,7 +470,7 @@ EXTERNAL = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/
 def test_doctype_and_entities_in_sheet_xml(tmp_path, prolog):
     sheet = prolog + WORKSHEET_OPEN + b"<sheetData>" + inline_row(1, SKY_HEADERS) + b"</sheetData></worksheet>"
     f = failure(raw_xlsx(tmp_path / "b.xlsx", sheet))
-    assert (f.finding.code, f.http_status) == ("file-suspicious", 400)
+    assert (f.finding.code, status(f)) == ("file-suspicious", 400)
     assert "DOCTYPE" in f.finding.message_ja
 
 
@@ -487,7 +489,7 @@ def test_a_cell_at_xfd1048576_is_refused_before_parsing(tmp_path):
     path = raw_xlsx(tmp_path / "corner.xlsx", sheet)
     assert path.stat().st_size < 3000
     f = failure(path)
-    assert (f.finding.code, f.http_status) == ("file-too-large", 413)
+    assert (f.finding.code, status(f)) == ("file-too-large", 413)
     assert "XFD1048576" in f.finding.message_ja
 
 
@@ -520,22 +522,22 @@ def test_a_workbook_with_only_a_chart_sheet(tmp_path):
     wb.remove(wb.active)
     wb.save(tmp_path / "chart.xlsx")
     f = failure(tmp_path / "chart.xlsx")
-    assert (f.finding.code, f.http_status) == ("file-empty", 400)
+    assert (f.finding.code, status(f)) == ("file-empty", 400)
 
 
 def test_old_xls_and_encrypted_workbooks(tmp_path):
     f = failure(ole2(tmp_path / "old.xls"))
-    assert (f.finding.code, f.http_status, f.source.format) == ("file-old-format", 415, "xls")
+    assert (f.finding.code, status(f), f.source.format) == ("file-old-format", 415, "xls")
     assert ".xlsx" in f.finding.hint_ja
     f = failure(ole2(tmp_path / "locked.xlsx", encrypted=True))
-    assert (f.finding.code, f.http_status) == ("file-encrypted", 415)
+    assert (f.finding.code, status(f)) == ("file-encrypted", 415)
     assert "パスワード" in f.finding.hint_ja
 
 
 def test_a_10mb_single_line_csv(tmp_path):
     (tmp_path / "one.csv").write_bytes(b"x" * (10 * 1024 * 1024))
     f = failure(tmp_path / "one.csv")
-    assert (f.finding.code, f.http_status) == ("file-too-large", 413) and "1行目" in f.finding.message_ja
+    assert (f.finding.code, status(f)) == ("file-too-large", 413) and "1行目" in f.finding.message_ja
     (tmp_path / "wide.csv").write_bytes(b"ab," * (3 * 1024 * 1024))
     f = failure(tmp_path / "wide.csv")
     assert f.finding.code == "file-too-large" and "列数" in f.finding.message_ja
@@ -545,7 +547,7 @@ def test_nul_bytes(tmp_path):
     data = (",".join(SKY_HEADERS) + "\n" + ",".join(csv_text_row(1)) + "\n").encode() + b"A-2,\x00\x00\n"
     (tmp_path / "nul.csv").write_bytes(data)
     f = failure(tmp_path / "nul.csv")
-    assert (f.finding.code, f.http_status) == ("file-unsupported", 415) and "3行目" in f.finding.message_ja
+    assert (f.finding.code, status(f)) == ("file-unsupported", 415) and "3行目" in f.finding.message_ja
 
 
 def test_more_rows_than_the_limit(tmp_path):
@@ -554,7 +556,7 @@ def test_more_rows_than_the_limit(tmp_path):
     assert len(read_batch(ok, limits=limits).records) == 5
     over = make_xlsx(tmp_path / "b.xlsx", [(SKY_SHEET, [SKY_HEADERS] + [sky_row(i) for i in range(6)])])
     f = failure(over, limits=limits)
-    assert (f.finding.code, f.http_status) == ("too-many-rows", 413) and "5行" in f.finding.message_ja
+    assert (f.finding.code, status(f)) == ("too-many-rows", 413) and "5行" in f.finding.message_ja
     csv_over = write_csv(tmp_path / "b.csv", [SKY_HEADERS] + [csv_text_row(i) for i in range(40)])
     assert failure(csv_over, limits=limits).finding.code == "too-many-rows"
 
@@ -609,14 +611,20 @@ def test_isolated_read_failure_crosses_back(tmp_path):
     (tmp_path / "empty.csv").write_bytes(b"")
     with pytest.raises(ReadFailure) as caught:
         read_batch_isolated(tmp_path / "empty.csv", filename="upload.csv")
-    assert (caught.value.finding.code, caught.value.http_status) == ("file-empty", 400)
+    assert (caught.value.finding.code, status(caught.value)) == ("file-empty", 400)
     assert caught.value.source.filename == "upload.csv"
 
 
 def _isolated_failure(path, reader, **limits) -> ReadFailure:
-    with pytest.raises(ReadFailure) as caught:
-        read_batch_isolated(path, limits=Limits(**limits), _reader=reader)
-    return caught.value
+    """What the caller makes of a child that misbehaves as a crafted file makes a parser misbehave:
+    ``reader`` runs in the capped child as the real reader does (:mod:`fixtures.hostile`)."""
+    from validator import sandbox
+    from validator.reading.child import child_failure
+
+    limits = Limits(**limits)
+    with pytest.raises(sandbox.ChildFailure) as caught:
+        sandbox.run(reader, os.fspath(path), memory_mb=limits.memory_mb, seconds=limits.seconds)
+    return child_failure(caught.value, os.fspath(path), None, limits)
 
 
 @pytest.fixture
@@ -626,7 +634,7 @@ def small_batch(tmp_path):
 
 def test_a_child_that_aborts_costs_only_the_child(small_batch):
     f = _isolated_failure(small_batch, hostile.abort_reader)
-    assert (f.finding.code, f.http_status) == ("file-unreadable", 400)
+    assert (f.finding.code, status(f)) == ("file-unreadable", 400)
     assert "異常終了" in f.finding.message_ja and "SIGABRT" in f.finding.message_ja
     assert f.source.sha256 == hashlib.sha256(small_batch.read_bytes()).hexdigest()
     assert len(read_batch_isolated(small_batch).records) == 1        # and the next file reads normally
@@ -639,17 +647,19 @@ def test_a_child_that_exits(small_batch):
 
 def test_a_child_beyond_its_memory_cap(small_batch):
     f = _isolated_failure(small_batch, hostile.hog_reader, memory_mb=512)
-    assert (f.finding.code, f.http_status) == ("file-too-large", 413) and "メモリ" in f.finding.message_ja
+    assert (f.finding.code, status(f)) == ("file-too-large", 413) and "メモリ" in f.finding.message_ja
 
 
 def test_a_child_beyond_its_time_limit(small_batch):
     f = _isolated_failure(small_batch, hostile.sleepy_reader, seconds=1)
-    assert (f.finding.code, f.http_status) == ("file-too-large", 413) and "1秒" in f.finding.message_ja
+    assert (f.finding.code, status(f)) == ("file-too-large", 413) and "1秒" in f.finding.message_ja
 
 
 def test_an_unexpected_error_in_the_child_is_raised_here(small_batch):
+    from validator import sandbox
+
     with pytest.raises(RuntimeError, match="unexpected"):
-        read_batch_isolated(small_batch, _reader=hostile.raising_reader)
+        sandbox.run(hostile.raising_reader, os.fspath(small_batch))
 
 
 def test_calamine_693_aborts_a_child_not_the_caller(tmp_path):
@@ -667,9 +677,9 @@ def test_tables_and_failures_pickle(tmp_path):
     table = read_batch(make_xlsx(tmp_path / "b.xlsx", [(SKY_SHEET, [SKY_HEADERS, sky_row(1, employees="#N/A")])]))
     assert pickle.loads(pickle.dumps(table)) == table
     assert pickle.loads(pickle.dumps(Record(3, {"a": 1}))) == Record(3, {"a": 1})
-    failure_ = ReadFailure(make("file-empty"), 400, table.source)
+    failure_ = ReadFailure(make("file-empty"), table.source)
     back = pickle.loads(pickle.dumps(failure_))
-    assert (back.finding, back.http_status, back.source) == (failure_.finding, 400, table.source)
+    assert (back.finding, status(back), back.source) == (failure_.finding, 400, table.source)
 
 
 def test_isolated_read_streams_the_columns(tmp_path):

@@ -98,8 +98,8 @@ def materialize(case: dict, folder: Path) -> Path:
 
 
 def measured_read(path, kind=None, *, filename=None, limits=None):
-    """A stand-in reader for ``read_batch_isolated(..., _reader=measured_read)``: reads the file in
-    the isolated child exactly as the real reader does, and sends back the outcome with the child's
+    """Run in the reading child by ``sandbox.run(measured_read, path, memory_mb=…)``: reads the file in
+    the capped child exactly as the real reader does, and sends back the outcome with the child's
     peak resident memory (bytes) instead of the table."""
     import resource
 

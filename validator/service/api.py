@@ -38,7 +38,7 @@ from ..output import FORMATS, render
 from ..reading import ReadFailure
 from .auth import Caller, authenticate, bearer_token
 from .db import Submission, Validation, read_session, write_session
-from .errors import ServiceError, too_large
+from .errors import ServiceError, read_failure_status, too_large
 from .storage import TooLarge
 from .throttle import count_upload
 
@@ -228,7 +228,7 @@ def create_validation():
     except ReadFailure as failure:
         svc.store.discard(received)
         log.info("validation rejected agency=%s sha256=%s size=%d code=%s status=%d", caller.agency_id,
-                 received.sha256[:12], received.size, failure.finding.code, failure.http_status)
+                 received.sha256[:12], received.size, failure.finding.code, read_failure_status(failure))
         raise
     except BaseException:
         svc.store.discard(received)

@@ -26,7 +26,29 @@ from werkzeug.exceptions import HTTPException
 from ..findings import make
 from ..reading import ReadFailure
 
-__all__ = ["ServiceError", "register", "error_response", "too_large"]
+__all__ = ["ServiceError", "register", "error_response", "too_large", "READ_FAILURE_STATUS", "read_failure_status"]
+
+# The status a file that cannot be read is answered with, by its finding's code: 400 for a file that
+# is broken, hostile, empty or not a batch; 413 for one too big (also a reading child that ran out of
+# memory or time); 415 for a type we do not take (file-encrypted too: a password-protected workbook is
+# an OLE2 container, not an OOXML zip, and the remedy is the same — save it again as a plain .xlsx).
+READ_FAILURE_STATUS: dict[str, int] = {
+    "file-unreadable": 400,
+    "file-suspicious": 400,
+    "file-empty": 400,
+    "unknown-kind": 400,
+    "no-header-row": 400,
+    "file-too-large": 413,
+    "too-many-rows": 413,
+    "file-unsupported": 415,
+    "file-old-format": 415,
+    "file-encrypted": 415,
+}
+
+
+def read_failure_status(failure: ReadFailure) -> int:
+    """The HTTP status of a file that cannot be read (:data:`READ_FAILURE_STATUS`)."""
+    return READ_FAILURE_STATUS.get(failure.finding.code, 400)
 
 log = logging.getLogger("kyosai.service")
 
@@ -100,7 +122,7 @@ def error_response(error: ServiceError):
 
 def _from_read_failure(failure: ReadFailure) -> ServiceError:
     f = failure.finding
-    return ServiceError(failure.http_status, f.code, f.message_ja, f.message_en, f.hint_ja, finding=f.to_dict())
+    return ServiceError(read_failure_status(failure), f.code, f.message_ja, f.message_en, f.hint_ja, finding=f.to_dict())
 
 
 def _from_http(exc: HTTPException) -> ServiceError:

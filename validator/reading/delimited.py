@@ -1,0 +1,115 @@
+"""Reading a CSV (or tab-separated) batch: decoded strictly as UTF-8 with BOM, UTF-8 or CP932.
+
+Every row is kept with the line it starts on (a quoted cell may span lines), so that findings point
+at the line a clerk sees in a text editor.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import threading
+
+from schemas.batches import BatchKind
+
+from ..report import Source
+from .failures import fail, fail_detail
+from .limits import Limits
+from .scan import Scan
+from .table import HEADER_ROWS, Table, build_table, locate_header
+
+__all__ = ["read_csv"]
+
+
+_CSV_LOCK = threading.Lock()
+
+
+def _bad_line(data: bytes, error: UnicodeDecodeError, offset: int = 0) -> int:
+    return data.count(b"\n", 0, error.start + offset) + 1
+
+
+def _decode(data: bytes, source: Source) -> tuple[str, str]:
+    """(text, encoding): UTF-8 with BOM, UTF-8, else CP932 — each strictly."""
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as error:
+            line = _bad_line(data, error, 3)
+            raise fail_detail("file-unreadable", source,
+                          f"{line}行目にUTF-8として読めない文字があり、文字コードが混在しています。"
+                          "UTF-8 で保存し直してください",
+                          f"line {line} is not valid UTF-8 (mixed encodings); save the file as UTF-8 again") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("cp932"), "cp932"
+        except UnicodeDecodeError as cp932_error:
+            line8, line932 = _bad_line(data, utf8_error), _bad_line(data, cp932_error)
+            raise fail_detail("file-unreadable", source,
+                          f"文字コードが判別できません。UTF-8としては{line8}行目、Shift_JIS(CP932)としては{line932}行目に読めない文字があり、"
+                          "文字コードが混在している可能性があります。UTF-8 または Shift_JIS のどちらか一方で保存し直してください",
+                          f"the encoding cannot be told (not UTF-8 at line {line8}, not CP932 at line {line932}; "
+                          "mixed encodings?); save the file as UTF-8 or Shift_JIS") from None
+
+
+def read_csv(data: bytes, want: BatchKind | None, source: Source, limits: Limits) -> Table:
+    source.format = "csv"
+    text, source.encoding = _decode(data, source)
+    del data
+    if not text.strip(" \t\r\n\u3000,;"):
+        raise fail("file-empty", source)
+    first = text[: text.find("\n") if "\n" in text else len(text)]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    rows, numbers = _csv_rows(text, delimiter, source, limits)
+    del text
+    found = locate_header(rows[:HEADER_ROWS], want)
+    if found is None:
+        raise fail("no-header-row" if want is not None else "unknown-kind", source)
+    kind, header_index = found
+    source.kind = kind.name
+    return build_table(kind, source, None, rows, header_index, numbers, limits, Scan())
+
+
+def _csv_rows(text: str, delimiter: str, source: Source, limits: Limits) -> tuple[list[list[str]], list[int]]:
+    """Every row (blank lines included, as []) and the line each starts on."""
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    filled = 0
+    cap = limits.max_rows + HEADER_ROWS
+    with _CSV_LOCK:
+        saved = csv.field_size_limit(limits.max_cell_chars)
+        try:
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            line = 0
+            while True:
+                start = reader.line_num + 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as error:
+                    line = reader.line_num or start
+                    if "field larger than field limit" in str(error):
+                        raise fail_detail("file-too-large", source,
+                                      f"{line}行目に{limits.max_cell_chars:,}文字を超えるセルがあります。セルの内容を確認してください",
+                                      f"line {line} has a cell of more than {limits.max_cell_chars:,} "
+                                      "characters") from None
+                    raise fail_detail("file-unreadable", source, f"{line}行目をCSVとして読めません。引用符（\"）の対応を確認してください：{error}",
+                                  f"line {line} is not valid CSV ({error})", row=line) from None
+                while row and row[-1] == "":
+                    row.pop()
+                if len(row) > limits.max_columns:
+                    raise fail_detail("file-too-large", source,
+                                  f"{start}行目の列数が{len(row):,}列で、上限の{limits.max_columns}列を超えています。区切り文字と不要な列を確認してください",
+                                  f"line {start} has more than {limits.max_columns} columns ({len(row):,})", row=start)
+                if row:
+                    filled += 1
+                    if filled > cap:
+                        raise fail("too-many-rows", source, limit=f"{limits.max_rows:,}")
+                rows.append(row)
+                numbers.append(start)
+        finally:
+            csv.field_size_limit(saved)
+    return rows, numbers
