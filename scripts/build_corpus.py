@@ -300,8 +300,8 @@ def big_zip_bomb(path):
 def lying_sizes(path):
     """A sheet that inflates to ~300 MB of cells while the zip declares 1 KB (and the CRC of that KB).
 
-    The directory checks see a small member; the XML scan reads only the declared KB; the native
-    parser may inflate the whole stream. Only the child's memory and time caps stand in the way.
+    The directory checks see a small member; the native parser would inflate the whole stream, so
+    the scan inflates the member itself and refuses it once it passes the declared size.
     """
     row = b'<row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>2</v></c><c r="C2"><v>3</v></c></row>'
     head = WORKSHEET_OPEN + b"<sheetData>" + inline_row(1, SKY_HEADERS)
@@ -733,8 +733,8 @@ CASES: list[Case] = [
     Case("zip-bomb-small.xlsx", "zip bomb, small: 8 MiB of zeros in a few KB, ratio far over 200:1", small_zip_bomb, 2,
          "file-suspicious", "圧縮率"),
     Case("zip-lying-sizes.xlsx", "a sheet that inflates to ~300 MB while the zip declares 1 KB and that KB's CRC "
-         "(built at test time): the parser stops at the declared size", lying_sizes, 2, "file-unreadable",
-         "壊れている", committed=False, isolated_only=True),
+         "(built at test time): the scan inflates it from the file's own bytes and stops past the declared size",
+         lying_sizes, 2, "file-suspicious", "宣言された大きさ", committed=False, isolated_only=True),
     Case("shared-strings-count.xlsx", "sharedStrings declaring 4,000,000,000 strings in a 1 KB part",
          shared_strings_count, 2, "file-suspicious", "共有文字列"),
     Case("shared-strings-huge.xlsx", "a real 2,000,000-string sharedStrings part (~70 MB inflated) the sheet does "

@@ -22,7 +22,7 @@ from validator.cli import main
 from validator.findings import CATALOGUE
 from validator import sandbox
 from validator.reading import Limits, ReadFailure, read_batch, read_batch_isolated
-from validator.reading.child import child_failure
+from validator.reading.child import WARM, child_failure
 from validator.service.errors import READ_FAILURE_STATUS as HTTP_STATUS
 from validator.service.errors import read_failure_status as status
 
@@ -157,7 +157,7 @@ def test_peak_memory_of_the_isolated_reader(case, built):
     path, limits = path_of(case, built), Limits()
     try:
         tag, outcome, peak = sandbox.run(corpus.measured_read, os.fspath(path), limits=limits,
-                                         memory_mb=limits.memory_mb, seconds=limits.seconds)
+                                         memory_mb=limits.memory_mb, seconds=limits.seconds, warm=WARM)
     except sandbox.ChildFailure as failed:          # the child hit its caps: that is an outcome too
         failure = child_failure(failed, os.fspath(path), None, limits)
         assert case["exit"] == 2 and failure.finding.code == case["code"] == "file-too-large"

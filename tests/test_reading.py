@@ -7,9 +7,11 @@ import hashlib
 import os
 import pickle
 import zipfile
+from pathlib import Path
 
 import pytest
 from fixtures import hostile
+from validator.check import check_table
 from fixtures.batchfiles import (PREPAYMENT_HEADERS, SKY_HEADERS, WORKSHEET_OPEN, csv_text_row, inline_row,
                                  make_xlsx, ole2, patch_member, prepayment_row, raw_xlsx, rewrite_zip, sky_row,
                                  write_csv, zip_bomb)
@@ -97,9 +99,9 @@ def test_codes_keep_leading_zeros_and_numbers_come_back_as_digits(tmp_path):
     assert numbers["receipt_no"] == "17"
     assert (numbers["bank_code"], numbers["branch_code"], numbers["account_number"]) == ("9", "1", "123456")
     assert numbers["postal_code"] == "1058453" and numbers["phone"] == "312345678"
-    assert numbers["employees"] == 3 and type(numbers["employees"]) is int
-    assert numbers["monthly_amount"] == 70000 and type(numbers["monthly_amount"]) is int
-    assert odd["employees"] == 1.5 and odd["account_number"] == "12.5"
+    # every cell is the text the sheet shows: a whole number its digits, a fraction its decimals
+    assert numbers["employees"] == "3" and numbers["monthly_amount"] == "70000"
+    assert odd["employees"] == "1.5" and odd["account_number"] == "12.5"
     assert text["proprietor_ref"] is None and text["prepaid_months"] is None
 
 
@@ -111,7 +113,7 @@ def test_corporate_number_typed_as_a_number(tmp_path):
     table = read_batch(make_xlsx(tmp_path / "b.xlsx", [("経営セーフティ共済_申込", [headers, row])]))
     assert table.kind.name == "safety-application"
     assert table.records[0].values["corporate_number"] == "1010001008830"
-    assert table.records[0].values["capital"] == 10000000
+    assert table.records[0].values["capital"] == "10000000"
 
 
 def test_dates_typed_and_as_text(tmp_path):
@@ -119,9 +121,9 @@ def test_dates_typed_and_as_text(tmp_path):
             sky_row(1, application_date=datetime.date(2024, 12, 2), birth_date=datetime.datetime(1975, 4, 1, 9, 30)),
             sky_row(2, application_date="2024/12/2", birth_date="昭和50年4月1日")]
     typed, text = read_batch(make_xlsx(tmp_path / "b.xlsx", [(SKY_SHEET, rows)])).records
-    assert typed.values["application_date"] == datetime.date(2024, 12, 2)
-    assert type(typed.values["application_date"]) is datetime.date
-    assert typed.values["birth_date"] == datetime.datetime(1975, 4, 1, 9, 30)
+    # a date cell reads as Excel shows it: the date, and the time of day when it has one
+    assert typed.values["application_date"] == "2024-12-02"
+    assert typed.values["birth_date"] == "1975-04-01 09:30:00"
     assert text.values["application_date"] == "2024/12/2"
     assert text.values["birth_date"] == "昭和50年4月1日"
 
@@ -153,7 +155,7 @@ def test_formulas_give_their_cached_value_and_a_warning(tmp_path):
     table = read_batch(path)
     assert codes(table) == [(2, n, "formula-cell"), (3, n, "error-cell")]
     assert table.findings[0].value == "70000" and table.findings[0].severity == "warning"
-    assert table.records[0].values["monthly_amount"] == 70000
+    assert table.records[0].values["monthly_amount"] == "70000"
     assert table.records[1].values["monthly_amount"] is None
 
 
@@ -180,7 +182,26 @@ def test_prefixed_sheet_xml_errors_and_formulas(tmp_path):
     path = raw_xlsx(tmp_path / "b.xlsx", _prefixed_sheet([(SKY_HEADERS, None), (sky_row(1), 11)]))
     table = read_batch(path)
     assert codes(table) == [(2, "L", "error-cell"), (2, "N", "formula-cell"), (2, "P", "formula-cell")]
-    assert table.records[0].values["employees"] is None and table.records[0].values["monthly_amount"] == 70000
+    assert table.records[0].values["employees"] is None and table.records[0].values["monthly_amount"] == "70000"
+
+
+@pytest.mark.parametrize("before, after, letter", [
+    (b"", b"", "C"),                                                        # the grid starts at C3
+    (b'<row r="1"><c r="A1" s="1"/><c r="B1" s="1"></c></row>', b"", "C"),   # formatted cells hold nothing
+    (b'<row r="1"><c r="A1" t="inlineStr"><is><t>title</t></is></c></row>', b"", "C"),
+    (b"", b'<row r="9"><c r="B9"><v>1</v></c></row>', "C"),                 # a value left of the header, below
+])
+def test_columns_are_lettered_where_the_sheet_has_them(tmp_path, before, after, letter):
+    """The parser's grid starts at the leftmost cell that holds a value; the letters of the columns
+    (and so of every finding) are the sheet's own, wherever the table starts."""
+    header, record = inline_row(3, SKY_HEADERS, start_col=2), inline_row(4, sky_row(1, employees="x"), start_col=2)
+    sheet = WORKSHEET_OPEN + b"<sheetData>" + before + header + record + after + b"</sheetData></worksheet>"
+    table = read_batch(raw_xlsx(tmp_path / "b.xlsx", sheet))
+    assert table.columns["receipt_no"][0] == letter and table.rows[0] == 4
+    assert table.records[0].values["receipt_no"] == "A-0001"
+    report = check_table(table, datetime.date(2025, 3, 31))
+    employees = column_letter(2 + SKY_HEADERS.index("常時使用する従業員数"))
+    assert [(f.row, f.column) for f in report.findings if f.code == "invalid-number"] == [(4, employees)]
 
 
 def test_the_sheet_scan_is_the_same_in_small_chunks(tmp_path, monkeypatch):
@@ -601,8 +622,8 @@ def test_isolated_read_gives_the_same_table(tmp_path):
     here, there = read_batch(path), read_batch_isolated(path)
     assert there == here
     assert there.kind is here.kind
-    assert type(there.records[1].values["application_date"]) is str
-    assert type(there.records[0].values["application_date"]) is datetime.date
+    assert there.records[1].values["application_date"] == "2024/12/2"
+    assert there.records[0].values["application_date"] == here.records[0].values["application_date"]
     csv_path = write_csv(tmp_path / "b.csv", [SKY_HEADERS, csv_text_row(1, name="①㈱")], encoding="cp932")
     assert read_batch_isolated(csv_path) == read_batch(csv_path)
 
@@ -682,19 +703,16 @@ def test_tables_and_failures_pickle(tmp_path):
     assert (back.finding, status(back), back.source) == (failure_.finding, 400, table.source)
 
 
-def test_isolated_read_streams_the_columns(tmp_path):
-    """The child sends the table column by column: the caller gets the head first, each column on
-    first use (with its cells' findings), and the same table once complete."""
+def test_the_reading_child_answers_while_the_caller_prepares(tmp_path):
+    """start_reading returns at once; the table comes whole, its frame of text through Arrow IPC."""
     from validator.reading import start_reading
 
     rows = [["title"], SKY_HEADERS, sky_row(1, employees="#N/A"), sky_row(2, bank_code=9)]
     path = make_xlsx(tmp_path / "s.xlsx", [(SKY_SHEET, rows)])
-    table = start_reading(path).table()
-    assert not isinstance(table.values, dict) and table.rows == [3, 4]
-    assert [f.code for f in table.cell_findings("L")] == []          # the column has not arrived yet
-    table.values["employees"]
-    assert [f.code for f in table.cell_findings("L")] == ["error-cell"]
-    assert table.complete() == read_batch(path)
+    reading = start_reading(path)
+    table = reading.table()
+    assert table.rows == [3, 4] and [f.code for f in table.findings if f.column == "L"] == ["error-cell"]
+    assert table == read_batch(path)
 
 
 def test_a_cell_too_long_in_a_later_column_fails_the_streamed_read(tmp_path):
@@ -710,15 +728,23 @@ def test_a_cell_too_long_in_a_later_column_fails_the_streamed_read(tmp_path):
 
 
 def test_a_single_threaded_command_forks_its_reader(tmp_path, monkeypatch):
-    """kyosai validate forks the reading child directly (no forkserver) while it is small and has
-    no other threads; the table is the same."""
+    """kyosai validate forks the reading child directly (no forkserver) while it is small, has no
+    other threads and has not loaded polars (whose own threads a fork would break); the table is
+    the same. pytest has loaded polars already: the first file of a fresh command is tried."""
+    import subprocess
+    import sys
+
     from validator import sandbox
 
     monkeypatch.setattr(sandbox, "fork_when_single_threaded", True)
-    monkeypatch.setattr(sandbox, "_FORK_MAX_ADDRESS_SPACE", 1 << 62)     # pytest itself is large
-    assert sandbox._may_fork() == (sandbox.threading.active_count() == 1)
+    monkeypatch.setattr(sandbox, "_FORK_MAX_ADDRESS_SPACE", 1 << 62)
+    assert "polars" in sys.modules and not sandbox._may_fork()
     rows = [["title"], SKY_HEADERS, sky_row(1), sky_row(2, bank_code=9)]
     path = make_xlsx(tmp_path / "f.xlsx", [(SKY_SHEET, rows)])
-    assert read_batch_isolated(path, limits=Limits(memory_mb=1 << 16)) == read_batch(path)
-    monkeypatch.setattr(sandbox, "_FORK_MAX_ADDRESS_SPACE", 1)
-    assert not sandbox._may_fork()
+    script = ("import sys; from validator import sandbox; sandbox.fork_when_single_threaded = True\n"
+              "from validator.reading import read_batch_isolated\n"
+              "forks = sandbox._may_fork(); table = read_batch_isolated(sys.argv[1])\n"
+              "print(forks, 'polars' in sys.modules, table.rows)")
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.split() == ["True", "True", "[3,", "4]"]

@@ -39,8 +39,8 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
     """Read every cell into its Python value; unreadable or missing cells become None plus a finding.
 
     The unreadable cells' (row, alias) go to ``attrs["unreadable"]`` so that no rule judges a record
-    by a cell already reported. Column by column, each distinct raw value read once: labels,
-    amounts, dates and codes repeat down a batch, and grouping them is done by pandas' hashing.
+    by a cell already reported. Column by column, each distinct text is read once: labels, amounts,
+    dates and codes repeat down a batch, and the grouping is done by polars.
     """
     import numpy as np
     import pandas as pd
@@ -48,24 +48,22 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
     from schemas.rules import Shared
 
     sheet, kind, rows = table.source.sheet, table.kind, table.rows
+    # Excel error cells (#N/A …) were reported by the reader: not also 記入漏れ, and no rule uses them.
+    error_cells = {(f.row, f.column) for f in table.findings if f.code == "error-cell"}
     unreadable: set[tuple[int, str]] = set()
     data: dict[str, np.ndarray] = {}
     for column in kind.columns:
-        if column.alias not in table.values:
+        if column.alias not in table.columns:
             data[column.alias] = np.full(len(rows), None, dtype=object)
             continue
         letter, header = table.columns[column.alias]
-        cells = table.values[column.alias]          # (a column still arriving is waited for here)
-        # Excel error cells (#N/A …) were reported by the reader: not also 記入漏れ, and no rule uses them.
-        error_rows = {f.row for f in table.cell_findings(letter) if f.code == "error-cell"}
-        raw = np.fromiter(cells, dtype=object, count=len(rows))
-        group, first = _distinct(raw)
+        group, texts = _distinct(table.frame[column.alias])
         read = reader(column)
         results: list = []
         errors: dict[int, KyosaiError] = {}
-        for g, i in enumerate(first.tolist()):
+        for g, text in enumerate(texts):
             try:
-                results.append(read(cells[i]))
+                results.append(read(text))
             except KyosaiError as error:
                 results.append(None)
                 errors[g] = error
@@ -73,14 +71,14 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
         missing = [g for g, value in enumerate(results) if value is None and g not in errors] \
             if column.required else []
         for k in _rows_of(group, list(errors)):
-            report.add(from_error(errors[group[k]], value=raw[k], sheet=sheet, row=rows[k], column=letter,
+            report.add(from_error(errors[group[k]], value=texts[group[k]], sheet=sheet, row=rows[k], column=letter,
                                   header=header))
             unreadable.add((rows[k], column.alias))
         for k in _rows_of(group, missing):
-            if rows[k] in error_rows:
+            if (rows[k], letter) in error_cells:
                 unreadable.add((rows[k], column.alias))
             else:
-                report.add(make("missing-value", value=raw[k], sheet=sheet, row=rows[k], column=letter,
+                report.add(make("missing-value", value=texts[group[k]], sheet=sheet, row=rows[k], column=letter,
                                 header=header))
         data[column.alias] = values[group]
     frame = pd.DataFrame(data, index=rows, dtype=object)
@@ -88,34 +86,13 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
     return frame
 
 
-# what pandas finds in a column whose values are all of one type (empty cells aside): no two of
-# its values of different types can be equal, as 1, 1.0 and True are
-_ONE_TYPE = {"string", "empty", "integer", "floating", "boolean", "date", "datetime", "time", "bytes"}
-
-
-def _distinct(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's group of equal raw values (of the same type: 1 and 1.0 and True differ) and each
-    group's first cell. A value pandas cannot hash or test for NA (Decimal("sNaN")) is its own group."""
-    import numpy as np
-    import pandas as pd
-    from pandas.api.types import infer_dtype
-
-    n = len(raw)
-    try:
-        codes, uniques = pd.factorize(raw)                  # empty cells (None) get -1
-        if infer_dtype(raw, skipna=True) not in _ONE_TYPE and len(set(map(type, raw))) > 1:
-            types, kinds = pd.factorize(np.fromiter(map(type, raw), dtype=object, count=n))
-            codes, uniques = pd.factorize(codes * len(kinds) + types)
-    except (TypeError, ArithmeticError):
-        return np.arange(n), np.arange(n)
-    if len(uniques) < n and (codes < 0).any():
-        codes = np.where(codes < 0, len(uniques), codes)
-        groups = len(uniques) + 1
-    else:
-        groups = len(uniques)
-    first = np.empty(groups, dtype=np.intp)
-    first[codes[::-1]] = np.arange(n - 1, -1, -1)            # the last write wins: each group's first cell
-    return codes, first
+def _distinct(texts) -> tuple[np.ndarray, list]:
+    """Each cell's group of equal texts (blank cells one group) and each group's text, in order of
+    first appearance."""
+    cells = texts.rename("text").to_frame()
+    groups = cells.unique(maintain_order=True).with_row_index("group")
+    group = cells.join(groups, on="text", how="left", nulls_equal=True, maintain_order="left")["group"]
+    return group.to_numpy(), groups["text"].to_list()
 
 
 def _rows_of(group: np.ndarray, groups: list[int]) -> np.ndarray:
@@ -129,8 +106,8 @@ def check_table(table: Table, as_of: datetime.date | None = None, *, workers: in
     """The report for a table already read; ``workers`` = 2 runs the heavy rules on a second core
     (:meth:`schemas.rules.KindSchema.answers`)."""
     report = Report(table.source, records=len(table.rows))
-    frame = _typed_frame(table, report)     # reads the columns as they arrive from the reading child
-    report.extend(table.complete().findings)
+    frame = _typed_frame(table, report)
+    report.extend(table.findings)
     if not table.rows:  # headers but no data: nothing to accept
         report.add(make("file-empty", sheet=table.source.sheet))
     frame.attrs["as_of"] = as_of or calendar.today()
@@ -141,11 +118,14 @@ def check_table(table: Table, as_of: datetime.date | None = None, *, workers: in
         report.source.registries = registries.versions()
         report.banks = _banks_named(frame)
     position = {row: k for k, row in enumerate(table.rows)}
+    texts: dict[str, list] = {}               # the cells as written, of the columns that have findings
     for row, rule_name, problem in schema.failures(frame, workers):
         alias = problem.column or schema.rules[rule_name].column
         letter, header = table.columns.get(alias, (None, table.kind.column(alias).header))
         where = dict(sheet=table.source.sheet, row=row, column=letter, header=header)
-        raw = table.values[alias][position[row]] if alias in table.values else None
+        if alias in table.columns and alias not in texts:
+            texts[alias] = table.frame[alias].to_list()
+        raw = texts[alias][position[row]] if alias in table.columns else None
         if problem.error is not None:
             report.add(from_error(problem.error, code=problem.code, value=raw, **where))
         else:
@@ -188,8 +168,10 @@ def validate_file(path: str | Path, kind: str | None = None, *, filename: str | 
 
 
 def _prepare() -> None:
-    """Load what checking needs: the schemas (pandas, pandera and its backends), the holiday
+    """Load what checking needs: polars, the schemas (pandas, pandera and its backends), the holiday
     calendar (the holidays package builds it on first use) and the bank and postal registries."""
+    import polars  # noqa: F401 - the table arrives as a polars frame
+
     from schemas import registries
     from schemas.rules import load_backends
 

@@ -7,8 +7,11 @@ in a child process so that such a file costs a child, never the caller (the CLI,
 - the child is forked from a *forkserver* (POSIX; ``spawn`` elsewhere), so the caller's threads,
   sockets and locks are not inherited and the modules are imported once, not per call (a
   single-threaded command may fork directly: :data:`fork_when_single_threaded`);
-- its address space is capped with ``RLIMIT_AS`` (``memory_mb``), CPU time with ``RLIMIT_CPU`` and
-  core dumps are off; the caller waits at most ``seconds`` of wall time and kills it after that;
+- the modules the work needs (``warm``: polars reserves ~400 MB of address space when imported)
+  are imported in the child after the fork — never before, since a copy of a process whose polars
+  threads ran deadlocks — and then its address space is capped with ``RLIMIT_AS``: what it has
+  plus ``memory_mb``; CPU time with ``RLIMIT_CPU``; core dumps are off; the caller waits at most
+  ``seconds`` of wall time and kills it after that;
 - what the child writes to standard error (a native abort's "memory allocation of … failed") is
   captured, not mixed into the caller's output;
 - the result, or the exception the function raised, comes back pickled; a child that dies, runs out
@@ -23,9 +26,11 @@ Windows has neither forkserver nor rlimits: there the child is spawned and only 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import multiprocessing
 import os
 import signal as _signal
+import sys
 import tempfile
 import threading
 import time
@@ -84,7 +89,9 @@ def _address_space() -> int | None:
 
 
 def _may_fork() -> bool:
-    if not (fork_when_single_threaded and hasattr(os, "fork") and threading.active_count() == 1):
+    # polars runs threads of its own that threading does not count: once it is loaded, no direct fork
+    if not (fork_when_single_threaded and hasattr(os, "fork") and threading.active_count() == 1
+            and "polars" not in sys.modules):
         return False
     size = _address_space()
     return size is not None and size <= _FORK_MAX_ADDRESS_SPACE
@@ -108,11 +115,12 @@ def _get_context():
 
 
 def _limit(memory_mb: int, seconds: int) -> None:
+    """Cap the address space at what the child has now plus ``memory_mb``, and the CPU time."""
     try:
         import resource
     except ImportError:  # pragma: no cover - Windows
         return
-    cap = int(memory_mb) * 1024 * 1024
+    cap = (_address_space() or 0) + int(memory_mb) * 1024 * 1024
     for name, value in (("RLIMIT_AS", cap), ("RLIMIT_CORE", 0), ("RLIMIT_CPU", int(seconds) + 2)):
         limit = getattr(resource, name, None)
         if limit is None:  # pragma: no cover
@@ -124,13 +132,15 @@ def _limit(memory_mb: int, seconds: int) -> None:
             resource.setrlimit(limit, (value, hard))
 
 
-def _child(conn, stderr_path, memory_mb, seconds, fn, args, kwargs):
-    """The child's main: cap, call, send ("ok", result) or ("raised", exception) or ("memory", None)."""
+def _child(conn, stderr_path, memory_mb, seconds, warm, fn, args, kwargs):
+    """The child's main: load, cap, call, send ("ok", result) or ("raised", exception) or ("memory", None)."""
     if stderr_path:
         with contextlib.suppress(OSError):     # standard error stays as it was
             fd = os.open(stderr_path, os.O_WRONLY | os.O_APPEND)
             os.dup2(fd, 2)
             os.close(fd)
+    for module in warm:
+        importlib.import_module(module)
     _limit(memory_mb, seconds)
     try:
         result = fn(*args, **kwargs)
@@ -177,34 +187,35 @@ def signal_name(number: int) -> str:
         return str(number)
 
 
-def run(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, **kwargs):
+def run(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, warm: tuple[str, ...] = (), **kwargs):
     """``fn(*args, **kwargs)`` in a capped child; its result, or the exception it raised.
 
     ``fn``, the arguments, the result and the exception must pickle (``fn`` by reference: a
     module-level function). Raises :class:`ChildFailure` when the child runs out of time or memory
-    or dies.
+    or dies. ``warm``: modules imported in the child before its memory is capped.
     """
-    return start(fn, *args, memory_mb=memory_mb, seconds=seconds, **kwargs).result()
+    return start(fn, *args, memory_mb=memory_mb, seconds=seconds, warm=warm, **kwargs).result()
 
 
-def start(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, **kwargs) -> Running:
+def start(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, warm: tuple[str, ...] = (),
+          **kwargs) -> Running:
     """Start ``fn(*args, **kwargs)`` in a capped child and return at once: the caller works on
     meanwhile (on another core) and then asks :meth:`Running.result`, or, when ``fn`` is a
     generator function, takes its parts as they come from :meth:`Running.stream`. Same rules as
     :func:`run`."""
-    return Running(fn, args, kwargs, memory_mb, seconds)
+    return Running(fn, args, kwargs, memory_mb, seconds, warm)
 
 
 class Running:
     """A child started by :func:`start`: :meth:`result` waits for it, :meth:`kill` abandons it."""
 
-    def __init__(self, fn, args, kwargs, memory_mb: int, seconds: float):
+    def __init__(self, fn, args, kwargs, memory_mb: int, seconds: float, warm: tuple[str, ...] = ()):
         ctx = _get_context()
         self.memory_mb, self.seconds = memory_mb, seconds
         self.receiver, sender = ctx.Pipe(duplex=False)
         fd, self.stderr_path = tempfile.mkstemp(prefix="kyosai-child-", suffix=".stderr")
         os.close(fd)
-        self.process = ctx.Process(target=_child, args=(sender, self.stderr_path, memory_mb, seconds, fn, args, kwargs),
+        self.process = ctx.Process(target=_child, args=(sender, self.stderr_path, memory_mb, seconds, warm, fn, args, kwargs),
                                    daemon=True, name="kyosai-sandbox")
         try:
             self.process.start()

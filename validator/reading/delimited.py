@@ -9,7 +9,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import threading
+from typing import TYPE_CHECKING
 
 from schemas.batches import BatchKind
 
@@ -18,6 +20,9 @@ from .failures import fail, fail_detail
 from .limits import Limits
 from .scan import Scan
 from .table import HEADER_ROWS, Table, build_table, locate_header
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["read_csv"]
 
@@ -69,7 +74,17 @@ def read_csv(data: bytes, want: BatchKind | None, source: Source, limits: Limits
         raise fail("no-header-row" if want is not None else "unknown-kind", source)
     kind, header_index = found
     source.kind = kind.name
-    return build_table(kind, source, None, rows, header_index, numbers, limits, Scan())
+    grid = _grid(rows)
+    del rows
+    return build_table(kind, source, None, grid, header_index, numbers, limits, Scan())
+
+
+def _grid(rows: list[list[str]]) -> pl.DataFrame:
+    """The rows as a frame of text, column by column (a short row's missing cells are blank)."""
+    import polars as pl
+
+    columns = itertools.zip_longest(*rows, fillvalue=None) if rows else ()
+    return pl.DataFrame([pl.Series(f"c{j}", cells, dtype=pl.String) for j, cells in enumerate(columns)])
 
 
 def _csv_rows(text: str, delimiter: str, source: Source, limits: Limits) -> tuple[list[list[str]], list[int]]:

@@ -38,14 +38,14 @@ def read_batch(path, kind: str | None = None, *, filename: str | None = None, li
     from the sheet name or the headers. ``filename`` is the name to report (an upload's own name);
     the path's base name by default. An unknown ``kind`` raises ValueError (a usage error).
     """
-    return read_table(path, want_kind(kind), filename, limits).complete()
+    return read_table(path, want_kind(kind), filename, limits)
 
 
 def read_table(path, want: BatchKind | None, filename: str | None, limits: Limits, *,
                parse_alongside: bool = False) -> Table:
-    """:func:`read_batch` with its columns made when first asked for (each under :func:`guarded`
-    again), every error of a broken file turned into a ReadFailure. ``parse_alongside``: a large
-    sheet is parsed while it is scanned (:func:`.workbook.read_workbook`; the reading child)."""
+    """:func:`read_batch` with the kind already looked up, every error of a broken file turned into a
+    ReadFailure. ``parse_alongside``: a large sheet is parsed while it is scanned
+    (:func:`.workbook.read_workbook`; the reading child)."""
     path = os.fspath(path)
     source = Source(filename=filename or os.path.basename(path), sha256="", size=0)
     with guarded(source):

@@ -1,4 +1,4 @@
-"""Reading a workbook (xlsx/xlsm): guards first, then python-calamine (Rust), never running macros.
+"""Reading a workbook (xlsx/xlsm): guards first, then fastexcel (calamine, in Rust), never running macros.
 
 The sheet is chosen by name, by headers or by the kind asked for (samples and hidden sheets last);
 the chosen sheet is scanned (:mod:`.scan`) and parsed; the table is built by :mod:`.table`.
@@ -122,7 +122,7 @@ def _candidates(sheets: list[_SheetPart], want: BatchKind | None) -> list[tuple[
 
 
 def _read_sheets(data: bytes, archive, members, sheets, want, source, limits, parse_alongside: bool) -> Table:
-    import python_calamine
+    import fastexcel
 
     candidates = _candidates(sheets, want)
     if not candidates:
@@ -130,48 +130,47 @@ def _read_sheets(data: bytes, archive, members, sheets, want, source, limits, pa
             raise fail("unknown-kind", source)
         raise fail("file-empty", source)
     # the very bytes that were checked, not the path again
-    workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    workbook = fastexcel.read_excel(data)
     no_header: str | None = None
-    parsing = None
-    try:
-        for sheet, named in candidates:
-            kind = want or named
-            info = members[sheet.part] if sheet.part else None
-            if info is not None and parse_alongside and info.file_size > _SCAN_ALONGSIDE_BYTES:
-                # calamine releases the GIL: it parses while the scan runs, on another core. Should
-                # the scan refuse the sheet, the child answers and exits, parse and all.
-                parsing = _Parsing(workbook, sheet.name)
-                scan = scan_sheet(archive, info, source, limits, sheet.name)
-                grid = parsing.grid()
-                parsing = None
-            else:
-                scan = scan_sheet(archive, info, source, limits, sheet.name) if info is not None else Scan()
-                grid = workbook.get_sheet_by_name(sheet.name)
-            head = grid.to_python(skip_empty_area=False, nrows=HEADER_ROWS)
-            found = locate_header(head, kind)
-            if found is None:
-                if kind is not None and no_header is None:
-                    no_header = sheet.name
-                continue
-            kind, header_index = found
-            source.sheet, source.kind = sheet.name, kind.name
-            rows = grid.to_python(skip_empty_area=False)
-            del grid
-            return build_table(kind, source, sheet.name, rows, header_index, None, limits, scan)
-    finally:
-        if parsing is None:            # not while a parse still runs in its thread
-            workbook.close()
+    for sheet, named in candidates:
+        kind = want or named
+        info = members[sheet.part] if sheet.part else None
+        if info is not None and parse_alongside and info.file_size > _SCAN_ALONGSIDE_BYTES:
+            # the parser releases the GIL: it parses while the scan runs, on another core. Should
+            # the scan refuse the sheet, the child answers and exits, parse and all.
+            parsing = _Parsing(workbook, sheet.name)
+            scan = scan_sheet(data, archive, info, source, limits, sheet.name)
+            grid = parsing.grid()
+        else:
+            scan = scan_sheet(data, archive, info, source, limits, sheet.name) if info is not None else Scan()
+            grid = _grid(workbook, sheet.name)
+        found = locate_header(grid.head(HEADER_ROWS).rows(), kind) if grid.width else None
+        if found is None:
+            if kind is not None and no_header is None:
+                no_header = sheet.name
+            continue
+        kind, header_index = found
+        source.sheet, source.kind = sheet.name, kind.name
+        return build_table(kind, source, sheet.name, grid, header_index, None, limits, scan,
+                           first_column=scan.first_column)
     if no_header is not None:
         source.sheet = no_header
         raise fail("no-header-row", source, sheet=no_header)
     raise fail("unknown-kind", source)
 
 
+def _grid(workbook, name: str):
+    """A sheet as a frame of text from its first row (A1's row: the empty rows above are kept, so
+    that row ``i`` is Excel row ``i + 1``); its first column is the leftmost that holds a value
+    (:attr:`.scan.Scan.first_column`)."""
+    return workbook.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
+
+
 _SCAN_ALONGSIDE_BYTES = 8 * 1024 * 1024     # a sheet this large is parsed while scanned (parse_alongside)
 
 
 class _Parsing:
-    """calamine parsing one sheet in a thread."""
+    """The parser reading one sheet in a thread."""
 
     def __init__(self, workbook, name: str):
         self._grid = self._error = None
@@ -181,7 +180,7 @@ class _Parsing:
 
     def _run(self, workbook, name):
         try:
-            self._grid = workbook.get_sheet_by_name(name)
+            self._grid = _grid(workbook, name)
         except BaseException as error:  # noqa: BLE001 - raised again in the reading thread
             self._error = error
 
