@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
+from collections.abc import Callable, Sequence
 
 from . import calendar, certificate, deduction, discount, failed_debit, timetable
 from .errors import KyosaiError
@@ -19,7 +21,35 @@ from .labels import Channel, Pattern, PrepaymentMethod, Scheme
 from .month import Month
 from .schedule import Contract, payments
 
-__all__ = ["main", "add_commands"]
+__all__ = ["main", "add_commands", "display_width", "format_table"]
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of text the rules core writes itself: wide and fullwidth characters take two.
+
+    The core depends on nothing but the standard library and holidays, so it cannot use wcwidth;
+    for its own text (dates, months, amounts, kanji and kana headings) the Unicode East Asian Width
+    property is exact. Text from outside (file names) is measured by wcwidth in validator/cli.py.
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def format_table(rows: Sequence[Sequence[object]], align: str,
+                 width: Callable[[str], int] = display_width) -> list[str]:
+    """The rows as lines whose columns line up on a terminal: each column as wide as its widest
+    cell measured by ``width`` (display columns, not characters), two spaces apart; ``align`` has
+    one ``<`` (left) or ``>`` (right) per column. No line ends in blanks.
+    """
+    texts = [[str(cell) for cell in row] for row in rows]
+    widths = [max((width(row[i]) for row in texts if i < len(row)), default=0) for i in range(len(align))]
+    lines = []
+    for row in texts:
+        cells = []
+        for text, column_width, side in zip(row, widths, align):
+            blank = " " * (column_width - width(text))
+            cells.append(text + blank if side == "<" else blank + text)
+        lines.append("  ".join(cells).rstrip())
+    return lines
 
 
 def _contract(args) -> Contract:
@@ -35,9 +65,9 @@ def _contract(args) -> Contract:
     )
 
 
-def _show_payment(p) -> str:
+def _payment_cells(p) -> tuple[str, ...]:
     span = p.first_month.ja() if len(p.months) == 1 else f"{p.first_month.ja()}〜{p.last_month.ja()}"
-    return f"  {format_date_ja(p.date)}  {p.kind.value:<4} {p.amount:>12,}円  （{span}、{len(p.months)}か月分）"
+    return format_date_ja(p.date), p.kind.value, f"{p.amount:,}円", f"（{span}、{len(p.months)}か月分）"
 
 
 def cmd_timetable(args, out) -> None:
@@ -46,10 +76,10 @@ def cmd_timetable(args, out) -> None:
     if args.csv:
         out.write(timetable.to_csv(rows))
         return
-    out.write("月        小規模 振替日      小規模 変更・前納期限  セーフティ 振替日    セーフティ 前納期限\n")
-    for r in rows:
-        out.write(f"{r.month.ja():<9} {format_date_ja(r.sky_debit)}  {format_date_ja(r.sky_deadline)}"
-                  f"  {format_date_ja(r.safety_debit)}  {format_date_ja(r.safety_deadline)}\n")
+    table = [("月", "小規模 振替日", "小規模 変更・前納期限", "セーフティ 振替日", "セーフティ 前納期限")]
+    table += [(r.month.ja(), *map(format_date_ja, (r.sky_debit, r.sky_deadline, r.safety_debit, r.safety_deadline)))
+              for r in rows]
+    out.writelines(line + "\n" for line in format_table(table, "<<<<<"))
 
 
 def cmd_first_debit(args, out) -> None:
@@ -60,8 +90,8 @@ def cmd_first_debit(args, out) -> None:
     out.write(f"初回振替: {format_date_ja(first.date)} {first.amount:,}円"
               f"（{first.first_month.ja()}〜{first.last_month.ja()}分）\n")
     out.write("最初の支払い:\n")
-    for p in payments(contract, first.month + 12)[: args.show]:
-        out.write(_show_payment(p) + "\n")
+    shown = [_payment_cells(p) for p in payments(contract, first.month + 12)[: args.show]]
+    out.writelines(f"  {line}\n" for line in format_table(shown, "<<><"))
 
 
 def cmd_deduction(args, out) -> None:
@@ -89,9 +119,9 @@ def cmd_discount(args, out) -> None:
 def cmd_failed_debit(args, out) -> None:
     rows = failed_debit.plan(parse_month(args.failed_month), Scheme.parse(args.scheme),
                              parse_amount(args.monthly_amount))
-    for row in rows:
-        months = "、".join(m.ja() for m in row.months_billed) or "請求なし"
-        out.write(f"{row.month.ja():<9} {row.amount:>10,}円  {months}\n")
+    table = [(row.month.ja(), f"{row.amount:,}円", "、".join(m.ja() for m in row.months_billed) or "請求なし")
+             for row in rows]
+    out.writelines(line + "\n" for line in format_table(table, "<><"))
 
 
 def _contract_arguments(p: argparse.ArgumentParser, date_first: bool) -> None:

@@ -6,8 +6,8 @@
   eligibility, SAFETY headroom / loan / refund, tax saving) and the array form, all with the
   add-in's functions (``addin/udfs.py``) on the worked examples of docs/rules.md. Each example shows
   the value docs/rules.md gives next to the formula and an OK / 要確認 check, so a first run on
-  Windows shows at a glance that the add-in works. The ``xlwings.conf`` sheet points xlwings at
-  ``addin.udfs``. The ``.xlsm`` is the one to use: xlwings' "Import Functions" writes VBA
+  Windows shows at a glance that the add-in works. The ``xlwings.conf`` sheet (hidden) points
+  xlwings at ``addin.udfs``. The ``.xlsm`` is the one to use: xlwings' "Import Functions" writes VBA
   wrappers into the workbook, which only a macro-enabled workbook keeps (docs/excel.md).
 - ``kyosai_lite.xlsx``: the same calculator for xlwings Lite (Python inside Excel, nothing to install
   on the PC: Windows, Mac, Excel on the web). The workbook carries its code — ``main.py`` and
@@ -17,9 +17,10 @@
   ``lite/requirements.txt`` are the same code as plain files, for pasting into Lite's editor.
 - ``sky-application.xlsx``, ``safety-application.xlsx``, ``prepayment.xlsx``: one template per
   batch kind, generated from ``schemas/batches.py`` (never retyped): title, instruction and
-  header rows, data validation (dropdowns, amount ranges and steps, dates, 1–12, code lengths),
-  input messages from the columns' hints, code columns formatted as text, and a 記入例 sheet of
-  valid sample rows.
+  header rows, data validation (dropdowns, amount ranges and steps, dates, 1–12, code lengths) on
+  every row the validator accepts (``validator.reading.Limits``), input messages from the columns'
+  hints, code columns formatted as text, a print setup (A4 landscape, one page wide, the header row
+  repeated on every page) and a 記入例 sheet of valid sample rows.
 
 The output is deterministic (fixed document properties and zip timestamps), so that
 ``tests/test_workbooks.py`` can check that the committed files are what this script produces;
@@ -62,6 +63,7 @@ from kyosai.month import Month  # noqa: E402
 from kyosai.labels import (CancellationKind, Channel, Label, MemberType, Pattern, SafetyIndustry,  # noqa: E402
                            Scheme, SkyIndustry, TaxArrears)
 from schemas.batches import KINDS, BatchKind, Column, Value  # noqa: E402
+from validator.reading import Limits  # noqa: E402
 
 __all__ = ["OUT_DIR", "build", "check", "fingerprint", "lite_code", "CALCULATOR", "LITE_CALCULATOR",
            "TEMPLATE_FILES", "SAMPLE_ROWS", "UDF_MODULES"]
@@ -342,7 +344,7 @@ def _usage_sheet(ws: Worksheet, edition: str = "classic") -> None:
         "  セーフティ … 積立限度額までの残り・貸付限度額・解約手当金（SAFETY_HEADROOM, SAFETY_LOAN_LIMIT, SAFETY_REFUND）",
         "  節税額 … 掛金による年間の節税額（KYOSAI_TAX_SAVING）",
         "  一括計算 … 範囲を渡して多数の顧客を1つの式で計算する例",
-        *(["  xlwings.conf … xlwings の設定（UDF Modules = addin.udfs）。変更しないでください。"]
+        *(["  xlwings.conf … xlwings の設定（UDF Modules = addin.udfs）。非表示のシートです。変更しないでください。"]
           if edition == "classic" else []),
         "",
         "English: yellow = input, blue = the add-in's result, grey = the value from docs/rules.md; "
@@ -639,6 +641,9 @@ def _xlwings_conf_sheet(ws: Worksheet) -> None:
     for i, note in enumerate(notes, start=3):
         put(ws, f"A{i}", note, "note")
     widths(ws, A=16, B=16)
+    # Hidden from clerks, not "veryHidden": xlwings reads the sheet by name whatever its state (its own
+    # `xlwings release` hides it the same way), and Excel's Unhide still shows it to whoever needs it.
+    ws.sheet_state = "hidden"
 
 
 CALCULATOR_SHEETS: tuple[tuple[str, Callable[[Worksheet], None]], ...] = (
@@ -699,8 +704,8 @@ def lite_formula(text: str) -> str:
 
 # ==================================================================================== templates
 
-DATA_ROWS = 1000           # rows below the header that carry the validations
 HEADER_ROW = 3             # title, instruction, header (docs/batch-format.md: header within the first 10 rows)
+DATA_ROWS = Limits().max_rows   # rows below the header that carry the validations: all the validator accepts
 SAMPLE_SHEET = "記入例"
 KIND_SCHEME = {"sky-application": Scheme.SKY, "safety-application": Scheme.SAFETY}
 """The scheme of a kind whose rows do not say it (the prepayment kind has a 制度 column)."""
@@ -891,6 +896,17 @@ def _template_sheet(ws: Worksheet, kind: BatchKind, rows: list[list[Any]] | None
             cell = ws.cell(row=r, column=index, value=value)
             cell.number_format = NUMBER_FORMATS[column.value]
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    _print_setup(ws)
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Printed as clerks read it: A4 landscape, every column on one page wide (as many pages tall as
+    the rows need), the header row repeated at the top of each page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0    # 0: no limit on the pages tall
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
 
 def template(kind: BatchKind) -> Workbook:
@@ -1143,8 +1159,12 @@ def fingerprint(path: Path) -> dict[str, Any]:
              dv.showInputMessage, dv.showErrorMessage, dv.promptTitle, dv.prompt, dv.errorTitle, dv.error,
              dv.errorStyle)
             for dv in ws.data_validations.dataValidation)
+        setup = ws.page_setup
+        printing = (setup.paperSize, setup.orientation, setup.fitToWidth, setup.fitToHeight,
+                    ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None,
+                    ws.print_title_rows)
         sheets[ws.title] = {"cells": cells, "columns": columns, "validations": validations,
-                            "freeze": ws.freeze_panes, "state": ws.sheet_state}
+                            "freeze": ws.freeze_panes, "state": ws.sheet_state, "print": printing}
     props = wb.properties
     with zipfile.ZipFile(path) as archive:
         web_extension = {name: archive.read(name) for name in archive.namelist() if name.startswith("xl/webextensions/")}

@@ -6,6 +6,11 @@ A clerk logs in with a token, uploads a batch with mistakes and sees the finding
 headquarters then sees the submission in its list. The browser is the system's
 (``/usr/bin/chromium``; ``make test`` installs it as root) — ``playwright install`` is never run.
 
+A second test looks at the page as a clerk sees it: the report frame's height follows the report shown
+(a short report after a long one leaves no blank space), the grid at 1280 px shows the columns that carry
+findings, amounts read as the messages write them, the file picker speaks Japanese and the titles do not
+break inside a word on a phone.
+
 Every page and report it shows is checked with axe-core (the npm package in ``tests/package.json``)
 against WCAG 2.1 A and AA (JIS X 8341-3 AA): no serious or critical violation.
 
@@ -231,3 +236,130 @@ def test_a_clerk_checks_fixes_and_submits_and_headquarters_sees_it(browser_serve
 
     log = browser_server["log"].read_text(encoding="utf-8", errors="replace")
     assert tokens["agency"] not in log and "壊れた" not in log and "sky-application_sample" not in log
+
+
+# The frame's inside against the report in it.
+FRAME_GAP = """frame => {
+  const root = frame.contentDocument.documentElement;
+  return {outer: frame.clientHeight, inner: root.scrollHeight, width: frame.clientWidth};
+}"""
+# The report in the frame is all in sight (nothing below the frame's edge) with no blank space under it.
+FRAME_FITS = """() => {
+  const root = document.getElementById('report-frame').contentDocument.documentElement;
+  return root.scrollHeight <= root.clientHeight + 1 && root.clientHeight - root.getBoundingClientRect().height <= 4;
+}"""
+
+# Where the text of an element breaks into lines: the characters either side of each break.
+LINE_BREAKS = """element => {
+  const breaks = [];
+  const node = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  let previousTop = null, previous = "";
+  for (let t = node.nextNode(); t; t = node.nextNode()) {
+    for (let i = 0; i < t.length; i++) {
+      const range = document.createRange();
+      range.setStart(t, i); range.setEnd(t, i + 1);
+      const rect = range.getClientRects()[0];
+      if (!rect || !t.data[i].trim()) { previous = t.data[i]; continue; }
+      if (previousTop !== null && rect.top > previousTop + 2) breaks.push(previous + "|" + t.data[i]);
+      previousTop = rect.top; previous = t.data[i];
+    }
+  }
+  return breaks;
+}"""
+
+
+def _report_height_alone(browser, html: str, width: int) -> float:
+    """The height of a report on a page of its own, as wide as the frame's inside."""
+    alone = browser.new_page()
+    try:
+        alone.set_viewport_size({"width": width, "height": 6000})
+        alone.set_content(html)
+        return alone.evaluate("document.documentElement.getBoundingClientRect().height")
+    finally:
+        alone.close()
+
+
+def _marked_cells_outside_the_grids_view(frame) -> list[str]:
+    return frame.evaluate("""() => {
+      const wrap = document.querySelector('.grid-wrap').getBoundingClientRect();
+      const view = Math.min(wrap.right, document.documentElement.clientWidth);
+      return [...document.querySelectorAll('table.grid td.cell-error, table.grid td.cell-warning')]
+        .filter(td => { const r = td.getBoundingClientRect(); return r.left < wrap.left || r.right > view + 0.5; })
+        .map(td => td.id);
+    }""")
+
+
+def test_the_page_fits_the_report_shows_the_marked_columns_and_speaks_japanese(browser_server, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    url, tokens = browser_server["url"], browser_server["tokens"]
+    page = browser.new_page()                                  # 1280 × 900
+    # file choosers are caught from now on: turned on just before a key press, the catching can be late
+    page.on("filechooser", lambda chooser: None)
+    _login(page, url, tokens["agency"])
+
+    # the file picker: our Japanese label is the button, the browser's own is out of sight but reachable
+    expect(page.locator("#file-choose")).to_have_text("ファイルを選ぶ")
+    expect(page.locator("#file-name")).to_have_text("選ばれていません")
+    box = page.locator("#file").bounding_box()
+    assert box["width"] <= 1 and box["height"] <= 1
+    assert "Choose" not in page.inner_text("#upload-form") and "No file" not in page.inner_text("#upload-form")
+
+    # a long report first (60 rows with a wrong premium), then a short one: the frame shrinks to it;
+    # the long one is chosen with the keyboard: Tab reaches the hidden picker, Enter opens it
+    lines = (SAMPLES / "sky-application_with_errors_cp932.csv").read_text(encoding="cp932").splitlines()
+    long_file = tmp_path / "長い申込.csv"
+    long_file.write_text("\n".join([lines[0]] + [lines[3].replace("A-0003", f"B-{n:04d}", 1) for n in range(60)]),
+                         encoding="utf-8")
+    page.focus("#kind")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "file"
+    assert page.evaluate("getComputedStyle(document.getElementById('file-choose')).outlineStyle") != "none"
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(str(long_file))
+    expect(page.locator("#file-name")).to_have_text("長い申込.csv")
+    page.click("#check-button")
+    expect(page.locator("#verdict-counts")).to_contain_text("データ 60 件", timeout=60_000)
+    page.wait_for_function("document.getElementById('report-frame').offsetHeight > 3000")
+    frame = page.locator("#report-frame")
+    long_height = frame.evaluate("f => f.offsetHeight")
+
+    page.set_input_files("#file", str(SAMPLES / "sky-application_with_errors.xlsx"))
+    page.click("#check-button")
+    expect(page.locator("#verdict-counts")).to_contain_text("データ 5 件", timeout=60_000)
+    page.wait_for_function(f"document.getElementById('report-frame').offsetHeight < {long_height} - 1000")
+    sizes = frame.evaluate(FRAME_GAP)
+    alone = _report_height_alone(browser, frame.get_attribute("srcdoc"), sizes["width"])
+    assert abs(sizes["outer"] - alone) <= 4, (sizes, alone)      # no blank space left by the long report
+    assert sizes["inner"] <= sizes["outer"]                       # and nothing hidden in the frame
+
+    # at 1280 px every marked cell (A, C, L, M and N) is inside the grid's view, the columns without
+    # findings folded away; the checkbox shows them all (its note goes, a scroll bar comes), the frame follows
+    report = page.frame_locator("#report-frame")
+    in_frame = page.frame(url="about:srcdoc")
+    expect(report.locator("#cell-N6")).to_have_class("cell-error")
+    assert _marked_cells_outside_the_grids_view(in_frame) == []
+    assert in_frame.evaluate("document.getElementById('cell-B4').getBoundingClientRect().width") == 0
+    # 記入値 as the message writes the amount
+    expect(report.locator("tr[data-code='invalid-premium'] td.value")).to_have_text("10,250円")
+    expect(report.locator("#cell-N6")).to_have_text("10,250円")
+    before = frame.evaluate("f => f.offsetHeight")
+    report.locator("#grid-all").check()
+    expect(report.locator("#cell-B4")).to_be_visible()
+    page.wait_for_function(f"document.getElementById('report-frame').offsetHeight != {before}")
+    page.wait_for_function(FRAME_FITS)
+
+    # a phone: the titles break between phrases only, and the frame follows the narrower report
+    page.set_viewport_size({"width": 375, "height": 800})
+    for selector in (".bar .brand", ".bar .sub", "#upload h1", "#result h1"):
+        for pair in page.locator(selector).evaluate(LINE_BREAKS):
+            assert pair[0] in "・、）" or pair[0].isspace(), f"{selector} breaks inside a word: {pair}"
+    page.set_viewport_size({"width": 320, "height": 700})
+    for selector in (".bar .brand", ".bar .sub"):
+        for pair in page.locator(selector).evaluate(LINE_BREAKS):
+            assert pair[0] in "・、）" or pair[0].isspace(), f"{selector} breaks inside a word at 320 px: {pair}"
+    page.wait_for_function(FRAME_FITS)
+    assert page.frame(url="about:srcdoc").evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth")   # no sideways page
+    assert_accessible(page, "the page on a phone")

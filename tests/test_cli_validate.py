@@ -1,11 +1,16 @@
 """`kyosai validate`: exit codes, where reports go, all four formats."""
 
 import json
+from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from wcwidth import wcswidth
 
 from batchfiles import rows_of, write_csv, write_xlsx
+from validator import cli
 from validator.cli import main
 
 AS_OF = ["--as-of", "2024-12-10"]
@@ -88,3 +93,70 @@ def test_csv_source_gets_an_annotated_workbook(tmp_path):
 def test_rules_core_questions_still_answer(capsys):
     assert main(["discount", "70000", "12"]) == 0
     assert "4,158円" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------ the summary table
+
+def summary_lines(err: str) -> list[str]:
+    lines = err.splitlines()
+    return lines[next(i for i, line in enumerate(lines) if line.startswith("ファイル")):]
+
+
+def test_summary_columns_line_up_by_display_width_with_japanese_names(tmp_path, capsys):
+    long = "2024年12月分_小規模企業共済_申込_東京支店_第{}回提出_最終版.xlsx"   # the same but for one digit
+    paths = [write_xlsx(tmp_path / name, "sky-application", rows_of("sky-application", rows))
+             for name, rows in ((long.format(1), [{}]), (long.format(2), [{}, dict(monthly_amount="70500")]),
+                                ("申込.xlsx", [{}]), ("a.xlsx", [{}]))]
+    assert main(["validate", *map(str, paths), str(tmp_path / "ない.xlsx"), "--out", str(tmp_path / "r"), *AS_OF]) == 2
+    lines = summary_lines(capsys.readouterr().err)
+    assert len(lines) == 6
+    notes = ["備考", "1件", "2件", "1件", "1件", "ファイルがありません / no such file"]
+    verdicts = ["判定", "受付可", "要修正", "受付可", "受付可", "読込不可"]
+    # every row's 判定 and 備考 start in the same display column as their headings, and the numbers end
+    # in the same column: the width of the text before them is the same on every line
+    assert len({wcswidth(line[:line.index(verdict)]) for line, verdict in zip(lines, verdicts)}) == 1
+    assert len({wcswidth(line[:line.rindex(note)]) for line, note in zip(lines, notes)}) == 1
+    names = [line[:line.index(verdict)].rstrip() for line, verdict in zip(lines, verdicts)][1:]
+    assert names[2:] == ["申込.xlsx", "a.xlsx", "ない.xlsx"]
+    first, second = names[:2]
+    assert first != second and "..." in first and "..." in second        # shortened in the middle, not alike
+    assert first.startswith("2024年12月分") and first.endswith("1回提出_最終版.xlsx")
+    assert second.endswith("2回提出_最終版.xlsx") and wcswidth(first) <= cli.NAME_COLUMNS
+
+
+def test_two_files_of_one_name_are_told_apart_and_names_cannot_move_the_cursor(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for folder in ("a", "b"):
+        Path(folder).mkdir()
+        write_xlsx(Path(folder, "batch.xlsx"), "sky-application", rows_of("sky-application", [{}]))
+    write_xlsx(Path("申込\x1b[2J\u202e.xlsx"), "sky-application", rows_of("sky-application", [{}]))
+    assert main(["validate", "a/batch.xlsx", "b/batch.xlsx", "申込\x1b[2J\u202e.xlsx", "--out", "r", *AS_OF]) == 0
+    lines = summary_lines(capsys.readouterr().err)
+    names = [line.split("  ")[0] for line in lines[1:]]
+    assert names == ["a/batch.xlsx", "b/batch.xlsx", "申込\\x1b[2J\\u202e.xlsx"]
+    assert not any(ch in "".join(lines) for ch in "\x1b\u202e")
+
+
+def texts(max_size):
+    return st.lists(st.sampled_from(["a", "b", "_", "1", "2", "日", "本", "提", "出", "e\u0301", "👍🏽", "..."]),
+                    max_size=max_size).map("".join)
+
+
+# names alike but for their middle (what a batch folder holds), and some others
+file_names = st.builds(lambda start, end, middles, others: [start + middle + end for middle in middles] + others,
+                       texts(20), texts(20), st.lists(texts(4), max_size=6), st.lists(texts(40), max_size=3))
+
+
+@given(file_names, st.integers(min_value=6, max_value=30))
+def test_names_are_shortened_in_the_middle_and_never_to_the_same_text(names, columns):
+    shown = cli.shorten_middle(names, columns)
+    assert len(shown) == len(names)
+    for name, short in zip(names, shown):
+        if short != name:       # its start and its end, around "...", in fewer columns
+            assert wcswidth(short) < wcswidth(name)
+            assert any(name.startswith(short[:i]) and name.endswith(short[i + 3:])
+                       for i in range(len(short)) if short.startswith("...", i))
+        if wcswidth(short) > columns:   # more room only where two names would otherwise read the same
+            assert any(cli._clip(other, columns) == cli._clip(name, columns) for other in names if other != name)
+    assert len(set(shown)) == len(set(names))
+    assert all(shown[i] == shown[j] for i in range(len(names)) for j in range(len(names)) if names[i] == names[j])

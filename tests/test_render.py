@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from html.parser import HTMLParser
 
@@ -12,8 +13,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
+from wcwidth import wcswidth
 
-from validator.findings import CATALOGUE, make
+from kyosai import premium
+from kyosai.errors import RuleViolation
+from validator.findings import CATALOGUE, from_error, make
 from validator.render import (CSV_COLUMNS, FINDINGS_SHEET, annotate_rows, annotate_workbook, defuse_formula,
                               render_csv, render_csv_bytes, render_html, render_json)
 from validator.render.html_report import GRID_MAX_ROWS
@@ -195,6 +199,76 @@ def test_html_grid_of_a_long_sheet_is_capped_around_the_findings():
     assert "データが 1,200 行あるため" in page and "行省略" in page
 
 
+def _cell_text(page: str, cell: str) -> str:
+    """The text of a grid cell (``H5``)."""
+    return re.search(f'<td id="cell-{cell}"[^>]*>([^<]*)</td>', page).group(1)
+
+
+def _value_cell(page: str, code: str) -> str:
+    """The 記入値 cell of the (first) finding of ``code`` in the list."""
+    row = page[page.index(f'data-code="{code}"'):]
+    return row[row.index('<td class="value">') + len('<td class="value">'):row.index("</td>", row.index('class="value"'))]
+
+
+def test_html_shows_amounts_as_the_messages_do():
+    # the rules core's own message for a prepayment of 1150000 written into a number cell
+    with pytest.raises(RuleViolation) as raised:
+        premium.validate_lump_sum(100000, 12, 1150000)
+    report = Report(Source("前納.xlsx", "0" * 64, kind="prepayment"), records=2)
+    report.add(from_error(raised.value, code="prepayment-amount", value=1150000, row=5, column="H", header="前納額"))
+    report.add(make("missing-value", row=6, column="H", header="前納額"))
+    report.add(make("invalid-number", row=7, column="H", header="前納額", value="115万5千円",
+                    detail_ja="読めません。", detail_en="Unreadable."))
+    report.add(make("out-of-range", row=5, column="G", header="前納月数", value=13000,
+                    detail_ja="前納月数が多すぎます。", detail_en="Too many months."))
+    rows = [(5, {"G": "12", "H": "1150000"}), (6, {"G": "12", "H": ""}), (7, {"G": "12", "H": "115万5千円"})]
+    page = render_html(report, rows, [("G", "前納月数"), ("H", "前納額")])
+    assert "一括納付額1,150,000円は" in report.findings[0].message_ja
+    assert _value_cell(page, "prepayment-amount") == "1,150,000円"          # as the message says it
+    assert _value_cell(page, "invalid-number") == "115万5千円"               # text stays as written
+    assert _value_cell(page, "out-of-range") == "13000"                     # a count is not yen
+    assert _cell_text(page, "H5") == "1,150,000円" and _cell_text(page, "G5") == "12"
+    assert _cell_text(page, "H7") == "115万5千円" and _cell_text(page, "H6") == ""
+    assert json.loads(render_json(report))["findings"][0]["value"] == "1150000"   # the data stays the data
+
+
+def _cols(page: str) -> list[str | None]:
+    """The classes of the grid's <col> elements after the row numbers' (None: no class)."""
+    group = page[page.index("<colgroup>") + len("<colgroup>"):page.index("</colgroup>")]
+    cols = group.split("<col")[2:]
+    return [c[c.index('"') + 1:c.rindex('"')] if "class=" in c else None for c in cols]
+
+
+def test_html_grid_folds_the_columns_without_findings_but_keeps_the_rows_keys():
+    letters = "ABCDEFGHIJKLMN"
+    headers = ["受付番号", "申込日", "申込方法", "加入者区分", "氏名", "フリガナ", "生年月日", "郵便番号", "住所",
+               "電話番号", "業種", "常時使用する従業員数", "事業主受付番号", "掛金月額"]
+    rows = [(r, {c: f"{c}{r}" for c in letters}) for r in range(4, 9)]
+    report = Report(Source("x.xlsx", "0" * 64, kind="sky-application"), records=5)
+    report.add(make("invalid-premium", row=6, column="N", header="掛金月額", value="10250",
+                    detail_ja="掛金月額の誤り", detail_en="Bad premium."))
+    report.add(make("proprietor-not-found", row=7, column="M", header="事業主受付番号", value="A-0099"))
+    report.add(make("designated-month-ignored", row=5, column="C", header="申込方法", value="x"))
+    page = render_html(report, rows, list(zip(letters, headers)))
+    # shown: A (受付番号), C, E (氏名), M, N; a double line where columns are folded away
+    assert _cols(page) == [None, "folded", "after-fold", "folded", "after-fold"] + ["folded"] * 7 + \
+        ["after-fold", None]
+    assert '<input type="checkbox" id="grid-all"' in page and "ほか 9 列は省略" in page
+    assert "#grid-all:checked ~ .grid-wrap col.folded { visibility: visible; }" in page
+    cells = parse(page)
+    assert cells.by_id["cell-N6"]["class"] == "cell-error" and _cell_text(page, "B6") == "B6"  # folded, not dropped
+
+    # without findings in the grid there is nothing to look for: every column shows
+    clean = render_html(Report(Source("x.xlsx", "0" * 64, kind="sky-application"), records=5),
+                        rows, list(zip(letters, headers)))
+    assert set(_cols(clean)) == {None} and 'id="grid-all"' not in clean
+    # a kind the report does not know: the first column stays as the row's key
+    unknown = Report(Source("x.csv", "0" * 64), records=5)
+    unknown.add(make("missing-value", row=5, column="D", header="何か"))
+    assert _cols(render_html(unknown, rows, list(zip(letters, headers)))) == \
+        [None, "folded", "folded", "after-fold"] + ["folded"] * 10
+
+
 # ------------------------------------------------------------------------------------------ CSV
 
 def csv_lines(text: str) -> list[dict]:
@@ -367,6 +441,38 @@ def test_findings_sheet_lists_every_finding_with_links_and_no_formulas(tmp_path)
     summary = {row[0]: row[2] for row in sheet.iter_rows(max_row=12, values_only=True) if row[0]}
     assert summary["判定"] == "要修正" and summary["エラー"] == 5 and summary["警告"] == 3
     assert summary["申込の種類"] == "小規模企業共済 契約申込"
+
+
+def widest_line(value) -> int:
+    return max(wcswidth(line) for line in str(value).splitlines())
+
+
+def test_findings_sheet_is_sized_to_its_content(tmp_path):
+    original = make_original(tmp_path / "batch.xlsx")
+    out = tmp_path / "out.xlsx"
+    report = sample_report()
+    report.extend([make("invalid-format", sheet=SHEET, row=9, column="B", header="氏名", value="長" * 300,
+                        detail_ja="氏名に使えない文字があります。" * 12, detail_en="Bad characters.")])
+    annotate_workbook(report, original, out)
+    sheet = load_workbook(out)[FINDINGS_SHEET]
+    width = {letter: sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJK"}
+    rows = list(sheet.iter_rows())
+    listed = rows[next(i for i, r in enumerate(rows) if r[0].value == "No."):]
+    counted = rows[next(i for i, r in enumerate(rows) if r[3].value == "コード"):][:len(report.counts) + 1]
+    # no code is cut (designated-month-ignored is 24 columns), in the list (K) or in the counts (D)
+    assert width["K"] > max(widest_line(line[10].value) for line in listed)
+    assert width["D"] > max(widest_line(line[3].value) for line in counted)
+    # each column fits the longest value of the two tables (a kanji counts two) unless it is capped,
+    # and then the text wraps
+    for index, letter in enumerate("ABCDEFGHIJK"):
+        values = [line[index] for line in counted[1:] + listed[1:] if line[index].value is not None]
+        longest = max(widest_line(cell.value) for cell in values + [listed[0][index], counted[0][index]]
+                      if cell.value is not None)
+        assert width[letter] <= longest + 2 and width[letter] <= 60, letter
+        if width[letter] < longest:
+            assert all(cell.alignment.wrap_text for cell in values), letter
+    assert width["I"] == 60 and width["H"] == 30              # the long message and value: capped, wrapped
+    assert width["G"] == widest_line("生年月日") + 2 and width["F"] < 8   # 見出し and 列 follow their values
 
 
 def test_xlsm_keeps_its_vba_project_byte_for_byte(tmp_path):

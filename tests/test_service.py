@@ -7,8 +7,11 @@ the ``database_url`` fixture); here the database is SQLite in the app's instance
 
 from __future__ import annotations
 
+import csv
+import datetime
 import hashlib
 import io
+import json
 import re
 import threading
 import zipfile
@@ -19,6 +22,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from fixtures.batchfiles import SKY_HEADERS, csv_text_row, rewrite_zip
 from validator.service import api as service_api
 from validator.service import create_app
 from validator.service.auth import create_token, hash_token, revoke_token
@@ -811,3 +815,204 @@ def test_a_whole_number_setting_of_zero_or_empty_means_none(value, number):
 def test_a_bad_upload_limit_stops_the_start(tmp_path):
     with pytest.raises(RuntimeError, match="UPLOADS_PER_MINUTE"):
         create_app({"INSTANCE_PATH": str(tmp_path / "i"), "UPLOADS_PER_MINUTE": "many"})
+
+
+# ------------------------------------------------------------------------------------------ files named by their format
+
+def clean_csv(encoding: str = "cp932") -> bytes:
+    """A clean sky-application batch as an agency's own system writes it: CSV, one record."""
+    lines = io.StringIO()
+    csv.writer(lines, lineterminator="\r\n").writerows([SKY_HEADERS, csv_text_row(1)])
+    return lines.getvalue().encode(encoding)
+
+
+def workbook_with(tmp_path, *, vba: bool = False, macro_sheet: bool = False, enabled_type: bool = False) -> bytes:
+    """The clean sample as Excel would save it with a VBA project, an Excel 4.0 macro sheet and/or the
+    macro-enabled content type (.xlsm)."""
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(VALID.read_bytes())
+
+    def change(name, data):
+        if name == "[Content_Types].xml":
+            if enabled_type:
+                data = data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+            if vba:
+                data = data.replace(b"</Types>", b'<Default Extension="bin" '
+                                    b'ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+        return data
+    add = {}
+    if vba:
+        add["xl/vbaProject.bin"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
+    if macro_sheet:
+        add["xl/macrosheets/sheet1.xml"] = (b'<?xml version="1.0" encoding="UTF-8"?><xm:macrosheet '
+                                            b'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>')
+    rewrite_zip(path, change, add=add)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("data,uploaded,plain,rfc5987,content_type", [
+    (VALID.read_bytes(), "clean.txt", "clean.xlsx", "clean.xlsx",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (clean_csv(), "提出.html", "submission-*.csv", "%E6%8F%90%E5%87%BA.csv", "text/csv; charset=Windows-31J"),
+    (clean_csv("utf-8-sig"), "batch", "batch.csv", "batch.csv", "text/csv; charset=utf-8"),
+])
+def test_the_original_file_is_named_by_the_format_found_in_its_bytes(client, tokens, data, uploaded, plain, rfc5987,
+                                                                     content_type):
+    """An xlsx named clean.txt comes back as clean.xlsx, a CSV named 提出.html as 提出.csv: both names
+    of the header carry the extension of what the file is, the Content-Type its one charset."""
+    body = upload(client, tokens.a, filename=uploaded, data=data).get_json()
+    assert body["valid"] is True and body["filename"] == uploaded      # shown back as the clerk typed it
+    sid = submit(client, tokens.a, body["id"]).get_json()["id"]
+    response = client.get(f"/api/v1/submissions/{sid}/file", headers=auth(tokens.hq))
+    assert response.status_code == 200 and response.data == data
+    assert response.headers["Content-Type"] == content_type
+    expected_plain = plain.replace("*", sid[:8])
+    assert response.headers["Content-Disposition"] == (f'attachment; filename="{expected_plain}"; '
+                                                       f"filename*=UTF-8''{rfc5987}")
+
+
+def test_a_workbook_with_macros_is_checked_flagged_and_refused_at_hand_in(app, client, engine, tokens, tmp_path):
+    book = workbook_with(tmp_path, vba=True, enabled_type=True)
+    body = upload(client, tokens.a, filename="申込.xlsx", data=book).get_json()
+    assert body["valid"] is True and body["format"] == "xlsm" and body["macros"] is True
+    assert stored_files(app) == [f"{body['id']}.xlsm"]
+    refused = assert_error_body(submit(client, tokens.a, body["id"]), 422, "workbook-has-macros")
+    assert "マクロ" in refused["message_ja"] and "Excel ブック (*.xlsx)" in refused["hint_ja"]
+    assert refused["validation_id"] == body["id"] and "macros" in refused["message_en"]
+    assert count(engine, Submission) == 0
+    # the clerk saves it again as .xlsx (Excel drops the VBA project): checked and handed in
+    again = upload(client, tokens.a, filename="申込.xlsx").get_json()
+    assert again["macros"] is False and again["format"] == "xlsx"
+    assert submit(client, tokens.a, again["id"]).status_code == 201
+
+
+def test_headquarters_that_allows_macros_sees_them_flagged_and_gets_an_xlsm(tmp_path, database_url):
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "macros"), "DATABASE_URL": database_url,
+                      "AS_OF": AS_OF, "ISOLATED": False, "ALLOW_MACROS": True})
+    try:
+        engine, client = app.extensions["kyosai"].engine, app.test_client()
+        agency, hq = create_token(engine, "代理店A")[0], create_token(engine, "本部", is_hq=True)[0]
+        book = workbook_with(tmp_path, vba=True, enabled_type=True)
+        with_code = submit(client, agency, upload(client, agency, filename="申込.xlsx", data=book).get_json()["id"])
+        plain = submit(client, agency, upload(client, agency, VALID_2).get_json()["id"])
+        assert with_code.status_code == plain.status_code == 201
+        listing = client.get("/api/v1/submissions", headers=auth(hq)).get_json()["submissions"]
+        assert {(s["filename"], s["format"], s["macros"]) for s in listing} == {
+            ("申込.xlsx", "xlsm", True), (VALID_2.name, "xlsx", False)}
+        response = client.get(with_code.get_json()["links"]["file"], headers=auth(hq))
+        assert response.data == book
+        assert response.headers["Content-Type"] == "application/vnd.ms-excel.sheet.macroEnabled.12"
+        assert response.headers["Content-Disposition"].endswith("filename*=UTF-8''%E7%94%B3%E8%BE%BC.xlsm")
+    finally:
+        app.extensions["kyosai"].engine.dispose()
+
+
+@pytest.mark.parametrize("parts,fmt,macros", [
+    ({}, "xlsx", False),
+    ({"vba": True}, "xlsm", True),                        # a VBA project makes it an .xlsm whatever its type says
+    ({"macro_sheet": True}, "xlsx", True),                # Excel 4.0 macros: no VBA, still code
+    ({"enabled_type": True}, "xlsm", False),              # saved as .xlsm, no code in it
+])
+def test_macros_are_told_by_the_parts_excel_runs_code_from(client, tokens, tmp_path, parts, fmt, macros):
+    body = upload(client, tokens.a, filename="book.xlsx", data=workbook_with(tmp_path, **parts)).get_json()
+    assert (body["format"], body["macros"]) == (fmt, macros)
+    assert submit(client, tokens.a, body["id"]).status_code == (422 if macros else 201)
+
+
+# ------------------------------------------------------------------------------------------ small leaks
+
+JUNK_IDS = ["\x00" * 32, "0" * 31 + "\x00", "A" * 32, "０" * 32, "\ud800" * 32, "f" * 33, "../../etc/passwd",
+            "' OR '1'='1", "x" * 100_000]
+
+
+@pytest.mark.parametrize("junk", JUNK_IDS)
+def test_an_id_that_is_not_one_is_404_before_any_query(client, tokens, junk):
+    """A NUL byte, a lone surrogate or 100,000 characters never reach the database (PostgreSQL
+    refuses a NUL in text: that was a 500): the usual 404 with its Japanese and English message."""
+    # JSON's own escapes (\u0000, \ud800) as a client's library writes them
+    response = client.post("/api/v1/submissions", headers=auth(tokens.a), content_type="application/json",
+                           data=json.dumps({"validation_id": junk}))
+    body = assert_error_body(response, 404, "validation-not-found")
+    assert "検査" in body["message_ja"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/validations/%00", "/api/v1/validations/" + "0" * 31 + "%00",
+                                  "/api/v1/validations/" + "0" * 32 + "%00.html",
+                                  "/api/v1/submissions/" + "%00" * 32, "/api/v1/submissions/" + "%00" * 32 + "/file"])
+def test_a_nul_byte_in_a_path_is_404(client, tokens, path):
+    assert_error_body(client.get(path, headers=auth(tokens.hq)), 404)
+
+
+def test_every_answer_is_no_store_with_one_charset(app, client, tokens):
+    """The original-file download was ``no-cache``, the rest ``no-store``; the reports' Content-Type
+    said ``charset=utf-8`` twice."""
+    xlsx = submit(client, tokens.a, upload(client, tokens.a).get_json()["id"]).get_json()
+    text = submit(client, tokens.a, upload(client, tokens.a, filename="a.csv", data=clean_csv()).get_json()["id"])
+    vid = upload(client, tokens.a, WITH_ERRORS).get_json()["id"]
+    hq = auth(tokens.hq)
+    answers = {
+        "page": client.get("/"), "script": client.get("/static/kyosai.js"), "health": client.get("/healthz"),
+        "missing page": client.get("/nothing"), "no token": client.get("/api/v1/me"),
+        "me": client.get("/api/v1/me", headers=hq),
+        "validation": client.get(f"/api/v1/validations/{vid}", headers=hq),
+        **{f"report {fmt}": client.get(f"/api/v1/validations/{vid}.{fmt}", headers=hq)
+           for fmt in ("html", "csv", "xlsx", "json")},
+        "list": client.get("/api/v1/submissions", headers=hq),
+        "submission": client.get(xlsx["links"]["self"], headers=hq),
+        "xlsx file": client.get(xlsx["links"]["file"], headers=hq),
+        "csv file": client.get(text.get_json()["links"]["file"], headers=hq),
+        "404": client.get("/api/v1/submissions/" + "0" * 32, headers=hq),
+    }
+    for name, response in answers.items():
+        assert response.headers.get("Cache-Control") == "no-store", name
+        assert response.headers["Content-Type"].lower().count("charset") <= 1, (name, response.headers["Content-Type"])
+    assert answers["report html"].headers["Content-Type"] == "text/html; charset=utf-8"
+    assert answers["report csv"].headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_an_expired_token_is_refused_saying_so(client, engine):
+    from validator.service.db import utcnow
+
+    old, _ = create_token(engine, "代理店C", expires_at=utcnow() - datetime.timedelta(minutes=1))
+    fresh, _ = create_token(engine, "代理店C", expires_at=utcnow() + datetime.timedelta(days=1))
+    response = client.get("/api/v1/me", headers=auth(old))
+    body = assert_error_body(response, 401, "token-expired")
+    assert "有効期限" in body["message_ja"] and "日本時間" in body["message_ja"] and "expired" in body["message_en"]
+    assert "新しいトークン" in body["hint_ja"] and response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert client.get("/api/v1/me", headers=auth(fresh)).status_code == 200
+
+
+def test_a_tokens_last_use_is_recorded_at_most_once_a_minute(client, engine, monkeypatch):
+    from validator.service import auth as service_auth
+
+    token, row = create_token(engine, "代理店C")
+    clock = [datetime.datetime(2026, 4, 1, 9, 0, 0)]
+    monkeypatch.setattr(service_auth, "utcnow", lambda: clock[0])
+    writes = []
+    real = service_auth._record_use
+    monkeypatch.setattr(service_auth, "_record_use", lambda *a: (writes.append(a[2]), real(*a)))
+
+    def last_use():
+        with read_session(engine) as session:
+            return session.get(Token, row.id).last_used_at
+    assert last_use() is None
+    for seconds in (0, 30, 59, 61, 90):
+        clock[0] = datetime.datetime(2026, 4, 1, 9, 0, 0) + datetime.timedelta(seconds=seconds)
+        assert client.get("/api/v1/me", headers=auth(token)).status_code == 200
+    assert writes == [datetime.datetime(2026, 4, 1, 9, 0, 0), datetime.datetime(2026, 4, 1, 9, 1, 1)]
+    assert last_use() == datetime.datetime(2026, 4, 1, 9, 1, 1)
+
+
+def test_a_database_too_busy_to_record_a_use_costs_the_record_not_the_request(client, engine, monkeypatch, caplog):
+    from sqlalchemy.exc import OperationalError
+
+    from validator.service import auth as service_auth
+
+    token, _ = create_token(engine, "代理店C")
+
+    def busy(_engine):
+        raise OperationalError("UPDATE tokens", {}, Exception("database is locked"))
+    monkeypatch.setattr(service_auth, "write_session", busy)
+    assert client.get("/api/v1/me", headers=auth(token)).status_code == 200
+    assert "last use not recorded" in caplog.text

@@ -126,6 +126,33 @@ def test_the_upload_page_is_japanese_and_takes_a_token(app):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_the_login_form_posts_and_names_no_field_so_a_token_never_lands_in_a_url(app):
+    """Submitted before the script has loaded (a slow line, a script blocked), a form without a
+    method sends its named fields as ``GET /?token=…``: into the browser's history, the proxy's log.
+    The form posts, and the token field has no name, so it is not sent at all; the script reads it
+    by its id."""
+    from html.parser import HTMLParser
+
+    class Form(HTMLParser):
+        form, fields = None, []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "form" and attrs.get("id") == "login-form":
+                self.form = attrs
+            elif tag == "input" and self.form is not None and not self.fields:
+                self.fields.append(attrs)
+    page = Form()
+    page.feed(app.test_client().get("/").get_data(as_text=True))
+    assert page.form["method"] == "post"
+    assert page.fields[0]["id"] == "token" and "name" not in page.fields[0]
+    script = app.test_client().get("/static/kyosai.js").get_data(as_text=True)
+    assert '$("token").value' in script
+    # submitted without the script: nothing of the token goes anywhere, the answer is the usual page
+    refused = app.test_client().post("/", data={})
+    assert refused.status_code == 405 and refused.headers["Cache-Control"] == "no-store"
+
+
 def test_the_page_script_keeps_the_token_in_session_storage_and_sends_it_as_a_header(app):
     script = app.test_client().get("/static/kyosai.js")
     assert script.status_code == 200
@@ -173,9 +200,45 @@ def test_an_unexpected_error_is_500_json_and_logged_by_type_only(tmp_path, monke
 # ------------------------------------------------------------------------------------------ command line
 
 def test_db_init(env_instance, capsys):
-    assert cli.main(["db", "init"]) == 0
-    assert "kyosai.sqlite3" in capsys.readouterr().out
+    assert cli.main(["db", "init"]) == 0                      # the name from before migrations: db upgrade
+    out = capsys.readouterr().out
+    assert "kyosai.sqlite3" in out and "データベースを更新しました" in out and "0001" in out
     assert (env_instance / "kyosai.sqlite3").is_file()
+
+
+def _legacy_database(env_instance):
+    """instance/kyosai.sqlite3 as the service made it before migrations, with an agency's token."""
+    from test_service_migrations import make_schema_before_migrations
+    from validator.service.db import make_engine
+
+    env_instance.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(f"sqlite:///{env_instance / 'kyosai.sqlite3'}")
+    make_schema_before_migrations(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO agencies (name, is_hq, created_at) VALUES ('中央代理店', 0, '2025-01-01')")
+        connection.exec_driver_sql("INSERT INTO tokens (agency_id, token_sha256, created_at) "
+                                   f"VALUES (1, '{hash_token('old-token')}', '2025-01-01')")
+    engine.dispose()
+
+
+def test_db_upgrade_recognises_a_database_made_before_migrations_and_status_tells_where_it_stands(env_instance,
+                                                                                                 capsys):
+    from validator.service.migrate import head
+
+    _legacy_database(env_instance)
+    assert cli.main(["db", "status"]) == 1                    # an upgrade is pending
+    out = capsys.readouterr().out
+    assert "移行導入前" in out and "0001、0002、0003" in out and "kyosai db upgrade" in out
+    assert cli.main(["db", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert "移行（マイグレーション）導入前に作られたデータベースを認識しました" in out and "made before migrations" in out
+    assert f"版 なし → {head()}" in out
+    assert cli.main(["db", "upgrade"]) == 0
+    assert "最新です" in capsys.readouterr().out
+    assert cli.main(["db", "status"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    assert cli.main(["token", "list"]) == 0                   # the old token, kept
+    assert "中央代理店" in capsys.readouterr().out
 
 
 def test_token_create_prints_only_the_token_which_is_stored_hashed(env_instance, capsys):
@@ -257,13 +320,56 @@ def test_token_list_and_revoke(env_instance, capsys):
     assert "失効" in capsys.readouterr().out
 
 
+def test_token_create_with_an_expiry_and_the_list_shows_expiry_and_last_use(env_instance, capsys, monkeypatch):
+    import datetime
+
+    from sqlalchemy import update
+
+    from validator.service.db import utcnow, write_session
+
+    assert cli.main(["token", "create", "--agency", "中央代理店", "--expires", "90d"]) == 0
+    token, err = capsys.readouterr()
+    assert "有効期限" in err and "日本時間" in err and "expires" in err
+    next_year = f"{datetime.date.today() + datetime.timedelta(days=400):%Y-%m-%d}"
+    assert cli.main(["token", "create", "--agency", "北代理店", "--expires", next_year]) == 0
+    capsys.readouterr()
+    app = create_app()
+    try:
+        me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token.strip()}"})
+        assert me.status_code == 200
+        with write_session(app.extensions["kyosai"].engine) as session:    # the second one's day has come
+            an_hour_ago = utcnow() - datetime.timedelta(hours=1)
+            session.execute(update(Token).where(Token.id == 2).values(expires_at=an_hour_ago))
+    finally:
+        _dispose(app)
+    assert cli.main(["token", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["ID", "状態", "作成(UTC)", "有効期限(UTC)", "最終使用(UTC)", "代理店"]
+    first, second = lines[1].split(), lines[2].split()
+    in_90_days = utcnow() + datetime.timedelta(days=90)
+    assert first[1] == "有効" and first[4] == f"{in_90_days:%Y-%m-%d}" and first[6] == f"{utcnow():%Y-%m-%d}"
+    assert second[1] == "期限切れ" and second[-2] == "-" and second[-1] == "北代理店"     # never used
+
+
+@pytest.mark.parametrize("given,says,says_en", [
+    ("90", "単位が必要", "needs a unit"), ("0d", "1以上", "at least 1"), ("yesterday", "読めません", "is not an expiry"),
+    ("2020-01-01", "過去の日付", "in the past"), ("100000d", "長すぎ", "too long"), ("11y", "読めません", "is not an expiry"),
+])
+def test_a_bad_expiry_is_refused_in_japanese_and_english(env_instance, capsys, given, says, says_en):
+    assert cli.main(["token", "create", "--agency", "中央代理店", "--expires", given]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and says in err and says_en in err and "--expires" in err and "Traceback" not in err
+
+
 def test_serve_runs_gunicorn_with_the_app_factory(env_instance, monkeypatch, capsys):
     seen = {}
 
     def fake_exec(path, argv):
         seen["argv"] = argv
+        seen["upgrade in workers"] = os.environ.get("KYOSAI_UPGRADE_DATABASE")
         raise SystemExit(0)
     monkeypatch.setattr(os, "execv", fake_exec)
+    monkeypatch.setenv("KYOSAI_UPGRADE_DATABASE", "true")          # (serve changes it: undone after the test)
     with pytest.raises(SystemExit):
         cli.main(["serve", "--host", "0.0.0.0", "--port", "9999", "--workers", "3"])
     argv = seen["argv"]
@@ -272,6 +378,31 @@ def test_serve_runs_gunicorn_with_the_app_factory(env_instance, monkeypatch, cap
     assert argv[argv.index("--timeout") + 1] == "180"                 # reading's 120 s and some
     assert "%(U)s" in argv[argv.index("--access-logformat") + 1]      # never the query string
     assert (env_instance / "kyosai.sqlite3").is_file()                # tables made before the workers start
+    assert seen["upgrade in workers"] == "false"                      # upgraded once, here: the workers check
+    assert "データベースを更新しました" in capsys.readouterr().err
+
+
+def test_serve_upgrades_a_database_made_before_migrations_unless_told_not_to(env_instance, monkeypatch, capsys):
+    from validator.service.migrate import schema_state
+
+    execs = []
+    monkeypatch.setattr(os, "execv", lambda path, argv: (execs.append(argv), (_ for _ in ()).throw(SystemExit(0))))
+    monkeypatch.setenv("KYOSAI_UPGRADE_DATABASE", "true")
+    _legacy_database(env_instance)
+    assert cli.main(["serve", "--no-upgrade"]) == 2                   # behind: refuses, gunicorn never starts
+    err = capsys.readouterr().err
+    assert "kyosai db upgrade" in err and "移行" in err and execs == []
+    with pytest.raises(SystemExit):
+        cli.main(["serve"])
+    assert "認識しました" in capsys.readouterr().err and len(execs) == 1
+    app = create_app()
+    try:
+        assert schema_state(app.extensions["kyosai"].engine).current
+    finally:
+        _dispose(app)
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--no-upgrade"])                            # at head: starts
+    assert len(execs) == 2
 
 
 def free_port() -> int:

@@ -108,10 +108,14 @@ def test_a_readable_case_is_checked_and_stored(case, built, service):
     assert rows_after == rows_before + 1
     (new,) = set(files_after) - set(files_before)
     assert new.startswith(body["id"]) and not new.startswith(".incoming-")
-    # A clean case can be handed in; one with errors cannot (422).
+    # A clean case can be handed in; one with errors cannot (422), nor a workbook with macros
+    # (422 workbook-has-macros: docs/service.md "Macros").
     handed_in = service.client.post("/api/v1/submissions", headers=auth(service.token),
                                     json={"validation_id": body["id"]})
-    assert handed_in.status_code in ((201, 200) if case["valid"] else (422,))
+    if body["macros"]:
+        assert (handed_in.status_code, handed_in.get_json()["code"]) == (422, "workbook-has-macros")
+    else:
+        assert handed_in.status_code in ((201, 200) if case["valid"] else (422,))
     _next_request_is_normal(service)
 
 

@@ -1,6 +1,6 @@
 """The service's storage tests again, on a real PostgreSQL server.
 
-Every test of ``test_service.py`` runs here a second time with the ``database_url`` fixture pointing
+Every test of ``test_service.py`` and ``test_service_migrations.py`` runs here a second time with the ``database_url`` fixture pointing
 at a fresh database of a throwaway PostgreSQL cluster that ``scripts/pg_test_server.sh`` starts for
 the session (unix socket only, in a temporary folder; as root it runs as the ``postgres`` user).
 ``make test`` installs Debian's ``postgresql`` package when the server binaries are missing.
@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from test_service import *  # noqa: F401,F403 - every service test, once more on PostgreSQL
+from test_service_migrations import *  # noqa: F401,F403 - and every migration test
 from test_service import VALID, count, race_submissions, submit, upload  # noqa: F401
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "pg_test_server.sh"

@@ -34,6 +34,7 @@ from kyosai.labels import Scheme
 from kyosai.params import P
 from kyosai.schedule import Contract
 from schemas.batches import KINDS, Value, find_kind_by_headers, find_kind_by_sheet
+from validator.reading import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -197,6 +198,13 @@ def test_the_xlwings_conf_sheet_points_at_the_udf_module(calculator):
     assert importlib.util.find_spec(ws["B1"].value) is not None
 
 
+def test_the_xlwings_conf_sheet_is_hidden_from_clerks_and_the_others_are_not(calculator):
+    # hidden, not veryHidden: xlwings reads it by name in any state (docs/excel.md)
+    assert {ws.title: ws.sheet_state for ws in calculator.worksheets if ws.sheet_state != "visible"} == \
+        {"xlwings.conf": "hidden"}
+    assert calculator.active.sheet_state == "visible"
+
+
 def test_a_sheet_per_question(calculator):
     assert {"初回振替", "掛金控除", "期限一覧", "セーフティ", "節税額", "xlwings.conf"} <= set(calculator.sheetnames)
 
@@ -271,12 +279,13 @@ def template(request):
 
 
 def _validations(ws):
-    """{column letter: data validation} (each validation covers one column's data rows)."""
+    """{column letter: data validation} (each validation covers one column's data rows: every row
+    the validator accepts, the header row plus its row limit)."""
     found = {}
     for dv in ws.data_validations.dataValidation:
         for rng in dv.sqref.ranges:
             assert rng.min_col == rng.max_col and rng.min_row == gen.HEADER_ROW + 1
-            assert rng.max_row == gen.HEADER_ROW + gen.DATA_ROWS
+            assert rng.max_row == gen.HEADER_ROW + Limits().max_rows
             found[get_column_letter(rng.min_col)] = dv
     return found
 
@@ -300,6 +309,17 @@ def test_the_headers_are_the_batch_kinds_columns(template):
         assert ws.max_column == len(kind.columns)
         assert find_kind_by_headers(headers) is kind
         assert ws["A1"].value.startswith(kind.title_ja) and ws["A2"].value  # title and instruction rows
+
+
+def test_the_templates_print_landscape_one_page_wide_with_the_header_on_every_page(template):
+    kind, wb = template
+    for ws in wb.worksheets:
+        setup = ws.page_setup
+        assert (setup.orientation, int(setup.paperSize)) == ("landscape", int(ws.PAPERSIZE_A4))
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0)        # 0: as many pages tall as needed
+        assert ws.print_title_rows.replace("$", "") == f"{gen.HEADER_ROW}:{gen.HEADER_ROW}"
+        assert ws.cell(gen.HEADER_ROW, 1).value == kind.columns[0].header
 
 
 def test_the_validations_and_formats_follow_the_columns(template):

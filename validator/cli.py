@@ -10,12 +10,15 @@ the schemas, and its heavy rules run on a second core when there is one.
 
 The service (docs/service.md) reads its settings from ``instance/config.py`` and ``KYOSAI_*``:
 
-- ``kyosai serve [--host H] [--port P] [--workers N] [--demo]`` creates missing tables, then runs
-  gunicorn with the app factory in the foreground (``--demo``: also makes an agency and a
-  headquarters token, prints them and writes them to ``instance/demo-tokens.txt``; ``make run``);
-- ``kyosai token create --agency NAME [--hq]`` prints a new token (only the token, on standard output;
-  it is stored hashed and never shown again); ``kyosai token list``; ``kyosai token revoke ID``;
-- ``kyosai db init`` creates the tables (and the instance folder).
+- ``kyosai serve [--host H] [--port P] [--workers N] [--demo] [--no-upgrade]`` brings the database to
+  the newest schema (``--no-upgrade``: only checks it, and stops if it is behind), then runs gunicorn
+  with the app factory in the foreground (``--demo``: also makes an agency and a headquarters token,
+  prints them and writes them to ``instance/demo-tokens.txt``; ``make run``);
+- ``kyosai token create --agency NAME [--hq] [--expires 90d|12w|3m|DATE]`` prints a new token (only
+  the token, on standard output; it is stored hashed and never shown again); ``kyosai token list``
+  (state, expiry, last use); ``kyosai token revoke ID``;
+- ``kyosai db upgrade`` brings the database to the newest schema (Alembic migrations; ``db init`` is
+  the same); ``kyosai db status`` tells where it stands and what an upgrade would apply.
 """
 
 from __future__ import annotations
@@ -25,14 +28,15 @@ import datetime
 import json
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 from kyosai import calendar
-from kyosai.__main__ import add_commands, run
+from kyosai.__main__ import add_commands, format_table, run
 from kyosai.errors import KyosaiError
 from kyosai.japanese import parse_date
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "shorten_middle"]
 
 EXIT_VALID, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 # a second core for the heavy rules of a file (the service's workers already use the cores)
@@ -61,7 +65,9 @@ class _Progress:
         if self.live:
             width = 30
             filled = width * done // self.total
-            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} {name[:40]:<40}")
+            shown = _clip(_printable(name), 40)     # padded to 40 columns: covers the name before it
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
+                              f"{shown}{' ' * (40 - _display_width(shown))}")
             self.stream.flush()
 
     def close(self) -> None:
@@ -99,11 +105,11 @@ def cmd_validate(args, out) -> int:
                 raise FileNotFoundError(path)
             checked = validate_file(path, args.kind, filename=path.name, as_of=as_of, workers=_WORKERS)
         except FileNotFoundError:
-            summary.append((path.name, "読込不可", "-", "-", "ファイルがありません / no such file"))
+            summary.append((path, "読込不可", "-", "-", "ファイルがありません / no such file"))
             status = EXIT_UNREADABLE
             continue
         except ReadFailure as failure:
-            summary.append((path.name, "読込不可", "-", "-", failure.finding.message_ja))
+            summary.append((path, "読込不可", "-", "-", failure.finding.message_ja))
             status = EXIT_UNREADABLE
             if args.format == "json":
                 reports.append({"valid": False, "source": {"filename": path.name},
@@ -111,7 +117,7 @@ def cmd_validate(args, out) -> int:
             continue
         report = checked.report
         verdict = "受付可" if report.valid else "要修正"
-        summary.append((path.name, verdict, report.errors, report.warnings, f"{report.records}件"))
+        summary.append((path, verdict, report.errors, report.warnings, f"{report.records}件"))
         if not report.valid and status == EXIT_VALID:
             status = EXIT_ERRORS
         if args.out:
@@ -132,15 +138,84 @@ def cmd_validate(args, out) -> int:
     return status
 
 
+NAME_COLUMNS = 40       # the widest file name in the summary, in display columns
+ELLIPSIS = "..."        # not "…": East Asian consoles (cp932) draw that one two columns wide
+
+
 def _print_summary(rows) -> None:
-    sys.stderr.write(f"{'ファイル':<30} {'判定':<6} {'エラー':>6} {'警告':>6}  備考\n")
-    for name, verdict, errors, warnings, note in rows:
-        sys.stderr.write(f"{name[:30]:<30} {verdict:<6} {errors!s:>6} {warnings!s:>6}  {note}\n")
+    """The summary table on standard error: one row per file, the columns lined up by display
+    width (a kanji takes two columns), long names shortened in the middle, no two files alike."""
+    labels = shorten_middle(_file_labels([path for path, *_ in rows]), NAME_COLUMNS)
+    table = [("ファイル", "判定", "エラー", "警告", "備考")]
+    table += [(label, *(_printable(str(cell)) for cell in cells)) for label, (_, *cells) in zip(labels, rows)]
+    sys.stderr.writelines(line + "\n" for line in format_table(table, "<<>><", width=_display_width))
 
 
-def _service_app():
+def _file_labels(paths: list[Path]) -> list[str]:
+    """Each file by its name; by the path as given when another file in the run has the same name."""
+    names: dict[str, set[str]] = {}
+    for path in paths:
+        names.setdefault(path.name, set()).add(str(path))
+    return [_printable(str(path) if len(names[path.name]) > 1 else path.name) for path in paths]
+
+
+# Never written to the terminal as they are: control characters (a name could move the cursor
+# or recolour the screen), bidirectional and other format characters (a name could read backwards),
+# lone surrogates (undecodable bytes) and unassigned or private characters (no known width).
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def _printable(text: str) -> str:
+    """The text with every unprintable character written as its escape (``\\n``, ``\\u202e``)."""
+    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _UNPRINTABLE
+                   else ch for ch in text)
+
+
+def _display_width(text: str) -> int:
+    """Terminal columns of printable text (wcwidth: wide characters two, combining marks none)."""
+    import wcwidth   # the validator's dependency ('full' extra); the rules-core commands run without it
+    return wcwidth.width(text)
+
+
+def _clip(text: str, columns: int) -> str:
+    """The text if it fits in ``columns`` display columns, else its start and its end around
+    ``...``, cut between graphemes (a letter and its marks, an emoji sequence stay whole)."""
+    if _display_width(text) <= columns:
+        return text
+    import wcwidth
+    graphemes = list(wcwidth.iter_graphemes(text))
+    room = max(columns - len(ELLIPSIS), 2)
+    head, used = 0, 0
+    while head < len(graphemes) and used + _display_width(graphemes[head]) <= room // 2:
+        used += _display_width(graphemes[head])
+        head += 1
+    tail = len(graphemes)
+    while tail > head and used + _display_width(graphemes[tail - 1]) <= room:
+        used += _display_width(graphemes[tail - 1])
+        tail -= 1
+    return "".join(graphemes[:head]) + ELLIPSIS + "".join(graphemes[tail:])
+
+
+def shorten_middle(texts: list[str], columns: int) -> list[str]:
+    """Each text within ``columns`` display columns, shortened in the middle (start ... end).
+    Different texts never come out the same: where two would, both get more room until they differ
+    (at worst they are shown whole, and whole texts differ)."""
+    room = dict.fromkeys(texts, columns)
+    while True:
+        shown = {text: _clip(text, width) for text, width in room.items()}
+        seen: dict[str, list[str]] = {}
+        for text, short in shown.items():
+            seen.setdefault(short, []).append(text)
+        clashes = [text for same in seen.values() if len(same) > 1 for text in same]
+        if not clashes:
+            return [shown[text] for text in texts]
+        for text in clashes:
+            room[text] += 1
+
+
+def _service_app(migrate: bool | None = None):
     from .service import create_app
-    return create_app()
+    return create_app(migrate=migrate)
 
 
 def _database_text(app) -> str:
@@ -148,12 +223,74 @@ def _database_text(app) -> str:
     return make_url(str(app.extensions["kyosai"].engine.url)).render_as_string(hide_password=True)
 
 
-def cmd_db_init(args, out) -> int:
-    app = _service_app()
-    from .service.db import create_tables
-    create_tables(app.extensions["kyosai"].engine)
-    out.write(f"データベースを初期化しました / database ready: {_database_text(app)}\n"
-              f"インスタンスフォルダ / instance folder: {app.instance_path}\n")
+def _upgrade(app, out) -> bool:
+    """Bring the app's database to the newest revision and say what was done; False when it failed
+    (then nothing changed: the upgrade is one transaction)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .service.migrate import upgrade_database
+    try:
+        before, after = upgrade_database(app.extensions["kyosai"].engine)
+    except SQLAlchemyError as error:
+        sys.stderr.write("エラー: データベースを更新できませんでした。何も変更していません（更新は一つのトランザクションです）。\n"
+                         f"Error: the database upgrade failed and changed nothing: {type(error).__name__}: "
+                         f"{str(error).splitlines()[0]}\n")
+        return False
+    if not before.known:
+        out.write(f"データベースの版 {before.revision} はこのプログラムより新しいため、変更しません。\n"
+                  f"The database is at revision {before.revision}, newer than this program: left as it is.\n")
+    elif not before.pending:
+        out.write(f"データベースは最新です（版 {after.revision}） / the database is up to date (revision {after.revision})\n")
+    else:
+        if before.before_migrations:
+            out.write("移行（マイグレーション）導入前に作られたデータベースを認識しました。既存の表とデータはそのまま使います。\n"
+                      "Recognised a database made before migrations: its tables and rows are kept as they are.\n")
+        out.write(f"データベースを更新しました: 版 {before.revision or 'なし'} → {after.revision}（{'、'.join(before.pending)}）\n"
+                  f"Database upgraded: revision {before.revision or 'none'} → {after.revision} "
+                  f"({', '.join(before.pending)})\n")
+    return True
+
+
+def cmd_db_upgrade(args, out) -> int:
+    try:
+        app = _service_app(migrate=False)
+    except RuntimeError as error:              # a bad setting
+        sys.stderr.write(f"エラー: 設定が正しくありません。\nError: {error}\n")
+        return EXIT_UNREADABLE
+    try:
+        if not _upgrade(app, out):
+            return EXIT_UNREADABLE
+        out.write(f"データベース / database: {_database_text(app)}\n"
+                  f"インスタンスフォルダ / instance folder: {app.instance_path}\n")
+        return 0
+    finally:
+        app.extensions["kyosai"].engine.dispose()
+
+
+def cmd_db_status(args, out) -> int:
+    """Where the database stands; exit 0 at the newest revision, 1 when an upgrade is pending."""
+    from .service.migrate import head, schema_state
+    try:
+        app = _service_app(migrate=False)
+    except RuntimeError as error:
+        sys.stderr.write(f"エラー: 設定が正しくありません。\nError: {error}\n")
+        return EXIT_UNREADABLE
+    try:
+        state = schema_state(app.extensions["kyosai"].engine)
+    finally:
+        app.extensions["kyosai"].engine.dispose()
+    revision = state.revision or ("なし（移行導入前の形式） / none (made before migrations)" if state.before_migrations
+                                  else "なし（空） / none (empty)")
+    out.write(f"データベース / database: {_database_text(app)}\n"
+              f"現在の版 / revision: {revision}\n"
+              f"このプログラムの最新版 / this program's newest: {head()}\n")
+    if not state.known:
+        out.write("データベースの方が新しい版です / the database is newer than this program\n")
+        return 0
+    if state.pending:
+        out.write(f"未適用 / pending: {'、'.join(state.pending)} — `kyosai db upgrade` で適用します（先にバックアップを）\n")
+        return EXIT_ERRORS
+    out.write("最新です / up to date\n")
     return 0
 
 
@@ -161,7 +298,7 @@ def cmd_token_create(args, out) -> int:
     from .service.auth import AgencyMismatch, create_token
     app = _service_app()
     try:
-        token, row = create_token(app.extensions["kyosai"].engine, args.agency, is_hq=args.hq)
+        token, row = create_token(app.extensions["kyosai"].engine, args.agency, is_hq=args.hq, expires_at=args.expires)
     except (AgencyMismatch, ValueError) as error:
         what = "本部" if args.hq else "代理店"
         sys.stderr.write(f"エラー: 「{args.agency.strip()}」は{'代理店' if args.hq else '本部'}として登録済みです"
@@ -175,20 +312,37 @@ def cmd_token_create(args, out) -> int:
                      "このトークンは二度と表示されません。安全に渡してください。\n"
                      f"Token {row.id} for {'headquarters ' if args.hq else ''}{row.agency.name!r} created; "
                      "it is stored hashed and will not be shown again.\n")
+    if row.expires_at is not None:
+        from .service.auth import in_japan
+        sys.stderr.write(f"有効期限: {in_japan(row.expires_at)} / expires {row.expires_at:%Y-%m-%d %H:%M} UTC\n")
     return 0
+
+
+def _expiry_arg(text: str):
+    """``--expires``: a period (90d, 12w, 3m) or a date, as the moment the token expires (UTC)."""
+    from .service.auth import InvalidExpiry, parse_expiry
+    try:
+        return parse_expiry(text)
+    except InvalidExpiry as error:
+        raise argparse.ArgumentTypeError(f"{error.message_ja}\n{error.message_en}") from None
 
 
 def cmd_token_list(args, out) -> int:
     from sqlalchemy import select
-    from .service.db import Token, read_session
+    from .service.db import Token, read_session, utcnow
     app = _service_app()
+
+    def moment(value) -> str:
+        return f"{value:%Y-%m-%d %H:%M}" if value else "-"
+    now = utcnow()
+    table = [("ID", "状態", "作成(UTC)", "有効期限(UTC)", "最終使用(UTC)", "代理店")]
     with read_session(app.extensions["kyosai"].engine) as session:
-        rows = session.scalars(select(Token).order_by(Token.id)).all()
-        out.write(f"{'ID':>4}  {'作成日時(UTC)':<19}  {'状態':<4}  代理店\n")
-        for row in rows:
-            state = "失効" if row.revoked_at else "有効"
-            hq = " [本部]" if row.agency.is_hq else ""
-            out.write(f"{row.id:>4}  {row.created_at:%Y-%m-%d %H:%M:%S}  {state:<4}  {row.agency.name}{hq}\n")
+        for row in session.scalars(select(Token).order_by(Token.id)):
+            state = ("失効" if row.revoked_at else
+                     "期限切れ" if row.expires_at is not None and row.expires_at <= now else "有効")
+            table.append((row.id, state, moment(row.created_at), moment(row.expires_at) if row.expires_at else "なし",
+                          moment(row.last_used_at), row.agency.name + (" [本部]" if row.agency.is_hq else "")))
+    out.writelines(line + "\n" for line in format_table(table, "><<<<<"))
     return 0
 
 
@@ -303,7 +457,18 @@ def cmd_serve(args, out) -> int:
     if args.demo:
         os.environ.setdefault("KYOSAI_AS_OF", DEMO_AS_OF)
         os.environ["KYOSAI_DEMO"] = "true"
-    app = _service_app()                      # checks the settings and creates missing tables once
+    from .service.migrate import DatabaseBehind, require_current
+    app = _service_app(migrate=False)        # checks the settings; the schema is handled here, once
+    if args.no_upgrade:
+        try:
+            require_current(app.extensions["kyosai"].engine)
+        except DatabaseBehind as error:
+            sys.stderr.write(f"エラー / Error: {error}\n")
+            return EXIT_UNREADABLE
+    elif not _upgrade(app, sys.stderr):
+        return EXIT_UNREADABLE
+    # the workers only check the schema: this process has upgraded it (or was told not to)
+    os.environ["KYOSAI_UPGRADE_DATABASE"] = "false"
     if args.demo:
         _demo_setup(app, args, out)
     timeout = args.timeout or int(app.config["READ_SECONDS"]) + 60
@@ -324,6 +489,9 @@ def _service_commands(sub) -> None:
     p.add_argument("--timeout", type=int, default=None, help="gunicorn worker timeout (秒)")
     p.add_argument("--demo", action="store_true",
                    help=f"デモ: トークンを作って表示し、基準日 {DEMO_AS_OF} で起動する（make run）")
+    p.add_argument("--no-upgrade", action="store_true",
+                   help="データベースを更新しない（最新でなければ起動しない） / do not upgrade the database "
+                        "(refuse to start when it is behind)")
     p.set_defaults(handler=cmd_serve, returns_status=True)
 
     p = sub.add_parser("token", help="代理店・本部のトークン / agency tokens")
@@ -331,6 +499,9 @@ def _service_commands(sub) -> None:
     t = tokens.add_parser("create", help="新しいトークンを作る（一度だけ表示）")
     t.add_argument("--agency", required=True, metavar="NAME", help="代理店名（なければ登録）")
     t.add_argument("--hq", action="store_true", help="本部（全代理店の提出を見られる）")
+    t.add_argument("--expires", type=_expiry_arg, metavar="期間|日付",
+                   help="有効期限: 90d（日）・12w（週）・3m（月）または日付 2026-03-31（その日の終わりまで）。"
+                        "省略: 失効させるまで有効 / expiry: 90d, 12w, 3m or a date")
     t.set_defaults(handler=cmd_token_create, returns_status=True)
     t = tokens.add_parser("list", help="トークンの一覧（トークン自体は表示しない）")
     t.set_defaults(handler=cmd_token_list, returns_status=True)
@@ -348,8 +519,11 @@ def _service_commands(sub) -> None:
 
     p = sub.add_parser("db", help="データベース / database")
     dbs = p.add_subparsers(dest="db_command", required=True)
-    d = dbs.add_parser("init", help="テーブルを作る")
-    d.set_defaults(handler=cmd_db_init, returns_status=True)
+    for name in ("upgrade", "init"):     # init: the name from before migrations, the same command
+        d = dbs.add_parser(name, help="データベースを最新の形式にする（移行を適用） / upgrade the database to the newest schema")
+        d.set_defaults(handler=cmd_db_upgrade, returns_status=True)
+    d = dbs.add_parser("status", help="データベースの版と未適用の移行 / the database's revision and pending migrations")
+    d.set_defaults(handler=cmd_db_status, returns_status=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

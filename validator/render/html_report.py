@@ -3,7 +3,10 @@
 The page reads top to bottom as a clerk works: the verdict and summary (受付可 / 要修正, counts by
 kind of finding), then the list of findings in the clerk's coordinates (行, 列, 見出し), then — when the
 caller passes the sheet's rows — the data itself with the invalid cells coloured (red: error, yellow:
-warning; hovering a cell shows the message). Everything from the file is escaped (Jinja2 autoescape)
+warning; hovering a cell shows the message). A wide sheet would hide its far columns beyond the
+screen, so the grid shows the columns with findings and the row's key columns (受付番号, 氏名) and folds the
+others away, behind a checkbox that shows them all (CSS only: the page runs no scripts). Amounts are shown
+as the messages show them (1,150,000円). Everything from the file is escaped (Jinja2 autoescape)
 and invisible characters in values are shown as ⟨…⟩ marks, because a zero-width space is often the
 very reason a value was rejected. No scripts, no external assets: the page can be mailed or printed.
 """
@@ -20,7 +23,8 @@ from markupsafe import Markup, escape
 
 from ..findings import ERROR, Finding
 from ..report import Report
-from .wording import code_title_ja, count_rows, encoding_ja, kind_ja, registries_ja, severity_ja, verdict_ja
+from .wording import (batch_kind, code_title_ja, count_rows, encoding_ja, kind_ja, registries_ja, severity_ja,
+                      value_ja, verdict_ja)
 
 __all__ = ["render_html", "GRID_MAX_ROWS"]
 
@@ -28,6 +32,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 GRID_MAX_ROWS = 500       # data rows shown at most: the rows with findings first, then their neighbours
 _MAX_CELL_CHARS = 200     # longer cell texts are shortened in the grid
+_KEY_ALIASES = ("receipt_no", "name")   # the columns a clerk tells the rows apart by: never folded away
 
 Rows = list[tuple[int, dict[str, str]]]       # (Excel row number, {column letter: display text})
 Columns = list[tuple[str, str]]               # (column letter, header)
@@ -36,7 +41,8 @@ Columns = list[tuple[str, str]]               # (column letter, header)
 def render_html(report: Report, rows: Rows | None = None, columns: Columns | None = None) -> str:
     """The report as an HTML page; with ``rows`` (and ``columns``) it also shows the data grid."""
     marks = _marks_by_cell(report.findings)
-    grid = _grid(rows, columns, marks, report.findings) if rows is not None else None
+    kind = report.source.kind
+    grid = _grid(rows, columns, marks, report.findings, kind) if rows is not None else None
     shown_cells = grid["cell_ids"] if grid else set()
     return _environment().get_template("report.html").render(
         source=report.source,
@@ -53,7 +59,7 @@ def render_html(report: Report, rows: Rows | None = None, columns: Columns | Non
         total_findings=sum(report.counts.values()),
         truncated=report.truncated,
         limit=report.limit,
-        findings=[_finding_row(f, shown_cells) for f in report.findings],
+        findings=[_finding_row(f, shown_cells, kind) for f in report.findings],
         several_sheets=len({f.sheet for f in report.findings if f.sheet}) > 1,
         grid=grid,
         banks=report.banks[:BANKS_SHOWN],
@@ -71,13 +77,13 @@ def _cell_id(row: int, letter: str) -> str:
     return f"cell-{letter}{row}"
 
 
-def _finding_row(finding: Finding, shown_cells: set[str]) -> dict:
+def _finding_row(finding: Finding, shown_cells: set[str], kind: str | None) -> dict:
     anchor = None
     if finding.row is not None and finding.column:
         cell_id = _cell_id(finding.row, finding.column)
         anchor = cell_id if cell_id in shown_cells else None
-    return {"f": finding, "severity_ja": severity_ja(finding.severity),
-            "title_ja": code_title_ja(finding.code), "anchor": anchor}
+    return {"f": finding, "severity_ja": severity_ja(finding.severity), "title_ja": code_title_ja(finding.code),
+            "anchor": anchor, "value": value_ja(kind, finding.header, finding.value)}
 
 
 def _marks_by_cell(findings: list[Finding]) -> dict[tuple[int | None, str], list[Finding]]:
@@ -100,8 +106,9 @@ def _tooltip(findings: list[Finding]) -> str:
 
 # ---------------------------------------------------------------------------------------- the grid
 
-def _grid(rows: Rows, columns: Columns | None, marks: dict, findings: list[Finding]) -> dict:
-    """The data grid's rows (at most GRID_MAX_ROWS, with gaps marked) and its header cells."""
+def _grid(rows: Rows, columns: Columns | None, marks: dict, findings: list[Finding], kind: str | None) -> dict:
+    """The data grid's rows (at most GRID_MAX_ROWS, with gaps marked), its header cells and which
+    columns are folded away (see :func:`_folded`)."""
     if columns is None:   # no headers given: the letters that occur, in Excel's order
         letters = sorted({letter for _, cells in rows for letter in cells}, key=lambda c: (len(c), c))
         columns = [(letter, "") for letter in letters]
@@ -114,23 +121,45 @@ def _grid(rows: Rows, columns: Columns | None, marks: dict, findings: list[Findi
         header_cells.append({"letter": letter, "header": header,
                              "severity": _severity(found) if found else None,
                              "title": _tooltip(found) if found else None})
+    folded = _folded(columns, {letter for _, letter in marks}, kind)
+    previous_folded = False
+    for cell in header_cells:
+        cell["folded"] = cell["letter"] in folded
+        cell["after_fold"] = previous_folded and not cell["folded"]
+        previous_folded = cell["folded"]
 
     shown = _pick_rows(rows, findings)
     body, cell_ids, previous = [], set(), -1
     for index in shown:
         excel_row, values = rows[index]
         cells = []
-        for letter, _ in columns:
+        for letter, header in columns:
             found = marks.get((excel_row, letter), [])
             cell_id = _cell_id(excel_row, letter)
             cell_ids.add(cell_id)
-            cells.append({"id": cell_id, "text": _shorten(values.get(letter, "")),
+            cells.append({"id": cell_id, "text": _shorten(value_ja(kind, header, values.get(letter, ""))),
                           "severity": _severity(found) if found else None,
                           "title": _tooltip(found) if found else None})
         body.append({"row": excel_row, "cells": cells, "gap_before": index - previous - 1})
         previous = index
     return {"columns": header_cells, "rows": body, "cell_ids": cell_ids, "total": len(rows),
-            "shown": len(shown), "capped": len(shown) < len(rows), "gap_after": len(rows) - previous - 1}
+            "shown": len(shown), "capped": len(shown) < len(rows), "gap_after": len(rows) - previous - 1,
+            "folded": len(folded)}
+
+
+def _folded(columns: Columns, marked: set[str], kind: str | None) -> set[str]:
+    """The letters of the columns the grid folds away at first: those without a finding, except the
+    row's key columns (受付番号, 氏名; the first column when the kind is unknown). At 1280 px a sheet of
+    22 columns shows only A–L, so marks in M or N would be off screen. Nothing is folded when no column
+    carries a finding (nothing to look for) or every column does."""
+    letters = [letter for letter, _ in columns]
+    if not marked & set(letters):
+        return set()
+    found = batch_kind(kind)
+    keys = {letter for letter, header in columns
+            if found and (column := found.match_header(header or "")) and column.alias in _KEY_ALIASES}
+    keys = keys or set(letters[:1])
+    return {letter for letter in letters if letter not in marked and letter not in keys}
 
 
 def _pick_rows(rows: Rows, findings: list[Finding]) -> list[int]:

@@ -8,15 +8,22 @@ The catalogue (``validator/findings.py``) holds each code's message *templates*;
 ('エラー', '受付可', '記入漏れ')
 >>> encoding_ja("cp932")
 'Shift_JIS（CP932）'
+>>> value_ja("prepayment", "前納額", "1150000"), value_ja("prepayment", "前納月数", "12")
+('1,150,000円', '12')
 """
 
 from __future__ import annotations
+
+import re
+from functools import cache
+
+from kyosai import premium
 
 from ..findings import CATALOGUE, ERROR, WARNING, Finding, make
 from ..report import Report
 
 __all__ = ["CODE_TITLES_JA", "code_title_ja", "severity_ja", "verdict_ja", "encoding_ja", "kind_ja",
-           "registries_ja", "count_rows", "listed_findings", "UNREADABLE_CODES"]
+           "registries_ja", "count_rows", "listed_findings", "UNREADABLE_CODES", "batch_kind", "value_ja"]
 
 CODE_TITLES_JA: dict[str, str] = {
     "file-unreadable": "ファイルを読み込めない",
@@ -103,15 +110,43 @@ def registries_ja(registries: dict[str, str] | None) -> str:
     return "、".join(f"{PACKAGES.get(name, name)}（{name} {version}）" for name, version in (registries or {}).items())
 
 
+def batch_kind(kind: str | None):
+    """The :class:`schemas.batches.BatchKind` of a kind's name, or None (unknown, or no schemas)."""
+    try:
+        from schemas.batches import KINDS
+    except ImportError:  # the schemas need the rules core's labels; a report can do without
+        return None
+    return KINDS.get(kind or "")
+
+
 def kind_ja(kind: str | None) -> str:
     """The batch kind's Japanese title (小規模企業共済 契約申込 …), or the name as given."""
     if not kind:
         return "不明"
-    try:
-        from schemas.batches import KINDS
-    except ImportError:  # the schemas need the rules core's labels; a report can do without
-        return kind
-    return KINDS[kind].title_ja if kind in KINDS else kind
+    found = batch_kind(kind)
+    return found.title_ja if found else kind
+
+
+_WHOLE_NUMBER = re.compile(r"-?\d+", re.ASCII)
+
+
+@cache  # asked for every cell of the data grid: a few kinds and headers
+def _holds_yen(kind: str | None, header: str) -> bool:
+    found = batch_kind(kind)
+    if found is None:
+        return False
+    from schemas.batches import Value
+
+    column = found.match_header(header)
+    return column is not None and column.value is Value.AMOUNT
+
+
+def value_ja(kind: str | None, header: str | None, value: str | None) -> str | None:
+    """A value as the messages show it: a whole number in a column of yen as the rules core writes
+    amounts (:func:`kyosai.premium.format`: ``1150000`` → ``1,150,000円``), anything else as written."""
+    if not value or not header or not _WHOLE_NUMBER.fullmatch(value) or not _holds_yen(kind, header):
+        return value
+    return premium.format(int(value))
 
 
 def count_rows(report: Report) -> list[dict]:

@@ -35,6 +35,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+import wcwidth
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
@@ -178,7 +179,12 @@ def _remove_previous_marks(workbook: Workbook) -> None:
 # ---------------------------------------------------------------------------------- findings sheet
 
 _LIST_HEADERS = ("No.", "区分", "シート", "セル", "行", "列", "見出し", "記入値", "内容", "直し方", "コード")
-_LIST_WIDTHS = (6, 8, 18, 8, 7, 5, 16, 24, 50, 40, 22)
+# The sheet's columns are as wide as the longest value of its tables (display width: a kanji takes
+# two), up to a cap, and the text wraps beyond it. The columns that hold codes (D in 指摘の内訳, K in
+# the list) have no cap: a code is never cut. The summary above the tables runs over empty cells.
+_WIDTH_CAP = 40
+_WIDTH_CAPS = {"H": 30, "I": 60, "J": 50}       # 記入値 (a clerk's value can be long), 内容, 直し方
+_NEVER_CUT = {"D", "K"}
 _BOLD, _HEADING = Font(bold=True), Font(bold=True, size=12)
 _BAND = PatternFill("solid", fgColor="E7EEF7")
 _GOOD = PatternFill("solid", fgColor="C6EFCE")   # Excel's "good" green, for 受付可
@@ -214,15 +220,17 @@ def _add_findings_sheet(workbook: Workbook, report: Report, cells: dict[Finding,
     row += 1
     _put(sheet, row, 1, "指摘の内訳", font=_HEADING)
     row += 1
+    counts_row = row
     for column, text in enumerate(("区分", "内容", "コード", "件数"), start=2):
         _put(sheet, row, column, text, font=_BOLD, fill=_BAND)
     for count in count_rows(report):
         row += 1
         _put(sheet, row, 2, count["severity_ja"], fill=FILLS[count["severity"]])
-        _put(sheet, row, 3, count["title_ja"])
+        _put(sheet, row, 3, count["title_ja"], alignment=_WRAP)
         _put(sheet, row, 4, count["code"])
         _put(sheet, row, 5, count["count"])
-    if not report.counts:
+    tables = [range(counts_row, row + 1)]
+    if not report.counts:                   # a sentence, not a value: it runs over the empty cells
         row += 1
         _put(sheet, row, 2, "指摘はありません。")
 
@@ -236,11 +244,11 @@ def _add_findings_sheet(workbook: Workbook, report: Report, cells: dict[Finding,
         row += 1
         _finding_line(sheet, row, number, finding, cells.get(finding))
     sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(_LIST_HEADERS))}{max(row, header_row)}"
+    tables.append(range(header_row, row + 1))
     if report.banks:
-        _banks_lines(sheet, row + 2, report)
+        tables.append(range(row + 3, _banks_lines(sheet, row + 2, report) + 1))
 
-    for column, width in enumerate(_LIST_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
+    _fit_columns(sheet, tables)
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
@@ -251,8 +259,23 @@ def _add_findings_sheet(workbook: Workbook, report: Report, cells: dict[Finding,
     workbook.active = workbook.index(sheet)
 
 
-def _banks_lines(sheet, row: int, report: Report) -> None:
-    """Every bank and branch the file names, with its name in the 全銀 list (or that it has none)."""
+def _fit_columns(sheet, tables: list[range]) -> None:
+    """Each column as wide as the longest value in the tables' rows (headings included), capped."""
+    longest: dict[str, int] = {}
+    for rows in tables:
+        for row in sheet.iter_rows(min_row=rows.start, max_row=rows.stop - 1):
+            for cell in row:
+                if cell.value is not None:
+                    width = _display_width(str(cell.value))
+                    longest[cell.column_letter] = max(longest.get(cell.column_letter, 0), width)
+    for letter, width in longest.items():
+        cap = None if letter in _NEVER_CUT else _WIDTH_CAPS.get(letter, _WIDTH_CAP)
+        sheet.column_dimensions[letter].width = width + 2 if cap is None else min(width + 2, cap)
+
+
+def _banks_lines(sheet, row: int, report: Report) -> int:
+    """Every bank and branch the file names, with its name in the 全銀 list (or that it has none);
+    returns the last row written."""
     _put(sheet, row, 1, "金融機関・支店（全銀協の金融機関コードと照合）", font=_HEADING)
     row += 1
     for column, text in enumerate(("金融機関コード", "金融機関名", "支店コード", "支店名", "件数"), start=2):
@@ -261,10 +284,11 @@ def _banks_lines(sheet, row: int, report: Report) -> None:
         row += 1
         fill = None if bank.branch_name else FILLS[WARNING]
         _put_verbatim(sheet.cell(row, 2), bank.bank_code)
-        _put(sheet, row, 3, bank.bank_name or "一覧にない", fill=fill)
+        _put(sheet, row, 3, bank.bank_name or "一覧にない", fill=fill, alignment=_WRAP)
         _put_verbatim(sheet.cell(row, 4), bank.branch_code)
-        _put(sheet, row, 5, bank.branch_name or "一覧にない", fill=fill)
+        _put(sheet, row, 5, bank.branch_name or "一覧にない", fill=fill, alignment=_WRAP)
         _put(sheet, row, 6, bank.rows)
+    return row
 
 
 def _finding_line(sheet, row: int, number: int, finding: Finding, location: Location | None) -> None:
@@ -311,8 +335,9 @@ def _storable(value):
 
 
 def _display_width(text: str) -> int:
-    """Rough column width: full-width characters count double."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text[:60])
+    """The display width of the text's widest line (wcwidth: a kanji two, a combining mark none);
+    only its first 120 characters count, which is more than any column is wide."""
+    return max((wcwidth.width(line[:120], control_codes="ignore") for line in text[:4000].splitlines()), default=0)
 
 
 _BAD_TITLE_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})

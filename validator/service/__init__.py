@@ -4,10 +4,12 @@
 
 - settings: :mod:`.config` (defaults, ``<instance>/config.py``, ``KYOSAI_*``; a test mapping
   replaces the last two);
-- storage: :mod:`.db` (SQLAlchemy: SQLite in the instance folder, or PostgreSQL by URL) and
-  :mod:`.storage` (the uploaded files, under generated ids);
-- blueprints: :mod:`.api` (the JSON API under ``/api/v1``, bearer tokens) and :mod:`.pages` (the
-  Japanese upload page at ``/``);
+- storage: :mod:`.db` (SQLAlchemy: SQLite in the instance folder, or PostgreSQL by URL), its tables
+  made and changed by :mod:`.migrate` (Alembic), and :mod:`.storage` (the uploaded files, under
+  generated ids);
+- blueprints: :mod:`.api` (the JSON API under ``/api/v1``, bearer tokens), :mod:`.openapi` (its
+  OpenAPI description at ``/api/v1/openapi.json``, no token) and :mod:`.pages` (the Japanese upload
+  page at ``/``);
 - :mod:`.errors`: every error answer, in one place.
 
 Production runs it under gunicorn: ``kyosai serve`` (``gunicorn 'validator.service:create_app()'``).
@@ -33,7 +35,8 @@ from kyosai import calendar
 from ..reading import Limits
 from . import errors
 from .config import DEFAULTS, as_of_from, database_url, limits_from
-from .db import create_tables, make_engine
+from .db import make_engine
+from .migrate import require_current, upgrade_database
 from .retention import Retention, retention_from
 from .throttle import uploads_per_minute_from
 from .storage import FileStore
@@ -76,8 +79,14 @@ class HexId(BaseConverter):
     regex = "[0-9a-f]{32}"
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """The Flask application; ``test_config`` replaces the instance config and the environment."""
+def create_app(test_config: dict | None = None, *, migrate: bool | None = None) -> Flask:
+    """The Flask application; ``test_config`` replaces the instance config and the environment.
+
+    The database schema: with ``migrate=None`` the setting ``UPGRADE_DATABASE`` decides — on, the
+    database is brought to the newest revision; off, the app refuses to start on a database that is
+    behind (:class:`.migrate.DatabaseBehind`). ``migrate=False`` leaves it alone: the command line's
+    ``db`` commands and ``serve`` handle it themselves and say what they did.
+    """
     instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("KYOSAI_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.path.abspath(instance) if instance else None)
@@ -94,8 +103,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     _logging(app)
 
     engine = make_engine(database_url(app.config, app.instance_path))
-    if app.config["CREATE_TABLES"]:
-        create_tables(engine)
+    if migrate is None:
+        migrate = bool(app.config["UPGRADE_DATABASE"])
+        if not migrate:
+            require_current(engine)
+    if migrate:
+        upgrade_database(engine)
     store = FileStore(app.instance_path, app.config["FILES_DIR"])
     store.sweep()
     app.extensions["kyosai"] = Service(engine=engine, store=store, limits=limits_from(app.config),
@@ -104,8 +117,9 @@ def create_app(test_config: dict | None = None) -> Flask:
                                        uploads_per_minute=uploads_per_minute_from(app.config))
 
     errors.register(app)
-    from . import api, pages
+    from . import api, openapi, pages
     app.register_blueprint(api.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
 
     @app.get("/healthz")
@@ -126,8 +140,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         headers.setdefault("X-Frame-Options", "DENY")
         if response.mimetype == "text/html":
             headers.setdefault("Content-Security-Policy", PAGE_CSP)
-        if request.path.startswith("/api/"):
-            headers.setdefault("Cache-Control", "no-store")
+        # Every answer carries a clerk's or an agency's data, or is the page that holds a token: no
+        # cache (a browser's, a proxy's) keeps any of it, downloads included
+        headers["Cache-Control"] = "no-store"
         caller = g.get("caller")
         ms = (time.monotonic() - g.started) * 1000 if "started" in g else 0
         # ids and numbers only: the endpoint name, never the path's or the form's contents

@@ -11,7 +11,10 @@
                                          (same agency, same file), 422 the batch has errors
 ``GET  /api/v1/submissions``             the caller's (headquarters: everyone's), newest first
 ``GET  /api/v1/submissions/<id>``        one submission
-``GET  /api/v1/submissions/<id>/file``   the original file, under its original name
+``GET  /api/v1/submissions/<id>/file``   the original file, named by its stem and the format found
+                                         in its bytes (:mod:`.originals`)
+``GET  /api/v1/openapi.json``            this API's OpenAPI 3.1 description, no token needed
+                                         (:mod:`.openapi`; ``openapi.yaml`` describes every route here)
 =======================================  =============================================================
 
 An agency sees only its own validations and submissions: another agency's id answers 404, exactly
@@ -21,6 +24,7 @@ as an id that does not exist. Headquarters sees everyone's.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import unicodedata
 import uuid
@@ -36,7 +40,8 @@ from schemas.batches import KINDS
 from ..check import validate_file
 from ..output import FORMATS, render
 from ..reading import ReadFailure
-from .auth import Caller, authenticate, bearer_token
+from . import HexId, originals
+from .auth import Caller, TokenExpired, authenticate, bearer_token, in_japan
 from .db import Submission, Validation, read_session, write_session
 from .errors import ServiceError, read_failure_status, too_large
 from .storage import TooLarge
@@ -48,7 +53,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger("kyosai.service")
 
 XLSM_MEDIA_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
-ORIGINAL_MEDIA_TYPES = {"xlsx": FORMATS["xlsx"].media_type, "xlsm": XLSM_MEDIA_TYPE, "csv": "text/csv"}
+# The ids the service makes (the paths' pattern, uuid4 hex): anything else is not one, and never
+# reaches a query (a NUL byte makes PostgreSQL refuse the statement)
+ID = re.compile(HexId.regex)
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 
@@ -59,7 +66,12 @@ def _service():
 
 @bp.before_request
 def _authenticate():
-    caller = authenticate(_service().engine, bearer_token(request.headers.get("Authorization")))
+    try:
+        caller = authenticate(_service().engine, bearer_token(request.headers.get("Authorization")))
+    except TokenExpired as expired:
+        raise ServiceError(401, "token-expired", f"トークンの有効期限が切れています（期限: {in_japan(expired.expired_at)}）。",
+                           f"The token expired at {_iso(expired.expired_at)}.",
+                           "本部に新しいトークンの発行を依頼してください。") from None
     if caller is None:
         raise ServiceError(401)
     g.caller = caller
@@ -108,6 +120,8 @@ def _visible(statement, model, caller: Caller):
 
 
 def _validation(session, vid: str, caller: Caller) -> Validation:
+    if not ID.fullmatch(vid):
+        raise _validation_not_found()
     found = session.scalar(_visible(select(Validation).where(Validation.id == vid), Validation, caller))
     if found is None:
         raise _validation_not_found()
@@ -135,12 +149,19 @@ def _validation_not_found() -> ServiceError:
 
 
 def _submission(session, sid: str, caller: Caller) -> Submission:
-    found = session.scalar(_visible(select(Submission).where(Submission.id == sid), Submission, caller))
+    found = None
+    if ID.fullmatch(sid):
+        found = session.scalar(_visible(select(Submission).where(Submission.id == sid), Submission, caller))
     if found is None:
         kept_ja, kept_en = _kept_for(unsubmitted=False)
         raise ServiceError(404, "submission-not-found", "提出が見つかりません。", f"No such submission{kept_en}.",
                            f"提出IDを確認してください。{kept_ja}")
     return found
+
+
+def source_format(v: Validation) -> str | None:
+    """The format the reader found in the stored file's bytes: xlsx, xlsm or csv."""
+    return (v.report.get("source") or {}).get("format")
 
 
 def validation_body(v: Validation) -> dict:
@@ -154,6 +175,8 @@ def validation_body(v: Validation) -> dict:
         "kind": v.kind,
         "as_of": v.as_of.isoformat(),
         "valid": v.valid,
+        "format": source_format(v),
+        "macros": v.macros,
         "report": v.report,
         "links": {
             "self": url_for("api.get_validation", vid=v.id),
@@ -176,6 +199,8 @@ def submission_body(s: Submission) -> dict:
         "kind": v.kind,
         "records": v.records,
         "warnings": v.warnings,
+        "format": source_format(v),
+        "macros": v.macros,
         "links": {
             "self": url_for("api.get_submission", sid=s.id),
             "file": url_for("api.get_submission_file", sid=s.id),
@@ -235,12 +260,14 @@ def create_validation():
         raise
     report = checked.report
     try:
+        macros = originals.holds_macros(received.path, report.source.format)
         relative = svc.store.keep(received, f".{report.source.format}" if report.source.format else "")
         with write_session(svc.engine) as session:
             session.add(Validation(
                 id=vid, agency_id=caller.agency_id, filename=filename, sha256=received.sha256, size=received.size,
                 kind=report.source.kind, valid=report.valid, records=report.records, errors=report.errors,
-                warnings=report.warnings, as_of=as_of, report=report.to_dict(), file_path=relative))
+                warnings=report.warnings, as_of=as_of, report=report.to_dict(), macros=macros,
+                file_path=relative))
     except BaseException:
         svc.store.discard(received)        # no row, no file: nothing half-written
         raise
@@ -275,7 +302,7 @@ def get_validation_rendered(vid: str, fmt: str):
     suffix = ".xlsm" if fmt == "xlsx" and source_format == "xlsm" else f".{fmt}"
     media_type = XLSM_MEDIA_TYPE if suffix == ".xlsm" else FORMATS[fmt].media_type
     name = f"{PurePosixPath(v.filename).stem}.report{suffix}"
-    response = Response(data, mimetype=media_type)
+    response = Response(data, content_type=media_type)     # the type as it is: one charset
     disposition = "inline" if fmt in ("html", "json") else "attachment"
     response.headers["Content-Disposition"] = content_disposition(name, disposition, f"report-{v.id[:8]}{suffix}")
     if fmt == "html":
@@ -329,6 +356,8 @@ def create_submission():
         raise ServiceError(400, "validation-id-missing", "検査ID（validation_id）がありません。",
                            'Send JSON {"validation_id": "<id>"} with Content-Type: application/json.',
                            "先にファイルを検査し、その検査IDで提出してください。")
+    if not ID.fullmatch(vid):
+        raise _validation_not_found()
     with read_session(svc.engine) as session:
         # Only the agency that checked a file hands it in (headquarters too: its own uploads).
         v = session.scalar(select(Validation).where(Validation.id == vid, Validation.agency_id == caller.agency_id))
@@ -340,6 +369,14 @@ def create_submission():
                            "A batch with errors cannot be submitted.",
                            "エラーをすべて直して、もう一度検査してから提出してください。",
                            validation_id=v.id, report=v.report)
+    if v.macros and not current_app.config.get("ALLOW_MACROS"):
+        # headquarters takes data, not code (docs/service.md, "Macros"); the file itself is left as sent
+        log.info("submission refused validation=%s agency=%s code=workbook-has-macros", v.id, caller.agency_id)
+        raise ServiceError(422, "workbook-has-macros", "マクロを含むブックは提出できません。",
+                           "A workbook with macros cannot be handed in: save it as .xlsx and check it again.",
+                           "Excelの「名前を付けて保存」でファイルの種類を「Excel ブック (*.xlsx)」にして保存し直し"
+                           "（マクロは外れます）、もう一度検査してから提出してください。",
+                           validation_id=v.id)
     sid, created = _submit(svc.engine, v)
     with read_session(svc.engine) as session:
         body = submission_body(_submission(session, sid, caller))
@@ -395,11 +432,12 @@ def get_submission_file(sid: str):
         log.error("stored file missing submission=%s validation=%s", s.id, v.id)
         raise ServiceError(404, "stored-file-missing", "保存されたファイルが見つかりません。",
                            "The stored file is missing.", "本部に連絡してください。")
-    source_format = (v.report.get("source") or {}).get("format") or "xlsx"
-    response = send_file(path, mimetype=ORIGINAL_MEDIA_TYPES.get(source_format, "application/octet-stream"),
-                         conditional=False, etag=False, max_age=0)
-    suffix = PurePosixPath(v.filename).suffix or f".{source_format}"
-    response.headers["Content-Disposition"] = content_disposition(v.filename, "attachment",
-                                                                  f"submission-{s.id[:8]}{suffix}")
+    fmt = source_format(v) or PurePosixPath(v.file_path).suffix.lstrip(".") or "xlsx"
+    response = send_file(path, conditional=False, etag=False, max_age=0)
+    # set as it is (send_file would add a second charset to a CSV's)
+    response.headers["Content-Type"] = originals.media_type(fmt, (v.report.get("source") or {}).get("encoding"))
+    # named by what it is, whatever extension the clerk typed (clean.txt → clean.xlsx)
+    name = originals.download_name(v.filename, fmt)
+    response.headers["Content-Disposition"] = content_disposition(name, "attachment", f"submission-{s.id[:8]}.{fmt}")
     log.info("submission file sent id=%s bytes=%d", s.id, v.size)
     return response

@@ -38,8 +38,9 @@ DEFAULTS: dict = {
     "ISOLATED": True,
     # The "today" of the rules (YYYY-MM-DD); None: the real today. For tests and the demo only.
     "AS_OF": None,
-    # Create missing tables when the app starts (``kyosai db init`` does it explicitly).
-    "CREATE_TABLES": True,
+    # Bring the database to the newest schema when the app starts (.migrate; `kyosai db upgrade` does
+    # it explicitly). Off: the app only checks and refuses to start on a database that is behind.
+    "UPGRADE_DATABASE": True,
     # Where uploaded files go, relative to the instance folder.
     "FILES_DIR": "files",
     "LOG_LEVEL": "INFO",
@@ -53,6 +54,9 @@ DEFAULTS: dict = {
     "KEEP_SUBMITTED_DAYS": None,
     # Uploads an agency may start per minute (429 beyond; 0 or None: no limit), see .throttle.
     "UPLOADS_PER_MINUTE": 60,
+    # Workbooks with macros (VBA, Excel 4.0 macro sheets) may be handed in: off, they are checked but
+    # refused at hand-in (docs/service.md, "Macros"; .originals).
+    "ALLOW_MACROS": False,
 }
 
 

@@ -1,13 +1,17 @@
 """Storage (保存): five tables through SQLAlchemy 2 — SQLite by default, PostgreSQL by URL.
 
 - ``agencies``: an agency (代理店) or headquarters (``is_hq``);
-- ``tokens``: an agency's bearer tokens, **only their SHA-256** (the token is shown once);
+- ``tokens``: an agency's bearer tokens, **only their SHA-256** (the token is shown once), when each
+  expires (None: never) and when it was last used (recorded at most once a minute);
 - ``validations``: one checked upload — who, the original name, sha256, size, kind, the verdict and
-  the report as JSON, the as-of date it was checked at, and where its file lies (relative to the
-  instance folder, under a generated id — never the uploaded name);
+  the report as JSON, the as-of date it was checked at, whether the workbook holds macros, and where
+  its file lies (relative to the instance folder, under a generated id — never the uploaded name);
 - ``submissions``: a validation an agency handed in; ``UNIQUE(agency_id, sha256)`` makes handing in
   the same file twice give the same row, even when two requests race (the constraint decides);
 - ``upload_counts``: an agency's uploads in the current minute (the upload limit, :mod:`.throttle`).
+
+The tables are made and changed by migrations (:mod:`.migrate`, Alembic), never by ``create_all``:
+a change to a model here needs a revision in ``migrations/versions/`` too (a test compares them).
 
 Sessions are short: :func:`read_session` and :func:`write_session` open one transaction each, so no
 transaction stays open while a file is being checked. On SQLite a write transaction starts with
@@ -19,17 +23,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import time
 from collections.abc import Iterator
 
 from sqlalchemy import (JSON, BigInteger, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, create_engine,
-                        event, inspect)
+                        event, false)
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-__all__ = ["Base", "Agency", "Token", "Validation", "Submission", "UploadCount", "make_engine", "create_tables",
-           "read_session", "write_session", "utcnow"]
+__all__ = ["Base", "Agency", "Token", "Validation", "Submission", "UploadCount", "make_engine", "read_session",
+           "write_session", "utcnow"]
 
 
 def utcnow() -> datetime.datetime:
@@ -58,6 +60,8 @@ class Token(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTime, default=None)
+    expires_at: Mapped[datetime.datetime | None] = mapped_column(DateTime, default=None)     # None: never
+    last_used_at: Mapped[datetime.datetime | None] = mapped_column(DateTime, default=None)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
 
@@ -77,6 +81,9 @@ class Validation(Base):
     warnings: Mapped[int] = mapped_column(Integer, default=0)
     as_of: Mapped[datetime.date] = mapped_column(Date)                       # the day the rules were applied
     report: Mapped[dict] = mapped_column(JSON)
+    # VBA or Excel 4.0 macro sheets in the workbook (.originals); the server default lets a host still
+    # on the code before this column insert rows while another runs the new code
+    macros: Mapped[bool] = mapped_column(default=False, server_default=false())
     file_path: Mapped[str] = mapped_column(String(255))                      # relative to the instance folder
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
@@ -132,24 +139,6 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
-
-
-def create_tables(engine: Engine, attempts: int = 5) -> None:
-    """Create the tables that are missing. Several workers starting at once may race on PostgreSQL's
-    catalogue: whoever loses tries again and then finds the tables there."""
-    for attempt in range(attempts):
-        try:
-            Base.metadata.create_all(engine)
-            return
-        except (IntegrityError, ProgrammingError, OperationalError):
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-
-
-def tables_present(engine: Engine) -> bool:
-    names = set(inspect(engine).get_table_names())
-    return {t.name for t in Base.metadata.sorted_tables} <= names
 
 
 @contextlib.contextmanager

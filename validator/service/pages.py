@@ -31,4 +31,5 @@ def upload():
         max_rows=f"{svc.limits.max_rows:,}",
         as_of=svc.as_of.isoformat() if svc.as_of else None,
         demo=bool(current_app.config.get("DEMO")),
+        allow_macros=bool(current_app.config.get("ALLOW_MACROS")),
     )

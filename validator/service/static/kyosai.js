@@ -84,6 +84,13 @@
   });
 
   // ------------------------------------------------------------------ check a file
+  // The picker's label is the button (upload.html); the chosen name goes beside it (read out: aria-live).
+  $("file").addEventListener("change", () => {
+    const file = $("file").files[0];
+    $("file-name").textContent = file ? file.name : "選ばれていません";
+    $("file-name").classList.toggle("none", !file);
+  });
+
   $("upload-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     say("upload-error", "");
@@ -118,9 +125,11 @@
     $("verdict-text").textContent = validation.valid ? "受付可" : "要修正";
     $("verdict-counts").textContent =
       `エラー ${summary.errors} 件・警告 ${summary.warnings} 件・データ ${summary.records} 件`;
+    // headquarters takes no macros unless it allows them (ALLOW_MACROS): the hand-in then says so
     show("submit-button", validation.valid);
     $("submit-button").disabled = false;
     show("submit-note", !validation.valid);
+    show("macro-note", validation.valid && validation.macros);
     say("submit-message", "");
     say("result-error", "");
     show("result");
@@ -131,12 +140,25 @@
   }
 
   // The report has no scripts; with allow-same-origin (and no allow-scripts) we may size the frame to it.
-  $("report-frame").addEventListener("load", () => {
-    const frame = $("report-frame");
+  // Its height is the height of the report's <html> box, not its scrollHeight: that is never less than
+  // the frame's own height, so a short report after a long one kept the long one's height. The frame
+  // follows the report as it reflows (a narrower window, its "show all columns" checkbox).
+  const frame = $("report-frame");
+  const fitFrame = () => {
     try {
-      const height = frame.contentDocument.documentElement.scrollHeight;
-      if (height) frame.style.height = (height + 20) + "px";
-    } catch (e) { /* keep the default height */ }
+      const root = frame.contentDocument && frame.contentDocument.documentElement;
+      if (!root) return;
+      const height = Math.ceil(root.getBoundingClientRect().height);
+      const borders = frame.offsetHeight - frame.clientHeight;     // box-sizing: border-box
+      const scrollbar = frame.contentWindow.innerHeight - root.clientHeight;   // a sideways one, if any
+      if (height) frame.style.height = (height + borders + scrollbar) + "px";
+    } catch (e) { /* keep the height it has */ }
+  };
+  const reflowed = new ResizeObserver(fitFrame);
+  frame.addEventListener("load", () => {
+    reflowed.disconnect();
+    fitFrame();
+    try { reflowed.observe(frame.contentDocument.documentElement); } catch (e) { /* sized once */ }
   });
 
   $("download-xlsx").addEventListener("click", () => {
@@ -185,7 +207,13 @@
       const cell = (text, cls) => { const td = row.insertCell(); td.textContent = text; if (cls) td.className = cls; return td; };
       cell(new Date(s.created_at).toLocaleString("ja-JP"));
       cell(s.agency, "hq-only");
-      cell(s.filename);
+      const name = cell(s.filename);
+      if (s.macros) {             // headquarters is told before it opens the file
+        const tag = document.createElement("span");
+        tag.className = "tag";
+        tag.textContent = "マクロあり";
+        name.appendChild(tag);
+      }
       cell(kindTitle(s.kind));
       cell(String(s.records), "num");
       const button = document.createElement("button");
