@@ -116,6 +116,7 @@ class _Registry:
 
     def __init__(self):
         self._params: dict[str, Parameter] | None = None
+        self._change_dates: tuple[datetime.date, ...] | None = None
         self._on_reload: list[Callable[[], None]] = []
         self.generation = 0  # how many times the parameters were reloaded
 
@@ -130,6 +131,7 @@ class _Registry:
         for name in self._params or ():
             self.__dict__.pop(name, None)
         self._params = params
+        self._change_dates = None
         self.__dict__.update((name, parameter) for name, parameter in params.items()
                              if name.isupper() and not name.startswith("_"))
 
@@ -151,6 +153,23 @@ class _Registry:
         rules in force from this day; everything else is asked on its own date.
         """
         return max(since for parameter in self for since, _ in parameter.history)
+
+    def change_dates(self) -> tuple[datetime.date, ...]:
+        """Every date on which a rule may answer differently, sorted: the dates parameters take new
+        values, and the dates that are parameters' values (a rule compares the day asked with them,
+        e.g. ``SKY_LODGING_ENTERTAINMENT_IN_20_BAND_SINCE``). Between two of them, a rule that reads
+        only parameters gives the same answer whatever the day (:func:`epoch`)."""
+        if self._change_dates is None:
+            dates = {since for parameter in self for since, _ in parameter.history}
+            dates |= {value for parameter in self for _, value in parameter.history
+                      if isinstance(value, datetime.date)}
+            self._change_dates = tuple(sorted(dates))
+        return self._change_dates
+
+    def epoch(self, on: datetime.date) -> int:
+        """The number of the span between :meth:`change_dates` that ``on`` falls in: two days of the
+        same epoch have the same parameters in force."""
+        return bisect.bisect_right(self.change_dates(), on)
 
     def reload(self, override: str | os.PathLike | None = None) -> None:
         """Read the files again (tests, or after headquarters changed the override file).

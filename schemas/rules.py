@@ -34,9 +34,10 @@ import pandera.pandas as pa
 
 from kyosai import calendar
 from kyosai.errors import KyosaiError
+from kyosai.params import P
 
-__all__ = ["Problem", "RowRule", "BatchRule", "KindSchema", "Shared", "normalized", "as_of", "duplicates",
-           "load_backends"]
+__all__ = ["Problem", "RowRule", "BatchRule", "KindSchema", "Shared", "ColumnCodes", "normalized", "as_of",
+           "duplicates", "load_backends"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,20 @@ class Shared(frozenset):
         return self
 
 
+class ColumnCodes(dict):
+    """Each column's cells as numbers of groups of equal texts (``attrs["codes"]``, made while the
+    cells are read), with the index of the frame they belong to: the rules group records by them
+    instead of hashing 100,000 Python values per column. Equal texts have equal values; two texts of
+    one value (``10000`` and ``１万``) only make one more call of a rule."""
+
+    def __init__(self, index, codes: dict):
+        super().__init__(codes)
+        self.index = index
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 class _Answers(dict):
     """Each rule's problems for the frame being validated, shared with pandera's derived frames."""
 
@@ -104,7 +119,9 @@ class RowRule:
     workers the heavy rules run on the second core (:meth:`KindSchema.answers`). ``dated_by`` names
     the record's date the rule applies on (the application date, the desired month), passed to
     ``test`` as ``on``: the dated parameters are those in force on that day, as the rules core asks
-    them for a contract; where that date is empty or unreadable, the check's as-of day stands in."""
+    them for a contract; where that date is empty or unreadable, the check's as-of day stands in.
+    A ``dated_by`` rule reads that day only through the parameters: records whose days fall in one
+    :meth:`~kyosai.params.P.epoch` share one answer."""
 
     name: str
     column: str
@@ -135,8 +152,14 @@ class RowRule:
         columns = [df[a].to_numpy(dtype=object) if a in df else np.full(len(df), None, dtype=object)
                    for a in aliases]
         index = df.index.to_numpy()
+        codes = df.attrs.get("codes")
+        if codes is None or codes.index is not df.index or not all(a in codes for a in aliases):
+            codes = None
         try:  # one call per distinct set of values: they repeat down a batch
-            group, first = _groups(columns)
+            keys = [codes[a] for a in self.reads] if codes is not None else columns[:len(self.reads)]
+            if self.dated_by:  # its date matters only through the parameters in force: by epoch
+                keys.append(_epochs(columns[-1], codes[self.dated_by] if codes is not None else None))
+            group, first = _groups_of_codes(keys) if codes is not None else _groups(keys)
         except (TypeError, ArithmeticError):  # a value pandas cannot hash or test for NA: no sharing
             group, first = np.arange(len(df)), range(len(df))
         answers = [self._problem({a: c[i] for a, c in zip(aliases, columns)}, on) for i in first]
@@ -152,6 +175,28 @@ def _groups(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     for column in columns:
         codes, uniques = pd.factorize(column, use_na_sentinel=False)
         group, _ = pd.factorize(group * len(uniques) + codes)
+    return group, np.unique(group, return_index=True)[1]
+
+
+def _epochs(days: np.ndarray, codes: np.ndarray | None) -> np.ndarray:
+    """Each row's :meth:`~kyosai.params.P.epoch` of its day (a Month: its first day), -1 when blank;
+    looked up once per distinct day (``codes``: the day column's groups, when known)."""
+    if codes is None:
+        codes, _ = pd.factorize(days, use_na_sentinel=False)
+    numbers, first = np.unique(codes, return_index=True)
+    epoch_of = np.full(int(numbers.max(initial=0)) + 1, -1, dtype=np.int64)
+    for number, i in zip(numbers.tolist(), first.tolist()):
+        day = days[i]
+        if day is not None:
+            epoch_of[number] = P.epoch(day.first_day if hasattr(day, "first_day") else day)
+    return epoch_of[codes]
+
+
+def _groups_of_codes(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_groups` of columns already numbered (:class:`ColumnCodes`): integer arithmetic only."""
+    group = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64)
+    for column in codes:
+        group, _ = pd.factorize(group * (int(column.max(initial=0)) + 1) + column)
     return group, np.unique(group, return_index=True)[1]
 
 

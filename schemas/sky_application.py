@@ -33,8 +33,8 @@ def premium_in_range(monthly_amount, on):
     premium.validate(monthly_amount, Scheme.SKY, on)
 
 
-def employees_within_band(industry, employees, member_type, application_date):
-    eligibility.validate_sky(industry, employees, member_type, on=application_date)
+def employees_within_band(industry, employees, member_type, on):
+    eligibility.validate_sky(industry, employees, member_type, on=on)
 
 
 def prepaid_only_when_monthly(payment_pattern, prepaid_months):
@@ -126,8 +126,8 @@ SCHEMA = KindSchema(SKY_APPLICATION.name, [c.alias for c in SKY_APPLICATION.colu
     not_in_future("application_date"),
     not_in_future("birth_date"),
     RowRule("premium", "monthly_amount", ("monthly_amount",), premium_in_range, dated_by="application_date"),
-    RowRule("employees-within-band", "employees", ("industry", "employees", "member_type", "application_date"),
-            employees_within_band, heavy=True),
+    RowRule("employees-within-band", "employees", ("industry", "employees", "member_type"), employees_within_band,
+            needs=("industry", "employees", "member_type", "application_date"), dated_by="application_date"),
     RowRule("prepaid-only-when-monthly", "prepaid_months", ("payment_pattern", "prepaid_months"),
             prepaid_only_when_monthly),
     RowRule("deductible-this-year", "channel", _CONTRACT, deductible_this_year,

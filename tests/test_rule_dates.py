@@ -144,3 +144,18 @@ def test_the_excel_functions_without_a_date_ask_on_today_in_japan(tmp_path, monk
     finally:
         P.reload()
         cells.clear_caches()
+
+
+def test_records_share_an_answer_only_within_a_parameter_epoch(tmp_path):
+    """A dated rule is asked once per epoch of its date (the spans between the dates rules change,
+    the dates that are parameters' values included): lodging moved to the 20-employee band on
+    2014-04-01, a value of SKY_LODGING_ENTERTAINMENT_IN_20_BAND_SINCE, not a date it took effect."""
+    assert D(2014, 4, 1) in P.change_dates() and P.epoch(D(2014, 3, 31)) != P.epoch(D(2014, 4, 1))
+    assert P.epoch(D(2014, 4, 1)) == P.epoch(D(2014, 4, 2))
+    rows = [dict(receipt_no=f"A-000{i}", name=f"宿泊 {i}", name_kana="シュクハク", account_holder_kana="シュクハク",
+                 birth_date=f"196{i}-01-01", application_date=day, industry="宿泊業", employees="6",
+                 channel="現金あり")
+            for i, day in enumerate(["2014-03-31", "2014-04-01", "2014-03-28"], start=1)]
+    path = write_xlsx(tmp_path / "lodging.xlsx", "sky-application", rows_of("sky-application", rows))
+    report = validate_file(path, isolated=False, as_of=D(2014, 4, 30)).report
+    assert [row for row, _, code in flat(report) if code == "not-eligible"] == [4, 6]

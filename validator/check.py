@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kyosai import calendar
-from kyosai.errors import KyosaiError
-from schemas.cells import reader
+from schemas.cells import read_texts
 
 from .findings import from_error, make
 from .reading import Limits, Table, read_batch, start_reading
@@ -31,6 +30,7 @@ from .report import BankUse, Report
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    import polars as pl
 
 __all__ = ["Checked", "check_table", "validate_file"]
 
@@ -39,60 +39,59 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
     """Read every cell into its Python value; unreadable or missing cells become None plus a finding.
 
     The unreadable cells' (row, alias) go to ``attrs["unreadable"]`` so that no rule judges a record
-    by a cell already reported. Column by column, each distinct text is read once: labels, amounts,
-    dates and codes repeat down a batch, and the grouping is done by polars.
+    by a cell already reported. Column by column, each distinct text is read once (labels, amounts,
+    dates and codes repeat down a batch), the common forms all at once (:func:`schemas.cells.read_texts`);
+    each cell's group of equal texts goes to ``attrs["codes"]``, for the rules to group records by.
     """
     import numpy as np
     import pandas as pd
 
-    from schemas.rules import Shared
+    from schemas.rules import ColumnCodes, Shared
 
     sheet, kind, rows = table.source.sheet, table.kind, table.rows
     # Excel error cells (#N/A …) were reported by the reader: not also 記入漏れ, and no rule uses them.
     error_cells = {(f.row, f.column) for f in table.findings if f.code == "error-cell"}
     unreadable: set[tuple[int, str]] = set()
     data: dict[str, np.ndarray] = {}
+    codes: dict[str, np.ndarray] = {}
     for column in kind.columns:
         if column.alias not in table.columns:
             data[column.alias] = np.full(len(rows), None, dtype=object)
+            codes[column.alias] = np.zeros(len(rows), dtype=np.int64)
             continue
         letter, header = table.columns[column.alias]
         group, texts = _distinct(table.frame[column.alias])
-        read = reader(column)
-        results: list = []
-        errors: dict[int, KyosaiError] = {}
-        for g, text in enumerate(texts):
-            try:
-                results.append(read(text))
-            except KyosaiError as error:
-                results.append(None)
-                errors[g] = error
-        values = np.fromiter(results, dtype=object, count=len(results))
+        results, errors = read_texts(column, texts)
+        values = np.empty(len(results), dtype=object)
+        values[:] = results
         missing = [g for g, value in enumerate(results) if value is None and g not in errors] \
             if column.required else []
+        written = texts.to_list() if errors or missing else []
         for k in _rows_of(group, list(errors)):
-            report.add(from_error(errors[group[k]], value=texts[group[k]], sheet=sheet, row=rows[k], column=letter,
+            report.add(from_error(errors[group[k]], value=written[group[k]], sheet=sheet, row=rows[k], column=letter,
                                   header=header))
             unreadable.add((rows[k], column.alias))
         for k in _rows_of(group, missing):
             if (rows[k], letter) in error_cells:
                 unreadable.add((rows[k], column.alias))
             else:
-                report.add(make("missing-value", value=texts[group[k]], sheet=sheet, row=rows[k], column=letter,
+                report.add(make("missing-value", value=written[group[k]], sheet=sheet, row=rows[k], column=letter,
                                 header=header))
         data[column.alias] = values[group]
+        codes[column.alias] = group
     frame = pd.DataFrame(data, index=rows, dtype=object)
     frame.attrs["unreadable"] = Shared(unreadable)
+    frame.attrs["codes"] = ColumnCodes(frame.index, codes)
     return frame
 
 
-def _distinct(texts) -> tuple[np.ndarray, list]:
-    """Each cell's group of equal texts (blank cells one group) and each group's text, in order of
+def _distinct(texts: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """Each cell's group of equal texts (blank cells one group), and each group's text, in order of
     first appearance."""
     cells = texts.rename("text").to_frame()
     groups = cells.unique(maintain_order=True).with_row_index("group")
     group = cells.join(groups, on="text", how="left", nulls_equal=True, maintain_order="left")["group"]
-    return group.to_numpy(), groups["text"].to_list()
+    return group.to_numpy().astype("int64", copy=False), groups["text"]
 
 
 def _rows_of(group: np.ndarray, groups: list[int]) -> np.ndarray:
