@@ -4,7 +4,7 @@ that the public registries know (bank, branch, postal code)."""
 from __future__ import annotations
 
 from . import registries
-from .rules import BatchRule, Problem, RowRule, duplicates, normalized
+from .rules import BatchRule, Problem, RowRule, duplicates, normalized_all
 
 __all__ = ["not_in_future", "unique_receipt_numbers", "REGISTRY_RULES"]
 
@@ -24,8 +24,7 @@ def not_in_future(alias: str) -> RowRule:
 def unique_receipt_numbers() -> BatchRule:
     """受付番号 is unique in the file: later rows that repeat one are errors."""
     return BatchRule("unique-receipt-number", "receipt_no",
-                     lambda df: duplicates(df, lambda d: d["receipt_no"].map(
-                         lambda v: None if v is None else normalized(v)), "duplicate-receipt"))
+                     lambda df: duplicates(df, lambda d: normalized_all(d["receipt_no"].tolist()), "duplicate-receipt"))
 
 
 def _registry(package: str) -> str:

@@ -17,7 +17,7 @@ from kyosai.labels import Scheme
 
 from .batches import PREPAYMENT
 from .common import not_in_future, unique_receipt_numbers
-from .rules import BatchRule, KindSchema, Problem, RowRule, duplicates, normalized
+from .rules import BatchRule, KindSchema, Problem, RowRule, duplicates, normalized_all
 
 __all__ = ["SCHEMA"]
 
@@ -61,9 +61,9 @@ def arrived_in_time(scheme, desired_month, received_date):
 
 def one_request_per_contract_and_month(df: pd.DataFrame) -> dict:
     def key(d):
-        return pd.Series([None if n is None or m is None or s is None else f"{s.name} {normalized(n)} {m}"
-                          for s, n, m in zip(d["scheme"].tolist(), d["contract_number"].tolist(), d["desired_month"].tolist())],
-                         index=d.index, dtype=object)
+        return [None if n is None or m is None or s is None else f"{s.name} {n} {m}"
+                for s, n, m in zip(d["scheme"].tolist(), normalized_all(d["contract_number"].tolist()),
+                                   d["desired_month"].tolist())]
     return duplicates(df, key, "duplicate-person", shown=lambda k: k.split(" ", 1)[1].replace(" ", "、"))
 
 

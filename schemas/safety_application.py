@@ -19,7 +19,7 @@ from kyosai.schedule import Contract
 
 from .batches import SAFETY_APPLICATION
 from .common import REGISTRY_RULES, not_in_future, unique_receipt_numbers
-from .rules import BatchRule, KindSchema, Problem, RowRule, duplicates, normalized
+from .rules import BatchRule, KindSchema, Problem, RowRule, duplicates, normalized_all
 
 __all__ = ["SCHEMA"]
 
@@ -94,9 +94,9 @@ def rejoin_deductibility(previous_cancellation_date, application_date):
 def same_business_twice(df: pd.DataFrame) -> dict:
     """The same business twice: its 法人番号, or for a sole proprietor its name and phone."""
     def key(d):
-        return pd.Series([
-            number if number is not None else (None if name is None or phone is None else f"{normalized(name)} {phone}")
-            for number, name, phone in zip(d["corporate_number"].tolist(), d["name"].tolist(), d["phone"].tolist())], index=d.index, dtype=object)
+        return [number if number is not None else (None if name is None or phone is None else f"{name} {phone}")
+                for number, name, phone in zip(d["corporate_number"].tolist(), normalized_all(d["name"].tolist()),
+                                               d["phone"].tolist())]
     return duplicates(df, key, "duplicate-person", shown=lambda k: k.replace(" ", "、"))
 
 

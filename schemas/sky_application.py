@@ -21,7 +21,7 @@ from kyosai.labels import Channel, MemberType, Pattern, Scheme
 
 from .batches import SKY_APPLICATION
 from .common import REGISTRY_RULES, not_in_future, unique_receipt_numbers
-from .rules import BatchRule, KindSchema, Problem, RowRule, as_of, duplicates, normalized
+from .rules import BatchRule, KindSchema, Problem, RowRule, as_of, duplicates, normalized, normalized_all
 
 __all__ = ["SCHEMA"]
 
@@ -91,7 +91,7 @@ def _co_managers(df: pd.DataFrame):
 
 def proprietor_exists(df: pd.DataFrame) -> dict:
     """A co-manager's reference is a proprietor's 受付番号 in this file, or a contract number (digits)."""
-    proprietors = {normalized(r) for r, m in zip(df["receipt_no"].tolist(), df["member_type"].tolist())
+    proprietors = {r for r, m in zip(normalized_all(df["receipt_no"].tolist()), df["member_type"].tolist())
                    if r is not None and m is MemberType.PROPRIETOR}
     return {index: Problem("proprietor-not-found")
             for ref, rows in _co_managers(df).items() if ref not in proprietors and not ref.isdigit()
@@ -116,8 +116,8 @@ def co_managers_per_proprietor(df: pd.DataFrame) -> dict:
 def same_applicant_twice(df: pd.DataFrame) -> dict:
     """One contract per person: the same name and birth date twice."""
     def key(d):
-        return pd.Series([None if n is None or b is None else f"{normalized(n)} {b.isoformat()}"
-                          for n, b in zip(d["name"].tolist(), d["birth_date"].tolist())], index=d.index, dtype=object)
+        return [None if n is None or b is None else f"{n} {b.isoformat()}"
+                for n, b in zip(normalized_all(d["name"].tolist()), d["birth_date"].tolist())]
     return duplicates(df, key, "duplicate-person", shown=lambda k: k.replace(" ", "、"))
 
 

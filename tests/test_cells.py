@@ -88,3 +88,21 @@ def test_dates_come_back_as_dates():
     column = COLUMNS[Value.DATE]
     values, errors = read_texts(column, pl.Series(["2024-07-19", None, "2024/2/3"], dtype=pl.String))
     assert values == [datetime.date(2024, 7, 19), None, datetime.date(2024, 2, 3)] and errors == {}
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(TEXTS | st.none(), min_size=1, max_size=20))
+def test_records_are_folded_alike_one_by_one_and_all_at_once(texts):
+    """The folding of receipt numbers, names and references for comparing records (NFKC, no white
+    space, no format characters, lower case): polars for the vetted blocks, Python for the rest."""
+    from schemas.rules import normalized, normalized_all
+
+    assert normalized_all(texts) == [None if t is None else normalized(t) for t in texts]
+
+
+@pytest.mark.parametrize("text", ["ﾔﾏﾀﾞ ﾀﾛｳ", "゛゜", "ＡＢＣ\u3000ｄ", "ABC\x1c\x1d", "㈱山田", "①-２", "Ⅻ", "ｶﾞｷﾞｸﾞ",
+                                  "\u200bA", "\ufeffB", "İ", "ΣΑΣ", "ß", "ﬁ", "ヴ", "ｳﾞ", "\u30fc\uff70-"])
+def test_the_folding_of_odd_texts(text):
+    from schemas.rules import normalized, normalized_all
+
+    assert normalized_all([text]) == [normalized(text)]
