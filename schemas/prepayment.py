@@ -9,15 +9,13 @@ unique and one request per contract and month.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from kyosai import deadlines, premium, safety_limit
 from kyosai.errors import LimitExceeded, MissingValue, OutOfRange, RuleViolation
 from kyosai.labels import Scheme
 
 from .batches import PREPAYMENT
 from .common import not_in_future, unique_receipt_numbers
-from .rules import BatchRule, KindSchema, Problem, RowRule, duplicates, normalized_all
+from .rules import Batch, BatchRule, KindSchema, Problem, RowRule, duplicates, normalized_all
 
 __all__ = ["SCHEMA"]
 
@@ -59,12 +57,11 @@ def arrived_in_time(scheme, desired_month, received_date):
     deadlines.validate_arrival(received_date, desired_month, scheme)
 
 
-def one_request_per_contract_and_month(df: pd.DataFrame) -> dict:
-    def key(d):
-        return [None if n is None or m is None or s is None else f"{s.name} {n} {m}"
-                for s, n, m in zip(d["scheme"].tolist(), normalized_all(d["contract_number"].tolist()),
-                                   d["desired_month"].tolist())]
-    return duplicates(df, key, "duplicate-person", shown=lambda k: k.split(" ", 1)[1].replace(" ", "、"))
+def one_request_per_contract_and_month(batch: Batch) -> dict:
+    keys = [None if n is None or m is None or s is None else f"{s.name} {n} {m}"
+            for s, n, m in zip(batch.column("scheme"), normalized_all(batch.column("contract_number")),
+                               batch.column("desired_month"))]
+    return duplicates(batch, keys, "duplicate-person", shown=lambda k: k.split(" ", 1)[1].replace(" ", "、"))
 
 
 SCHEMA = KindSchema(PREPAYMENT.name, [c.alias for c in PREPAYMENT.columns], [
@@ -77,8 +74,7 @@ SCHEMA = KindSchema(PREPAYMENT.name, [c.alias for c in PREPAYMENT.columns], [
     RowRule("amount-matches", "prepayment_amount",
             ("scheme", "monthly_amount", "prepaid_months", "prepayment_amount", "paid_total", "desired_month"),
             amount_matches,
-            needs=("scheme", "monthly_amount", "prepaid_months", "prepayment_amount", "desired_month"), heavy=True),
-    RowRule("arrived-in-time", "received_date", ("scheme", "desired_month", "received_date"), arrived_in_time,
-            heavy=True),
+            needs=("scheme", "monthly_amount", "prepaid_months", "prepayment_amount", "desired_month")),
+    RowRule("arrived-in-time", "received_date", ("scheme", "desired_month", "received_date"), arrived_in_time),
     BatchRule("one-request-per-contract-and-month", "contract_number", one_request_per_contract_and_month),
 ])

@@ -10,8 +10,6 @@ until the date the rule ends (say it).
 
 from __future__ import annotations
 
-import pandas as pd
-
 from kyosai import eligibility, premium, rejoin
 from kyosai.errors import InvalidPremium, MissingValue, NotEligible, RuleViolation
 from kyosai.labels import ApplicantType, PrepaymentMethod, Scheme
@@ -19,7 +17,7 @@ from kyosai.schedule import Contract
 
 from .batches import SAFETY_APPLICATION
 from .common import REGISTRY_RULES, not_in_future, unique_receipt_numbers
-from .rules import BatchRule, KindSchema, Problem, RowRule, duplicates, normalized_all
+from .rules import Batch, BatchRule, KindSchema, Problem, RowRule, duplicates, normalized_all
 
 __all__ = ["SCHEMA"]
 
@@ -91,13 +89,12 @@ def rejoin_deductibility(previous_cancellation_date, application_date):
     return None
 
 
-def same_business_twice(df: pd.DataFrame) -> dict:
+def same_business_twice(batch: Batch) -> dict:
     """The same business twice: its 法人番号, or for a sole proprietor its name and phone."""
-    def key(d):
-        return [number if number is not None else (None if name is None or phone is None else f"{name} {phone}")
-                for number, name, phone in zip(d["corporate_number"].tolist(), normalized_all(d["name"].tolist()),
-                                               d["phone"].tolist())]
-    return duplicates(df, key, "duplicate-person", shown=lambda k: k.replace(" ", "、"))
+    keys = [number if number is not None else (None if name is None or phone is None else f"{name} {phone}")
+            for number, name, phone in zip(batch.column("corporate_number"), normalized_all(batch.column("name")),
+                                           batch.column("phone"))]
+    return duplicates(batch, keys, "duplicate-person", shown=lambda k: k.replace(" ", "、"))
 
 
 SCHEMA = KindSchema(SAFETY_APPLICATION.name, [c.alias for c in SAFETY_APPLICATION.columns], [
@@ -115,7 +112,7 @@ SCHEMA = KindSchema(SAFETY_APPLICATION.name, [c.alias for c in SAFETY_APPLICATIO
             needs=("industry", "applicant_type", "application_date", "tax_arrears", "employees")),
     RowRule("prepaid-within-limit", "prepaid_months",
             ("monthly_amount", "application_date", "prepaid_months", "prepayment_method"), prepaid_within_limit,
-            needs=("monthly_amount", "application_date"), heavy=True),
+            needs=("monthly_amount", "application_date")),
     RowRule("prepayment-method-given", "prepayment_method", ("prepaid_months", "prepayment_method"),
             prepayment_method_given, needs=()),
     RowRule("rejoin-deductibility", "previous_cancellation_date",

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import pandas as pd
-
 from kyosai import codes, eligibility, premium, schedule
 from kyosai.errors import KyosaiError, NotEligible
 from kyosai.labels import Channel, MemberType, Pattern, Scheme
 
 from .batches import SKY_APPLICATION
 from .common import REGISTRY_RULES, not_in_future, unique_receipt_numbers
-from .rules import BatchRule, KindSchema, Problem, RowRule, as_of, duplicates, normalized, normalized_all
+from .rules import Batch, BatchRule, KindSchema, Problem, RowRule, duplicates, normalized, normalized_all
 
 __all__ = ["SCHEMA"]
 
@@ -80,30 +78,30 @@ def account_is_the_applicants(name_kana, account_holder_kana):
     return None
 
 
-def _co_managers(df: pd.DataFrame):
+def _co_managers(batch: Batch):
     """(proprietor reference, [rows]) of the co-managers in the file."""
     groups = defaultdict(list)
-    for index, member_type, ref in zip(df.index.tolist(), df["member_type"].tolist(), df["proprietor_ref"].tolist()):
+    for index, member_type, ref in zip(batch.row_numbers, batch.column("member_type"), batch.column("proprietor_ref")):
         if member_type is MemberType.CO_MANAGER and ref is not None:
             groups[normalized(ref)].append(index)
     return groups
 
 
-def proprietor_exists(df: pd.DataFrame) -> dict:
+def proprietor_exists(batch: Batch) -> dict:
     """A co-manager's reference is a proprietor's 受付番号 in this file, or a contract number (digits)."""
-    proprietors = {r for r, m in zip(normalized_all(df["receipt_no"].tolist()), df["member_type"].tolist())
+    proprietors = {r for r, m in zip(normalized_all(batch.column("receipt_no")), batch.column("member_type"))
                    if r is not None and m is MemberType.PROPRIETOR}
     return {index: Problem("proprietor-not-found")
-            for ref, rows in _co_managers(df).items() if ref not in proprietors and not ref.isdigit()
+            for ref, rows in _co_managers(batch).items() if ref not in proprietors and not ref.isdigit()
             for index in rows}
 
 
-def co_managers_per_proprietor(df: pd.DataFrame) -> dict:
+def co_managers_per_proprietor(batch: Batch) -> dict:
     """At most two co-managers per proprietor (on the as-of day): the rows past the limit, with how
     many there are and the limit."""
-    on = as_of(df)
+    on = batch.as_of
     found = {}
-    for rows in _co_managers(df).values():
+    for rows in _co_managers(batch).values():
         try:
             eligibility.validate_co_managers(len(rows), on)
         except NotEligible:
@@ -113,12 +111,11 @@ def co_managers_per_proprietor(df: pd.DataFrame) -> dict:
     return found
 
 
-def same_applicant_twice(df: pd.DataFrame) -> dict:
+def same_applicant_twice(batch: Batch) -> dict:
     """One contract per person: the same name and birth date twice."""
-    def key(d):
-        return [None if n is None or b is None else f"{n} {b.isoformat()}"
-                for n, b in zip(normalized_all(d["name"].tolist()), d["birth_date"].tolist())]
-    return duplicates(df, key, "duplicate-person", shown=lambda k: k.replace(" ", "、"))
+    keys = [None if n is None or b is None else f"{n} {b.isoformat()}"
+            for n, b in zip(normalized_all(batch.column("name")), batch.column("birth_date"))]
+    return duplicates(batch, keys, "duplicate-person", shown=lambda k: k.replace(" ", "、"))
 
 
 SCHEMA = KindSchema(SKY_APPLICATION.name, [c.alias for c in SKY_APPLICATION.columns], [
@@ -131,7 +128,7 @@ SCHEMA = KindSchema(SKY_APPLICATION.name, [c.alias for c in SKY_APPLICATION.colu
     RowRule("prepaid-only-when-monthly", "prepaid_months", ("payment_pattern", "prepaid_months"),
             prepaid_only_when_monthly),
     RowRule("deductible-this-year", "channel", _CONTRACT, deductible_this_year,
-            needs=("monthly_amount", "application_date", "channel", "payment_pattern"), heavy=True),
+            needs=("monthly_amount", "application_date", "channel", "payment_pattern")),
     RowRule("designated-month-fits-pattern", "designated_month",
             ("payment_pattern", "designated_month", "application_date"), designated_month_fits_pattern,
             needs=("payment_pattern", "application_date")),

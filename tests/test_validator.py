@@ -200,27 +200,24 @@ def test_findings_are_capped_and_the_report_says_so(tmp_path):
     assert kept_rows == sorted(kept_rows) and kept_rows[-1] == 501   # the top of the file: lines 2–501, 2 per line
 
 
-def test_the_heavy_rules_on_a_second_core_give_the_same_findings(tmp_path, monkeypatch):
-    """workers=2 runs the heavy rules in a forked copy of the process: the same report."""
-    import os
-
+def test_pandera_decides_from_the_rules_answers(tmp_path):
+    """pandera.polars validates the records some rule failed: an expression rule (a date in the
+    future) and a Python rule (the premium) are found by its failure cases, the others pass."""
     from batchfiles import rows_of as rows
-    from schemas import rules
-    from validator.check import check_table
+    from schemas import SCHEMAS
+    from validator.check import _read_cells, check_table
     from validator.reading import read_batch
+    from validator.report import Report
 
-    forked = []
-    real = rules._forked
-    monkeypatch.setattr(rules, "_can_fork", lambda: hasattr(os, "fork"))   # whatever threads other tests left
-    monkeypatch.setattr(rules, "_forked", lambda compute: forked.append(1) or real(compute))
     changes = [{}, dict(channel="現金なし", application_date="2024-11-20"), dict(monthly_amount="70500"),
-               dict(payment_pattern="年払", prepaid_months="3")]
+               dict(application_date="2042-01-06")]
     table = read_batch(write_xlsx(tmp_path / "w.xlsx", "sky-application", rows("sky-application", changes)))
-    one = check_table(table, AS_OF, workers=1)
-    assert not forked
-    two = check_table(table, AS_OF, workers=2)
-    assert forked == ([1] if hasattr(os, "fork") else [])
-    assert flat(two) == flat(one) and ("C", "not-deductible-this-year") in [(c, k) for _, c, k in flat(one)]
+    schema = SCHEMAS["sky-application"]
+    batch = _read_cells(table, Report(table.source), AS_OF)
+    found = {(row, rule) for row, rule, _ in schema.failures(batch)}
+    assert {(6, "premium"), (7, "application_date-not-in-future"), (5, "deductible-this-year")} <= found
+    assert all(row != 4 for row, _ in found)
+    assert ("C", "not-deductible-this-year") in [(c, k) for _, c, k in flat(check_table(table, AS_OF))]
 
 
 def test_hints_that_fit_the_mistake(tmp_path):

@@ -8,19 +8,22 @@ letter, header, value as written):
 2. reading each cell by its column's kind (:mod:`schemas.cells`): 記入漏れ and 誤記入;
 3. the kind's pandera schema (:mod:`schemas`): the schemes' rules across columns and rows.
 
-pandas and pandera are imported where first used, not with this module: the command line starts
-the reading child first and imports them while it reads (:func:`validate_file`).
+polars, pandera (and pandas under it) are imported where first used, not with this module: the
+command line starts the reading child first and imports them while it reads (:func:`validate_file`).
 """
 
 from __future__ import annotations
 
 import datetime
+import enum
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kyosai import calendar
+from kyosai.month import Month
+from schemas.batches import Value
 from schemas.cells import read_texts
 
 from .findings import from_error, make
@@ -29,41 +32,44 @@ from .report import BankUse, Report
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
     import polars as pl
+
+    from schemas.rules import Batch
 
 __all__ = ["Checked", "check_table", "validate_file"]
 
 
-def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
-    """Read every cell into its Python value; unreadable or missing cells become None plus a finding.
+def _read_cells(table: Table, report: Report, as_of: datetime.date) -> Batch:
+    """Read every cell into its value; unreadable or missing cells become None plus a finding.
 
-    The unreadable cells' (row, alias) go to ``attrs["unreadable"]`` so that no rule judges a record
-    by a cell already reported. Column by column, each distinct text is read once (labels, amounts,
-    dates and codes repeat down a batch), the common forms all at once (:func:`schemas.cells.read_texts`);
-    each cell's group of equal texts goes to ``attrs["codes"]``, for the rules to group records by.
+    The unreadable cells' (row, alias) go to ``Batch.unreadable`` so that no rule judges a record by
+    a cell already reported. Column by column, each distinct text is read once (labels, amounts,
+    dates and codes repeat down a batch), the common forms all at once
+    (:func:`schemas.cells.read_texts`); each cell's group of equal texts is kept for the rules to
+    group records by.
     """
     import numpy as np
-    import pandas as pd
 
-    from schemas.rules import ColumnCodes, Shared
+    from schemas.rules import Batch
 
     sheet, kind, rows = table.source.sheet, table.kind, table.rows
     # Excel error cells (#N/A …) were reported by the reader: not also 記入漏れ, and no rule uses them.
     error_cells = {(f.row, f.column) for f in table.findings if f.code == "error-cell"}
     unreadable: set[tuple[int, str]] = set()
-    data: dict[str, np.ndarray] = {}
+    values: dict[str, np.ndarray] = {}
     codes: dict[str, np.ndarray] = {}
+    distinct: dict[str, list] = {}
     for column in kind.columns:
         if column.alias not in table.columns:
-            data[column.alias] = np.full(len(rows), None, dtype=object)
+            values[column.alias] = np.full(len(rows), None, dtype=object)
             codes[column.alias] = np.zeros(len(rows), dtype=np.int64)
+            distinct[column.alias] = [None]
             continue
         letter, header = table.columns[column.alias]
         group, texts = _distinct(table.frame[column.alias])
         results, errors = read_texts(column, texts)
-        values = np.empty(len(results), dtype=object)
-        values[:] = results
+        read = np.empty(len(results), dtype=object)
+        read[:] = results
         missing = [g for g, value in enumerate(results) if value is None and g not in errors] \
             if column.required else []
         written = texts.to_list() if errors or missing else []
@@ -77,12 +83,34 @@ def _typed_frame(table: Table, report: Report) -> pd.DataFrame:
             else:
                 report.add(make("missing-value", value=written[group[k]], sheet=sheet, row=rows[k], column=letter,
                                 header=header))
-        data[column.alias] = values[group]
-        codes[column.alias] = group
-    frame = pd.DataFrame(data, index=rows, dtype=object)
-    frame.attrs["unreadable"] = Shared(unreadable)
-    frame.attrs["codes"] = ColumnCodes(frame.index, codes)
-    return frame
+        values[column.alias], codes[column.alias], distinct[column.alias] = read[group], group, results
+    row_numbers = np.asarray(rows, dtype=np.int64)
+
+    def typed(aliases: list[str]) -> pl.DataFrame:
+        """The typed polars columns of ``aliases`` (dates as Date, numbers as Int64, labels as
+        their text), with each record's Excel row in "__row"."""
+        import polars as pl
+
+        return pl.DataFrame([pl.Series("__row", row_numbers, dtype=pl.Int64)] + [
+            pl.Series(alias, [_typed_value(v) for v in distinct[alias]], dtype=_dtype(kind.column(alias).value))
+            .gather(codes[alias]) for alias in aliases])
+
+    return Batch(row_numbers, values, codes, typed, as_of, frozenset(unreadable))
+
+
+def _typed_value(value):
+    """A value as the typed frame holds it: a Month as its first day, a label as its text."""
+    if isinstance(value, Month):
+        return value.first_day
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _dtype(value: Value):
+    """The polars type of a column of the kind ``value`` in the typed frame."""
+    import polars as pl
+
+    return {Value.DATE: pl.Date, Value.MONTH: pl.Date, Value.AMOUNT: pl.Int64, Value.COUNT: pl.Int64,
+            Value.CALENDAR_MONTH: pl.Int64}.get(value, pl.String)
 
 
 def _distinct(texts: pl.Series) -> tuple[np.ndarray, pl.Series]:
@@ -101,24 +129,22 @@ def _rows_of(group: np.ndarray, groups: list[int]) -> np.ndarray:
     return np.flatnonzero(np.isin(group, groups)) if groups else np.empty(0, dtype=np.int64)
 
 
-def check_table(table: Table, as_of: datetime.date | None = None, *, workers: int = 1) -> Report:
-    """The report for a table already read; ``workers`` = 2 runs the heavy rules on a second core
-    (:meth:`schemas.rules.KindSchema.answers`)."""
+def check_table(table: Table, as_of: datetime.date | None = None) -> Report:
+    """The report for a table already read, checked as of ``as_of`` (today in Japan by default)."""
     report = Report(table.source, records=len(table.rows))
-    frame = _typed_frame(table, report)
+    batch = _read_cells(table, report, as_of or calendar.today())
     report.extend(table.findings)
     if not table.rows:  # headers but no data: nothing to accept
         report.add(make("file-empty", sheet=table.source.sheet))
-    frame.attrs["as_of"] = as_of or calendar.today()
     schema = _schemas()[table.kind.name]
     if uses_registries(schema):  # what the codes were looked up in goes into the report
         from schemas import registries
 
         report.source.registries = registries.versions()
-        report.banks = _banks_named(frame)
+        report.banks = _banks_named(batch)
     position = {row: k for k, row in enumerate(table.rows)}
     texts: dict[str, list] = {}               # the cells as written, of the columns that have findings
-    for row, rule_name, problem in schema.failures(frame, workers):
+    for row, rule_name, problem in schema.failures(batch):
         alias = problem.column or schema.rules[rule_name].column
         letter, header = table.columns.get(alias, (None, table.kind.column(alias).header))
         where = dict(sheet=table.source.sheet, row=row, column=letter, header=header)
@@ -145,13 +171,12 @@ class Checked:
 
 def validate_file(path: str | Path, kind: str | None = None, *, filename: str | None = None,
                   as_of: datetime.date | None = None, limits: Limits = Limits(),
-                  isolated: bool = True, workers: int = 1) -> Checked:
+                  isolated: bool = True) -> Checked:
     """Read and check one file; raises ReadFailure when it cannot be read at all.
 
     ``isolated`` parses the untrusted file in a memory-capped child process, so that a crafted
     file cannot take the caller down; meanwhile this process loads what checking needs (pandas,
     pandera, the holiday calendar: about a second the first time) on the other core.
-    ``workers``: see :func:`check_table`.
     """
     if not isolated:
         table = read_batch(path, kind, filename=filename, limits=limits)
@@ -163,7 +188,7 @@ def validate_file(path: str | Path, kind: str | None = None, *, filename: str | 
             reading.cancel()
             raise
         table = reading.table()
-    return Checked(check_table(table, as_of, workers=workers), table, Path(path))
+    return Checked(check_table(table, as_of), table, Path(path))
 
 
 def _prepare() -> None:
@@ -180,11 +205,11 @@ def _prepare() -> None:
     registries.load()
 
 
-def _banks_named(frame) -> list[BankUse]:
+def _banks_named(batch) -> list[BankUse]:
     """The banks and branches the file names (both codes readable), with their registry names."""
     from schemas import registries
 
-    pairs = Counter(pair for pair in zip(frame["bank_code"].tolist(), frame["branch_code"].tolist())
+    pairs = Counter(pair for pair in zip(batch.column("bank_code"), batch.column("branch_code"))
                     if None not in pair)
     return [BankUse(bank, branch, registries.bank_name(bank), registries.branch_name(bank, branch), rows)
             for (bank, branch), rows in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))]

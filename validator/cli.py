@@ -10,9 +10,10 @@ the schemas, and its heavy rules run on a second core when there is one.
 
 The service (docs/service.md) reads its settings from ``instance/config.py`` and ``KYOSAI_*``:
 
-- ``kyosai serve [--host H] [--port P] [--workers N] [--demo] [--no-upgrade]`` brings the database to
-  the newest schema (``--no-upgrade``: only checks it, and stops if it is behind), then runs gunicorn
-  with the app factory in the foreground (``--demo``: also makes an agency and a headquarters token,
+- ``kyosai serve [--host H] [--port P] [--workers N] [--threads T] [--demo] [--no-upgrade]`` brings
+  the database to the newest schema and moves stored files an older version kept in the instance
+  folder into the database when the files are kept there (``--no-upgrade``: only checks it, and stops
+  if it is behind), then runs gunicorn (threaded workers) with the app factory in the foreground (``--demo``: also makes an agency and a headquarters token,
   prints them and writes them to ``instance/demo-tokens.txt``; ``make run``);
 - ``kyosai token create --agency NAME [--hq] [--expires 90d|12w|3m|DATE]`` prints a new token (only
   the token, on standard output; it is stored hashed and never shown again); ``kyosai token list``
@@ -39,8 +40,6 @@ from kyosai.japanese import parse_date
 __all__ = ["main", "build_parser", "shorten_middle"]
 
 EXIT_VALID, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
-# a second core for the heavy rules of a file (the service's workers already use the cores)
-_WORKERS = min(2, os.cpu_count() or 1)
 
 
 def _out_name(path: Path, fmt: str, source_format: str | None, taken: set[str]) -> str:
@@ -103,7 +102,7 @@ def cmd_validate(args, out) -> int:
         try:
             if not path.is_file():
                 raise FileNotFoundError(path)
-            checked = validate_file(path, args.kind, filename=path.name, as_of=as_of, workers=_WORKERS)
+            checked = validate_file(path, args.kind, filename=path.name, as_of=as_of)
         except FileNotFoundError:
             summary.append((path, "読込不可", "-", "-", "ファイルがありません / no such file"))
             status = EXIT_UNREADABLE
@@ -248,6 +247,33 @@ def _upgrade(app, out) -> bool:
         out.write(f"データベースを更新しました: 版 {before.revision or 'なし'} → {after.revision}（{'、'.join(before.pending)}）\n"
                   f"Database upgraded: revision {before.revision or 'none'} → {after.revision} "
                   f"({', '.join(before.pending)})\n")
+    return _move_files(app, out) if after.known else True
+
+
+def _move_files(app, out) -> bool:
+    """With the database's file store: move the files an older version kept in this host's folder
+    into the database, and say so (what is missing here may be on another host: run it there)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .service.storage import DatabaseStore
+    store = app.extensions["kyosai"].store
+    if not isinstance(store, DatabaseStore):
+        return True
+    try:
+        moved, missing = store.move_from_disk()
+    except (SQLAlchemyError, OSError) as error:
+        sys.stderr.write("エラー: 保存ファイルをデータベースへ移せませんでした（移せたものは移してあります。もう一度実行できます）。\n"
+                         f"Error: moving the stored files into the database failed (what moved has moved; run it "
+                         f"again): {type(error).__name__}\n")
+        return False
+    if moved:
+        out.write(f"このホストの {store.root} にあった保存ファイル {moved:,}件をデータベースへ移しました。\n"
+                  f"Moved {moved:,} stored files from {store.root} into the database.\n")
+    if missing:
+        out.write(f"注意: {missing:,}件の検査のファイルがデータベースにも {store.root} にもありません。"
+                  "以前のホストに残っていれば、そのホストで `kyosai db upgrade` を実行してください。\n"
+                  f"Note: the files of {missing:,} validations are neither in the database nor in {store.root}: "
+                  "if the former host still holds them, run `kyosai db upgrade` there.\n")
     return True
 
 
@@ -399,14 +425,18 @@ def _gunicorn_has(setting: str) -> bool:
     return any(s.name == setting for s in KNOWN_SETTINGS)
 
 
-def gunicorn_argv(host: str, port: int, workers: int, timeout: int) -> list[str]:
-    """The gunicorn command line of ``kyosai serve``: the app factory, access log without query strings."""
+def gunicorn_argv(host: str, port: int, workers: int, timeout: int, threads: int = 8) -> list[str]:
+    """The gunicorn command line of ``kyosai serve``: the app factory, threaded workers, access log
+    without query strings."""
     # Recent gunicorn opens a control socket at ~/.gunicorn/gunicorn.ctl: one per user, so a second
     # server (tests, a demo beside production) would fight over it. We do not use it.
     extra = ["--no-control-socket"] if _gunicorn_has("control_socket_disable") else []
     return [sys.executable, "-m", "gunicorn", *extra,
             "--bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-            "--workers", str(workers), "--timeout", str(timeout), "--graceful-timeout", "30",
+            # gthread: a request waiting for a child (a reading, a report's render) holds one thread,
+            # not the worker, so other agencies' requests are answered meanwhile (docs/service.md)
+            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+            "--timeout", str(timeout), "--graceful-timeout", "30",
             "--max-requests", "2000", "--max-requests-jitter", "200",
             # path only (ids, never a query string), status, bytes, milliseconds
             "--access-logfile", "-", "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
@@ -473,9 +503,9 @@ def cmd_serve(args, out) -> int:
         _demo_setup(app, args, out)
     timeout = args.timeout or int(app.config["READ_SECONDS"]) + 60
     app.extensions["kyosai"].engine.dispose()
-    argv = gunicorn_argv(args.host, args.port, args.workers, timeout)
-    sys.stderr.write(f"kyosai: http://{args.host}:{args.port}/ (gunicorn, {args.workers} workers, "
-                     f"{_database_text(app)})\n")
+    argv = gunicorn_argv(args.host, args.port, args.workers, timeout, args.threads)
+    sys.stderr.write(f"kyosai: http://{args.host}:{args.port}/ (gunicorn, {args.workers} workers × "
+                     f"{args.threads} threads, {_database_text(app)}, files: {app.extensions['kyosai'].store.kind})\n")
     sys.stderr.flush()
     os.execv(sys.executable, argv)            # gunicorn in the foreground, in this process
     return 0                                  # pragma: no cover
@@ -486,6 +516,8 @@ def _service_commands(sub) -> None:
     p.add_argument("--host", default=os.environ.get("KYOSAI_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("KYOSAI_PORT", "8000")))
     p.add_argument("--workers", type=int, default=int(os.environ.get("KYOSAI_WORKERS", "2")))
+    p.add_argument("--threads", type=int, default=int(os.environ.get("KYOSAI_THREADS", "8")),
+                   help="threads per worker (gthread) / ワーカーごとのスレッド数")
     p.add_argument("--timeout", type=int, default=None, help="gunicorn worker timeout (秒)")
     p.add_argument("--demo", action="store_true",
                    help=f"デモ: トークンを作って表示し、基準日 {DEMO_AS_OF} で起動する（make run）")
