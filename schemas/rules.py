@@ -162,7 +162,10 @@ class RowRule:
     month), passed to ``test`` as ``on``: the dated parameters are those in force on that day, as
     the rules core asks them for a contract; where that date is empty or unreadable, the check's
     as-of day stands in. A ``dated_by`` rule reads that day only through the parameters: records
-    whose days fall in one :meth:`~kyosai.params.P.epoch` share one answer."""
+    whose days fall in one :meth:`~kyosai.params.P.epoch` share one answer. ``needs`` may name
+    columns the test does not read (only whether they are filled matters); ``unless`` names rules
+    whose failure of a record silences this one (the premium rule, before the payment schedule is
+    asked about a premium it would refuse)."""
 
     name: str
     column: str
@@ -171,9 +174,11 @@ class RowRule:
     needs: tuple[str, ...] | None = None
     uses_as_of: bool = False
     dated_by: str | None = None
+    unless: tuple[str, ...] = ()
 
-    def _problem(self, values: dict, on: datetime.date) -> Problem | None:
-        if any(values[a] is None for a in (self.reads if self.needs is None else self.needs)):
+    def _problem(self, values: dict, filled: dict, on: datetime.date) -> Problem | None:
+        if any(values[a] is None if a in values else not filled[a]
+               for a in (self.reads if self.needs is None else self.needs)):
             return None
         if self.dated_by:
             day = values.pop(self.dated_by)
@@ -185,16 +190,24 @@ class RowRule:
         except KyosaiError as error:
             return Problem(error=error)
 
-    def problems(self, batch: Batch) -> dict[int, Problem]:
-        unreadable = {row for row, alias in batch.unreadable if alias in self.reads}
+    def problems(self, batch: Batch, answered: dict[str, dict[int, Problem]] | None = None) -> dict[int, Problem]:
+        """The failing records' problems by Excel row; ``answered``: the problems of the rules
+        already asked (for ``unless``)."""
+        silenced = {row for rule in self.unless for row in (answered or {}).get(rule, ())}
+        unreadable = {row for row, alias in batch.unreadable if alias in self.reads} | silenced
         aliases = self.reads + ((self.dated_by,) if self.dated_by else ())
+        presence = [a for a in (self.needs or ()) if a not in aliases]   # only whether they are filled
         keys = [batch.codes[a] for a in self.reads]
+        keys += [np.not_equal(batch.values[a], None).astype(np.int64) for a in presence]
         if self.dated_by:  # its date matters only through the parameters in force: by epoch
             keys.append(_epochs(batch.values[self.dated_by], batch.codes[self.dated_by]))
+        if silenced:       # records another rule answers for: a group of their own
+            keys.append(np.isin(batch.rows, sorted(silenced)).astype(np.int64))
         group, first = _groups(keys, len(batch))
         columns = [batch.values[a][first] for a in aliases]   # one call per distinct set of values
-        answers = [self._problem(dict(zip(aliases, values)), batch.as_of) for values in zip(*columns)] \
-            if aliases else [self._problem({}, batch.as_of)] * len(first)
+        filled = [{a: batch.values[a][i] is not None for a in presence} for i in first.tolist()]
+        answers = [self._problem(dict(zip(aliases, values)), known, batch.as_of)
+                   for values, known in zip(zip(*columns) if aliases else [()] * len(first), filled)]
         failing = [g for g, problem in enumerate(answers) if problem is not None]
         if not failing:
             return {}
@@ -273,6 +286,9 @@ class KindSchema:
         self.rules = {rule.name: rule for rule in rules}
         if len(self.rules) != len(rules):
             raise ValueError(f"{name}: two rules share a name")
+        for position, rule in enumerate(rules):
+            if any(other not in [r.name for r in rules[:position]] for other in getattr(rule, "unless", ())):
+                raise ValueError(f"{name}: {rule.name} is silenced by a rule not listed before it")
         self._typed = sorted({a for rule in rules if isinstance(rule, ExprRule) for a in rule.reads})
         def check(rule):
             if isinstance(rule, ExprRule):        # the expression itself, on the day in "__as_of"
@@ -287,8 +303,11 @@ class KindSchema:
         )
 
     def answers(self, batch: Batch) -> dict[str, dict[int, Problem]]:
-        """Each rule's problems, by Excel row."""
-        return {name: rule.problems(batch) for name, rule in self.rules.items()}
+        """Each rule's problems, by Excel row (a rule ``unless`` others after them)."""
+        found: dict[str, dict[int, Problem]] = {}
+        for name, rule in self.rules.items():
+            found[name] = rule.problems(batch, found) if isinstance(rule, RowRule) else rule.problems(batch)
+        return found
 
     def failures(self, batch: Batch) -> list[tuple[int, str, Problem]]:
         """(Excel row, rule name, problem) for every failing record, as pandera finds them.

@@ -39,10 +39,10 @@ def prepaid_only_when_monthly(payment_pattern, prepaid_months):
     schedule.validate_sky_prepaid_months(payment_pattern, prepaid_months)
 
 
-def deductible_this_year(monthly_amount, application_date, channel, payment_pattern, prepaid_months,
-                         designated_month):
-    """現金なし / online: the first debit is in M+2, so from November on it falls next year."""
-    if channel is Channel.CASH or not premium.is_valid(monthly_amount, Scheme.SKY, application_date):
+def deductible_this_year(application_date, channel, payment_pattern, prepaid_months, designated_month):
+    """現金なし / online: the first debit is in M+2, so from November on it falls next year. (A
+    premium the rules refuse is the premium rule's finding: this one is silent then.)"""
+    if channel is Channel.CASH:
         return None
     try:
         first = schedule.first_debit_date(Scheme.SKY, application_date, channel, payment_pattern, prepaid_months or 0,
@@ -127,8 +127,8 @@ SCHEMA = KindSchema(SKY_APPLICATION.name, [c.alias for c in SKY_APPLICATION.colu
             needs=("industry", "employees", "member_type", "application_date"), dated_by="application_date"),
     RowRule("prepaid-only-when-monthly", "prepaid_months", ("payment_pattern", "prepaid_months"),
             prepaid_only_when_monthly),
-    RowRule("deductible-this-year", "channel", _CONTRACT, deductible_this_year,
-            needs=("monthly_amount", "application_date", "channel", "payment_pattern")),
+    RowRule("deductible-this-year", "channel", _CONTRACT[1:], deductible_this_year,
+            needs=("monthly_amount", "application_date", "channel", "payment_pattern"), unless=("premium",)),
     RowRule("designated-month-fits-pattern", "designated_month",
             ("payment_pattern", "designated_month", "application_date"), designated_month_fits_pattern,
             needs=("payment_pattern", "application_date")),
