@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / ".data"
-SIZES = (1_000, 10_000, 100_000)
+SIZES = (10_000, 100_000, 300_000)
 SHEET = "小規模企業共済_申込"
 TITLE = "小規模企業共済 契約申込（代理店受付分）"
 NOTE = "太枠内を記入してください。日付は 2024/12/2 または 令和6年12月2日 の形で。"

@@ -11,7 +11,7 @@ Every case is a file made by code here (never a hand-made binary) and an entry i
   ``escaped`` in the CSV report (formula injection) and values that must be read exactly
   (``values``: ``[row, alias, value]``);
 - ``committed``: false for the cases too big to keep in git (over ~200 KB: zip bombs, 10 MB lines,
-  100,001 rows). They are built at test time into a temporary folder by the same function
+  300,001 rows). They are built at test time into a temporary folder by the same function
   (``tests/corpus/__init__.py``: :func:`corpus.materialize`).
 
 The output is deterministic (fixed zip timestamps and document properties): ``--check`` rebuilds
@@ -40,7 +40,7 @@ for _p in (ROOT, ROOT / "tests"):          # run from a checkout; the test fixtu
 
 from fixtures.batchfiles import (SKY_HEADERS, WORKSHEET_OPEN, inline_row, make_xlsx,  # noqa: E402
                                  patch_member, raw_xlsx, rewrite_zip, sky_row, write_csv, zip_bomb)
-from validator.reading import column_letter  # noqa: E402
+from validator.reading import Limits, column_letter  # noqa: E402
 from validator.service.errors import READ_FAILURE_STATUS as HTTP_STATUS  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus"
@@ -493,13 +493,13 @@ def last_row_used(path):
 
 
 def too_many_rows_csv(path):
-    """100,001 records against the default limit of 100,000 (short rows: the count decides)."""
-    path.write_bytes((",".join(SKY_HEADERS) + "\n").encode() + b"A-1,2024-12-02\n" * 100_001)
+    """One record more than the default limit (short rows: the count decides)."""
+    path.write_bytes((",".join(SKY_HEADERS) + "\n").encode() + b"A-1,2024-12-02\n" * (Limits().max_rows + 1))
     return path
 
 
 def too_many_rows_xlsx(path):
-    rows = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (r, r, r) for r in range(2, 100_003))
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (r, r, r) for r in range(2, Limits().max_rows + 3))
     return raw(path, sheet_xml(inline_row(1, SKY_HEADERS), rows), name=SKY_SHEET)
 
 
@@ -782,10 +782,10 @@ CASES: list[Case] = [
     # ------------------------------------------------------------------ too big
     Case("columns-16384.xlsx", "a header row 16,384 columns wide", columns_16384, 2, "file-too-large", "列数"),
     Case("last-row-used.xlsx", "a sheet used down to row 1,048,576", last_row_used, 2, "file-too-large", "使用範囲"),
-    Case("too-many-rows.csv", "100,001 records, one more than the limit (built at test time)", too_many_rows_csv, 2,
-         "too-many-rows", "100,000行", committed=False),
-    Case("too-many-rows.xlsx", "100,001 records in a workbook (built at test time)", too_many_rows_xlsx, 2,
-         "too-many-rows", "100,000行", committed=False),
+    Case("too-many-rows.csv", "300,001 records, one more than the limit (built at test time)", too_many_rows_csv, 2,
+         "too-many-rows", "300,000行", committed=False),
+    Case("too-many-rows.xlsx", "300,001 records in a workbook (built at test time)", too_many_rows_xlsx, 2,
+         "too-many-rows", "300,000行", committed=False),
     Case("ten-mb-line.csv", "a 10 MB CSV line after the header (built at test time)", ten_mb_line, 2, "file-too-large",
          "32,767文字", committed=False),
     Case("long-cell.csv", "a CSV cell of 40,003 characters, over Excel's own 32,767", long_cell_csv, 2,

@@ -32,7 +32,7 @@ AS_OF = ["--as-of", corpus.AS_OF]
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    """Where the cases not committed are built (once per module: the zip bomb and the 100,001-row files)."""
+    """Where the cases not committed are built (once per module: the zip bomb and the 300,001-row files)."""
     return tmp_path_factory.mktemp("corpus")
 
 

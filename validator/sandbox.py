@@ -7,11 +7,15 @@ in a child process so that such a file costs a child, never the caller (the CLI,
 - the child is forked from a *forkserver* (POSIX; ``spawn`` elsewhere), so the caller's threads,
   sockets and locks are not inherited and the modules are imported once, not per call (a
   single-threaded command may fork directly: :data:`fork_when_single_threaded`);
-- the modules the work needs (``warm``: polars reserves ~400 MB of address space when imported)
-  are imported in the child after the fork — never before, since a copy of a process whose polars
-  threads ran deadlocks — and then its address space is capped with ``RLIMIT_AS``: what it has
-  plus ``memory_mb``; CPU time with ``RLIMIT_CPU``; core dumps are off; the caller waits at most
-  ``seconds`` of wall time and kills it after that;
+- the modules the work needs (``warm``: polars, fastexcel) are imported in the child after the
+  fork — never before, since a copy of a process whose polars threads ran deadlocks;
+- its memory is watched by the caller, which kills it once its resident memory passes
+  ``memory_mb`` (checked every 20 ms). An address-space cap alone does not fit polars: its
+  allocator and threads reserve far more address space than they use (~400 MB on import), and
+  under a tight ``RLIMIT_AS`` it fails with odd errors rather than ``MemoryError``. The address space
+  is still capped, at what the child has plus ``_BACKSTOP`` × ``memory_mb``, so that no single
+  reservation runs away between two checks; CPU time with ``RLIMIT_CPU``; core dumps are off; the
+  caller waits at most ``seconds`` of wall time and kills it after that;
 - what the child writes to standard error (a native abort's "memory allocation of … failed") is
   captured, not mixed into the caller's output;
 - the result, or the exception the function raised, comes back pickled; a child that dies, runs out
@@ -88,6 +92,15 @@ def _address_space() -> int | None:
         return None
 
 
+def _resident(pid: int | None) -> int | None:
+    """A process's resident memory in bytes (Linux), or None."""
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _may_fork() -> bool:
     # polars runs threads of its own that threading does not count: once it is loaded, no direct fork
     if not (fork_when_single_threaded and hasattr(os, "fork") and threading.active_count() == 1
@@ -114,13 +127,17 @@ def _get_context():
         return _context
 
 
+_BACKSTOP = 8                 # the address-space cap, in multiples of memory_mb (see the module doc)
+_WATCH_SECONDS = 0.02         # how often the caller looks at a child's resident memory
+
+
 def _limit(memory_mb: int, seconds: int) -> None:
-    """Cap the address space at what the child has now plus ``memory_mb``, and the CPU time."""
+    """Cap the address space at what the child has now plus ``_BACKSTOP`` × ``memory_mb``, and the CPU time."""
     try:
         import resource
     except ImportError:  # pragma: no cover - Windows
         return
-    cap = (_address_space() or 0) + int(memory_mb) * 1024 * 1024
+    cap = (_address_space() or 0) + _BACKSTOP * int(memory_mb) * 1024 * 1024
     for name, value in (("RLIMIT_AS", cap), ("RLIMIT_CORE", 0), ("RLIMIT_CPU", int(seconds) + 2)):
         limit = getattr(resource, name, None)
         if limit is None:  # pragma: no cover
@@ -244,8 +261,17 @@ class Running:
             while True:
                 outcome = None
                 try:
-                    if self.receiver.poll(max(0.0, self.deadline - time.monotonic())):
+                    ready = self.receiver.poll(min(_WATCH_SECONDS, max(0.0, self.deadline - time.monotonic())))
+                    if not ready and process.is_alive() and time.monotonic() < self.deadline:
+                        if (_resident(process.pid) or 0) > memory_mb * 1024 * 1024:   # the watchdog
+                            raise ChildFailure(MEMORY, f"処理に必要なメモリが上限（{memory_mb}MB）を超えました。",
+                                               f"Processing needed more memory than the limit of {memory_mb} MB.",
+                                               stderr=_read_stderr(self.stderr_path))
+                        continue
+                    if ready or self.receiver.poll(0):   # a child that answered and left at once
                         outcome = self.receiver.recv()
+                except ChildFailure:
+                    raise
                 except (EOFError, OSError):
                     outcome = None
                 except MemoryError:  # the caller itself cannot hold the result

@@ -67,28 +67,34 @@ def read_csv(data: bytes, want: BatchKind | None, source: Source, limits: Limits
         raise fail("file-empty", source)
     first = text[: text.find("\n") if "\n" in text else len(text)]
     delimiter = "\t" if "\t" in first and "," not in first else ","
-    rows, numbers = _csv_rows(text, delimiter, source, limits)
+    grid, numbers = _csv_grid(text, delimiter, source, limits)
     del text
-    found = locate_header(rows[:HEADER_ROWS], want)
+    found = locate_header(grid.head(HEADER_ROWS).rows(), want)
     if found is None:
         raise fail("no-header-row" if want is not None else "unknown-kind", source)
     kind, header_index = found
     source.kind = kind.name
-    grid = _grid(rows)
-    del rows
     return build_table(kind, source, None, grid, header_index, numbers, limits, Scan())
 
 
+_CHUNK_ROWS = 20_000    # rows held as Python lists before they join the frame (memory: a 300,000-row CSV)
+
+
 def _grid(rows: list[list[str]]) -> pl.DataFrame:
-    """The rows as a frame of text, column by column (a short row's missing cells are blank)."""
+    """Rows as a frame of text, column by column (a short row's missing cells are blank)."""
     import polars as pl
 
-    columns = itertools.zip_longest(*rows, fillvalue=None) if rows else ()
-    return pl.DataFrame([pl.Series(f"c{j}", cells, dtype=pl.String) for j, cells in enumerate(columns)])
+    width = max(map(len, rows), default=0) or 1        # blank lines too: the frame keeps every row
+    columns = itertools.zip_longest(*rows, [None] * width, fillvalue=None)
+    return pl.DataFrame([pl.Series(f"c{j}", cells[:-1], dtype=pl.String) for j, cells in enumerate(columns)])
 
 
-def _csv_rows(text: str, delimiter: str, source: Source, limits: Limits) -> tuple[list[list[str]], list[int]]:
-    """Every row (blank lines included, as []) and the line each starts on."""
+def _csv_grid(text: str, delimiter: str, source: Source, limits: Limits) -> tuple[pl.DataFrame, list[int]]:
+    """Every row as a frame of text (blank lines included) and the line each starts on; the rows join
+    the frame a chunk at a time, so that they are never all Python objects at once."""
+    import polars as pl
+
+    chunks: list[pl.DataFrame] = []
     rows: list[list[str]] = []
     numbers: list[int] = []
     filled = 0
@@ -125,6 +131,11 @@ def _csv_rows(text: str, delimiter: str, source: Source, limits: Limits) -> tupl
                         raise fail("too-many-rows", source, limit=f"{limits.max_rows:,}")
                 rows.append(row)
                 numbers.append(start)
+                if len(rows) == _CHUNK_ROWS:
+                    chunks.append(_grid(rows))
+                    rows = []
         finally:
             csv.field_size_limit(saved)
-    return rows, numbers
+    if rows or not chunks:
+        chunks.append(_grid(rows))
+    return pl.concat(chunks, how="diagonal") if len(chunks) > 1 else chunks[0], numbers

@@ -33,7 +33,10 @@ class Scan:
 _SCAN_CHUNK = 4 * 1024 * 1024
 SCAN_CONTEXT = 2048
 _ATTR_R = re.compile(rb"""\sr\s*=\s*["']([A-Z]{1,3})([0-9]{1,7})["']""")
-_FAR_CELL = re.compile(rb'r="(?:([A-Z]{2,3})([0-9]+)|([A-Z])([0-9]{6,}))"')
+_FAR_CELL = re.compile(rb'r="(?:([A-Z]{2,3})([0-9]+)|([A-Z])([0-9]{7,}))"')
+# A cell in one of columns A–Z at a 6-digit row: a batch of 100,000 rows or more has millions of them,
+# so only their largest row is taken (6 digits each: the largest text is the largest number).
+_SIX_DIGIT_ROW = re.compile(rb'r="[A-Z]([0-9]{6})"')
 _ROW_R = re.compile(rb"""<(?:[\w.-]+:)?row\b[^>]*?\sr\s*=\s*["']([0-9]+)["']""")
 _CELL_VALUE = re.compile(rb"<(?:[\w.-]+:)?v>([^<]{0,64})</(?:[\w.-]+:)?v>")
 
@@ -84,6 +87,9 @@ def scan_sheet(data: bytes, archive, info, source: Source, limits: Limits, sheet
                         raise fail_detail("file-suspicious", source, f"行番号{row}はExcelの範囲外です",
                                       f"an impossible row number ({row})", sheet=sheet_name)
             leftmost.search(buf, done, limit)
+            six = _SIX_DIGIT_ROW.findall(buf, done, limit)
+            if six:
+                far_row = max(far_row, int(max(six)))
             _find_errors(buf, done, limit, c_open, c_close, scan, needles)
             _find_formulas(buf, done, limit, f_open, c_open, scan)
             if eof:
