@@ -748,3 +748,20 @@ def test_a_single_threaded_command_forks_its_reader(tmp_path, monkeypatch):
     out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.split() == ["True", "True", "[3,", "4]"]
+
+
+def test_what_a_columnar_reader_decided(tmp_path):
+    """Issue 13's decisions (docs/batch-format.md): (a) a fractional number in a date column is a
+    誤記入, a date cell with a time of day is read as its date; (b) TRUE/FALSE and a date cell in a
+    text column are read as their text; (c) messages show that text."""
+    rows = [SKY_HEADERS,
+            sky_row(1, application_date=45627.5, birth_date=datetime.datetime(1975, 4, 1, 9, 30)),
+            sky_row(2, name=True, address=datetime.date(2024, 12, 2))]
+    table = read_batch(make_xlsx(tmp_path / "d.xlsx", [(SKY_SHEET, rows)]))
+    fraction, text = table.records
+    assert fraction.values["application_date"] == "45627.5"
+    assert (text.values["name"], text.values["address"]) == ("true", "2024-12-02")
+    report = check_table(table, datetime.date(2025, 3, 31))
+    found = {(f.row, f.column): (f.code, f.value) for f in report.findings}
+    assert found[(2, letter_of("申込日"))] == ("invalid-date", "45627.5")
+    assert (2, letter_of("生年月日")) not in found and (3, letter_of("氏名")) not in found
