@@ -2,7 +2,9 @@
 
 The rule functions take Python values (the add-in and the validator read clerks' text first, with
 :mod:`kyosai.japanese`); these helpers refuse what is not a value of the right kind with the same
-Japanese and English messages everywhere, and build the ``is_…`` companions of ``validate_…``.
+Japanese and English messages everywhere — always a :class:`~kyosai.errors.KyosaiError`, never a
+TypeError from deeper down — and build the ``is_…`` companions of ``validate_…`` (the contract of
+the verbs: :mod:`kyosai`).
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from .errors import InvalidDate, InvalidNumber, KyosaiError, MissingValue, OutOfRange
+from .errors import InvalidDate, InvalidFormat, InvalidNumber, KyosaiError, MissingValue, OutOfRange
+from .month import Month
 
-__all__ = ["whole_number", "as_date", "rule_date", "all_reasons", "accepts"]
+__all__ = ["whole_number", "as_date", "as_month", "instance_of", "rule_date", "all_reasons", "accepts"]
 
 
-def whole_number(value: Any, what_ja: str, what_en: str, minimum: int = 0) -> int:
-    """``value`` if it is an int (not a bool) ≥ ``minimum``; else InvalidNumber / OutOfRange.
+def whole_number(value: Any, what_ja: str, what_en: str, minimum: int | None = 0) -> int:
+    """``value`` if it is an int (not a bool) ≥ ``minimum`` (``None``: any); else InvalidNumber / OutOfRange.
 
     >>> whole_number(3, "人数", "The count")
     3
@@ -28,7 +31,7 @@ def whole_number(value: Any, what_ja: str, what_en: str, minimum: int = 0) -> in
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidNumber(f"{what_ja}は整数で指定してください（{value!r}）。",
                             f"{what_en} must be a whole number, not {value!r}.", value=value)
-    if value < minimum:
+    if minimum is not None and value < minimum:
         raise OutOfRange(f"{what_ja}は{minimum:,}以上です（{value:,}）。",
                          f"{what_en} must be at least {minimum:,} (got {value:,}).", value=value)
     return value
@@ -43,6 +46,32 @@ def as_date(value: Any, what_ja: str, what_en: str) -> datetime.date:
     if not isinstance(value, datetime.date):
         raise InvalidDate(f"{what_ja}は日付で指定してください（{value!r}）。",
                           f"{what_en} must be a date, not {value!r}.", value=value)
+    return value
+
+
+def as_month(value: Any, what_ja: str, what_en: str) -> Month:
+    """``value`` if it is a :class:`~kyosai.month.Month`; else InvalidDate / MissingValue.
+
+    >>> as_month("2024-12", "希望月", "The desired month")
+    Traceback (most recent call last):
+    ...
+    kyosai.errors.InvalidDate: 希望月は年月で指定してください（'2024-12'）。 / The desired month must be a month, not '2024-12'.
+    """
+    if value is None:
+        raise MissingValue(f"{what_ja}が空欄です。", f"{what_en} is empty.", value=value)
+    if not isinstance(value, Month):
+        raise InvalidDate(f"{what_ja}は年月で指定してください（{value!r}）。",
+                          f"{what_en} must be a month, not {value!r}.", value=value)
+    return value
+
+
+def instance_of(value: Any, kind: type, what_ja: str, what_en: str) -> Any:
+    """``value`` if it is a ``kind`` (a :class:`~kyosai.schedule.Contract`, …); else InvalidFormat / MissingValue."""
+    if value is None:
+        raise MissingValue(f"{what_ja}が空欄です。", f"{what_en} is empty.", value=value)
+    if not isinstance(value, kind):
+        raise InvalidFormat(f"{what_ja}ではありません（{value!r}）。",
+                            f"{what_en} must be a {kind.__name__}, not {value!r}.", value=value)
     return value
 
 
@@ -66,7 +95,9 @@ def all_reasons(error: type[KyosaiError], head_ja: str, head_en: str,
 
 
 def accepts(validate, *args, **kwargs) -> bool:
-    """True when ``validate(*args, **kwargs)`` raises no KyosaiError (the ``is_…`` companions)."""
+    """True when ``validate(*args, **kwargs)`` returns, False when it raises a KyosaiError (the
+    ``is_…`` companions). Any other exception is a bug of the validator, not bad input: it is not
+    swallowed (tests/test_verbs.py calls every ``validate…`` with hostile input to find such bugs)."""
     try:
         validate(*args, **kwargs)
     except KyosaiError:

@@ -28,12 +28,14 @@ from pathlib import Path
 
 import holidays
 
-from .errors import OutOfRange
+from .arguments import as_date, whole_number
+from .errors import KyosaiError, OutOfRange
 from .params import P, cached
 
 __all__ = [
     "is_business_day",
     "closure_reason",
+    "validate_year",
     "next_business_day",
     "previous_business_day",
     "roll_forward",
@@ -80,6 +82,23 @@ def _national_holidays(year: int) -> dict[datetime.date, str]:
     return dict(_japan_calendar()(years=year, language="ja"))
 
 
+def validate_year(year: int) -> int:
+    """A year the calendar knows (:data:`FIRST_YEAR`–:data:`LAST_YEAR`); else InvalidNumber / OutOfRange.
+
+    >>> validate_year(2024)
+    2024
+    >>> validate_year(1800)
+    Traceback (most recent call last):
+    ...
+    kyosai.errors.OutOfRange: 年は1949〜2099年で指定してください（1800）。 / The year must be 1949–2099, not 1800.
+    """
+    year = whole_number(year, "年", "The year", minimum=None)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise OutOfRange(f"年は{FIRST_YEAR}〜{LAST_YEAR}年で指定してください（{year}）。",
+                         f"The year must be {FIRST_YEAR}–{LAST_YEAR}, not {year}.", value=year)
+    return year
+
+
 def closure_reason(day: datetime.date) -> str | None:
     """Why ``day`` is not a business day (``"土曜日"``, the holiday's name, …), or None if it is one.
 
@@ -88,8 +107,8 @@ def closure_reason(day: datetime.date) -> str | None:
     >>> closure_reason(datetime.date(2025, 1, 2))
     '年末年始（金融機関休業日）'
     """
-    if isinstance(day, datetime.datetime):
-        day = day.date()
+    if type(day) is not datetime.date:  # a datetime loses its time; anything else is refused (hashable or not)
+        day = as_date(day, "日付", "The date")
     return _closure_reason(day)
 
 
@@ -110,8 +129,18 @@ def _closure_reason(day: datetime.date) -> str | None:
 
 
 def is_business_day(day: datetime.date) -> bool:
-    """True on a weekday that is neither a national nor a bank holiday."""
-    return closure_reason(day) is None
+    """True on a weekday that is neither a national nor a bank holiday; else False.
+
+    False also for a value that is not a date, or in a year the calendar does not know (those make
+    :func:`closure_reason` raise).
+
+    >>> is_business_day(datetime.date(2150, 1, 5)), is_business_day("2024-12-18")
+    (False, False)
+    """
+    try:
+        return closure_reason(day) is None
+    except KyosaiError:
+        return False
 
 
 def next_business_day(day: datetime.date) -> datetime.date:
@@ -126,14 +155,14 @@ def previous_business_day(day: datetime.date) -> datetime.date:
 
 def roll_forward(day: datetime.date) -> datetime.date:
     """``day`` itself if it is a business day, else the next one (翌営業日: debit days, SAFETY deadlines)."""
-    while not is_business_day(day):
+    while closure_reason(day) is not None:  # not is_business_day: a year out of range must raise, not loop
         day += ONE_DAY
     return day
 
 
 def roll_back(day: datetime.date) -> datetime.date:
     """``day`` itself if it is a business day, else the previous one (前営業日: SKY deadlines)."""
-    while not is_business_day(day):
+    while closure_reason(day) is not None:
         day -= ONE_DAY
     return day
 

@@ -2,8 +2,9 @@
 
 The seed's table for year Y, read off the payment schedule:
 
-- **November of Y** (``11月``): paid in January–September of Y, or an earlier prepayment covers a
-  month of Y (現金あり joiners up to September; 現金なし joiners up to July, debited by September).
+- **November of Y** (``11月``): paid in January–September of Y (``SKY_CERTIFICATE_NOVEMBER_LAST_MONTH``),
+  or an earlier prepayment covers a month of Y (現金あり joiners up to September; 現金なし joiners up
+  to July, debited by September).
 - **February of Y+1** (``翌年2月``): otherwise paid in October–December of Y (現金あり joiners in
   October–December; 現金なし / online joiners up to October first debited in October–December).
 - **none for Y** (``発行なし``): nothing paid for Y — 現金なし / online joiners from November, whose
@@ -23,13 +24,13 @@ from __future__ import annotations
 import datetime
 import enum
 
+from .arguments import instance_of
+from .calendar import validate_year
 from .month import Month
+from .params import P
 from .schedule import Contract, payments
 
 __all__ = ["Dispatch", "dispatch"]
-
-# The November certificate covers payments up to September (お払込み済額 1月〜9月). [SEED]
-LAST_MONTH_FOR_NOVEMBER = 9
 
 
 class Dispatch(enum.Enum):
@@ -44,8 +45,11 @@ class Dispatch(enum.Enum):
 
 
 def dispatch(year: int, contract: Contract) -> Dispatch:
-    """The dispatch of the certificate for ``year`` for a contract."""
-    november_cutoff = Month(year, LAST_MONTH_FOR_NOVEMBER).last_day
+    """The dispatch of the certificate for ``year`` for a contract (the parameters in force on 1 January of ``year``)."""
+    year = validate_year(year)
+    contract = instance_of(contract, Contract, "契約", "The contract")
+    last_month = P.SKY_CERTIFICATE_NOVEMBER_LAST_MONTH.at(datetime.date(year, 1, 1))
+    november_cutoff = Month(year, last_month).last_day
     relevant = [p for p in payments(contract, Month(year, 12))
                 if p.date.year == year or (p.date.year < year and p.last_month.year >= year)]
     if any(p.date <= november_cutoff for p in relevant):

@@ -26,7 +26,8 @@ import re
 import unicodedata
 from typing import Any
 
-from .errors import InvalidFormat, MissingValue
+from .arguments import whole_number
+from .errors import InvalidFormat, KyosaiError, MissingValue
 from .japanese import is_katakana, to_katakana
 
 __all__ = [
@@ -84,9 +85,14 @@ def validate_corporate_number(value: Any) -> str:
 
 
 def is_valid_corporate_number(value: Any) -> bool:
+    """True when :func:`validate_corporate_number` accepts the value; False for anything else, blank included.
+
+    >>> is_valid_corporate_number("7000012050002"), is_valid_corporate_number(""), is_valid_corporate_number(None)
+    (True, False, False)
+    """
     try:
         validate_corporate_number(value)
-    except InvalidFormat:
+    except KyosaiError:
         return False
     return True
 
@@ -110,11 +116,20 @@ def validate_postal_code(value: Any) -> str:
     hyphens = [m.start() for m in _POSTAL_HYPHEN.finditer(written)]
     if hyphens and hyphens != [3]:
         raise _bad(value, "郵便番号", "ハイフンの位置が違います（3桁-4桁）", "Postal code", "has its hyphen misplaced",
-                   f"郵便番号は3桁-4桁で書きます（{format_postal_code(digits)} でよいか、住所と照らして確かめてください）。")
+                   f"郵便番号は3桁-4桁で書きます（{_hyphenated(digits)} でよいか、住所と照らして確かめてください）。")
     return digits
 
 
-def format_postal_code(digits: str) -> str:
+def format_postal_code(value: Any) -> str:
+    """A 郵便番号 as it is printed: 3 digits, a hyphen, 4 digits (raises as :func:`validate_postal_code`).
+
+    >>> format_postal_code("1058453"), format_postal_code("〒１０５－８４５３")
+    ('105-8453', '105-8453')
+    """
+    return _hyphenated(validate_postal_code(value))
+
+
+def _hyphenated(digits: str) -> str:
     return f"{digits[:3]}-{digits[3:]}"
 
 
@@ -137,6 +152,8 @@ def validate_digits(value: Any, what_ja: str, min_digits: int, max_digits: int, 
     zeros of a code typed into a number cell, and docs/batch-format.md pads account numbers.
     """
     what_en = what_en or what_ja
+    min_digits = whole_number(min_digits, "桁数の下限", "The fewest digits", minimum=1)
+    max_digits = whole_number(max_digits, "桁数の上限", "The most digits", minimum=min_digits)
     digits = _digits_of(value, what_ja, what_en)
     if not (digits.isascii() and digits.isdigit()) or len(digits) > max_digits:
         rule = f"{min_digits}桁の数字" if min_digits == max_digits else f"{max_digits}桁以内の数字"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 
 from . import calendar
+from .arguments import accepts, as_date, as_month
 from .errors import LateRequest
 from .labels import Scheme
 from .month import Month
@@ -63,19 +64,23 @@ def pattern_change_deadline(desired: Month, online: bool = False) -> datetime.da
 
 def is_on_time(received: datetime.date, desired: Month, scheme: Scheme | str = Scheme.SKY,
                online: bool = False) -> bool:
-    """True when a request received on ``received`` meets the deadline for ``desired``.
+    """True when a request received on ``received`` meets the deadline for ``desired``; else False.
+
+    :func:`validate_arrival` accepts it; a late request and unreadable input give False.
 
     >>> is_on_time(datetime.date(2024, 12, 5), Month(2024, 12), Scheme.SAFETY)
     True
     >>> is_on_time(datetime.date(2024, 11, 21), Month(2024, 12), Scheme.SKY)
     False
     """
-    return received <= prepayment_deadline(desired, scheme, online)
+    return accepts(validate_arrival, received, desired, scheme, online)
 
 
 def validate_arrival(received: datetime.date, desired: Month, scheme: Scheme | str = Scheme.SKY,
                      online: bool = False) -> datetime.date:
-    """Raise :class:`LateRequest` (a late request is void) unless ``received`` meets the deadline."""
+    """Return ``received``, or raise :class:`LateRequest` (a late request is void) unless it meets the deadline."""
+    received = as_date(received, "到着日", "The arrival date")
+    desired = as_month(desired, "希望月", "The desired month")
     deadline = prepayment_deadline(desired, scheme, online)
     if received > deadline:
         scheme = Scheme.parse(scheme)

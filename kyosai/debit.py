@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 
 from . import calendar
+from .arguments import as_month
 from .labels import Scheme
 from .month import Month
 from .params import P, cached
@@ -33,7 +34,7 @@ def debit_day(scheme: Scheme | str, on: datetime.date) -> int:
 
 def compute(month: Month, scheme: Scheme | str = Scheme.SKY) -> datetime.date:
     """The date premiums for ``month`` are debited: the scheme's day, rolled to the next business day."""
-    return _compute(month, Scheme.parse(scheme))
+    return _compute(as_month(month, "振替月", "The debit month"), Scheme.parse(scheme))
 
 
 @cached  # every contract's schedule asks for the same months

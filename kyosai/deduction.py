@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .arguments import instance_of, whole_number
+from .calendar import validate_year
 from .discount import Reached, accrued, paid_out, reached
 from .errors import OutOfRange, RuleViolation
 from .labels import Scheme
@@ -65,14 +67,15 @@ def breakdown(contract: Contract, year: int, discount_received: int | None = Non
     ``discount_received`` overrides the computed 前納減額金 (a clerk who has the real figure).
     SKY only: SAFETY premiums are a business expense (損金・必要経費), not this income deduction.
     """
+    contract = instance_of(contract, Contract, "契約", "The contract")
     if contract.scheme is not Scheme.SKY:
         raise RuleViolation(
             "小規模企業共済等掛金控除は小規模企業共済の掛金だけです。経営セーフティ共済の掛金は損金・必要経費です。",
             "The income deduction is for SKY premiums only; SAFETY premiums are a business expense.",
             value=contract.scheme.value)
-    if not 1949 <= year <= 2099:
-        raise OutOfRange(f"年は1949〜2099年で指定してください（{year}）。",
-                         f"The year must be 1949–2099, not {year}.", value=year)
+    year = validate_year(year)
+    if discount_received is not None:
+        discount_received = whole_number(discount_received, "前納減額金", "The discount received", minimum=None)
     if discount_received is not None and discount_received < 0:
         raise OutOfRange(f"前納減額金は0円以上です（{discount_received}）。",
                          f"The discount received cannot be negative ({discount_received}).",

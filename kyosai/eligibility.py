@@ -10,14 +10,10 @@ tax, and not one of the excluded kinds of corporation.
 (5, 20)
 >>> is_sky_eligible("卸売業", 6, on=on)
 False
->>> safety_limits("旅館業")
+>>> safety_limits("旅館業", on)
 SizeLimit(capital_max=50000000, employees_max=200)
->>> is_safety_eligible("製造業", capital=500_000_000, employees=120)
+>>> is_safety_eligible("製造業", capital=500_000_000, employees=120, as_of=on)
 True
-
-The end of this module holds the small private helpers the other rule modules share (whole-number
-and date checks, legal period counting, joined reasons); they belong in a common module
-(e.g. :mod:`kyosai.month`) once there is one.
 """
 
 from __future__ import annotations
@@ -25,12 +21,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping, NamedTuple
+from typing import Mapping, NamedTuple
 
-from .errors import InvalidDate, InvalidNumber, KyosaiError, MissingValue, NotEligible, OutOfRange
+from .errors import MissingValue, NotEligible, OutOfRange
 from .labels import Label, MemberType, SafetyIndustry, SkyIndustry, TaxArrears, normalize_key
 from .arguments import accepts, all_reasons, as_date, rule_date, whole_number
-from .month import MONTHS_PER_YEAR, Month, period_end
+from .month import MONTHS_PER_YEAR, period_end
 from .params import P, cached
 
 __all__ = [
@@ -40,7 +36,7 @@ __all__ = [
     "co_manager_limit",
     "validate_co_managers",
     "SizeLimit",
-    "SAFETY_SIZE_LIMITS",
+    "safety_size_limits",
     "ExcludedEntityType",
     "EXCLUDED_ENTITY_TYPES",
     "safety_limits",
@@ -61,17 +57,17 @@ COMMERCE_AND_SERVICES: frozenset[SkyIndustry] = frozenset(
 
 LODGING_AND_ENTERTAINMENT: frozenset[SkyIndustry] = frozenset(
     {SkyIndustry.LODGING, SkyIndustry.ENTERTAINMENT})
-"""Services in the large band (20) from ``SKY_LODGING_ENTERTAINMENT_IN_20_BAND_SINCE`` (2014-04-01),
-in the small band before. [SEED][OFF] 小規模企業共済法施行令 第1条 (平成26年改正)."""
+"""Services with a band of their own (``SKY_EMPLOYEES_LODGING_ENTERTAINMENT``): 20 from 2014-04-01,
+5 before, as the rest of services. [SEED][OFF] 小規模企業共済法施行令 第1条 (平成26年改正)."""
 
 
 def sky_employee_limit(industry: SkyIndustry | str, on: datetime.date) -> int:
     """The most regular employees (常時使用する従業員) a SKY member's business may have.
 
-    5 in wholesale, retail and services (``SKY_EMPLOYEES_COMMERCE_SERVICES``); 20 in every other
-    industry (``SKY_EMPLOYEES_OTHER``), including lodging (宿泊業) and entertainment (娯楽業) on and
-    after ``SKY_LODGING_ENTERTAINMENT_IN_20_BAND_SINCE`` — 5 for those two before that date.
-    ``on`` (the application date) picks the rules in force. [SEED][OFF] docs/rules.md §1.2
+    5 in wholesale, retail and services (``SKY_EMPLOYEES_COMMERCE_SERVICES``); in lodging (宿泊業)
+    and entertainment (娯楽業) ``SKY_EMPLOYEES_LODGING_ENTERTAINMENT`` — 20 from 2014-04-01, 5
+    before; 20 in every other industry (``SKY_EMPLOYEES_OTHER``). ``on`` (the application date)
+    picks the values in force. [SEED][OFF] docs/rules.md §1.2
 
     >>> on = datetime.date(2025, 4, 1)
     >>> sky_employee_limit("サービス業", on), sky_employee_limit(SkyIndustry.LODGING, on)
@@ -84,11 +80,10 @@ def sky_employee_limit(industry: SkyIndustry | str, on: datetime.date) -> int:
 
 @cached  # a batch asks for the same industries on the same few application dates
 def _sky_employee_limit(industry: SkyIndustry, on: datetime.date) -> int:
-    small = P.SKY_EMPLOYEES_COMMERCE_SERVICES.at(on)
     if industry in COMMERCE_AND_SERVICES:
-        return small
-    if industry in LODGING_AND_ENTERTAINMENT and on < P.SKY_LODGING_ENTERTAINMENT_IN_20_BAND_SINCE.at(on):
-        return small
+        return P.SKY_EMPLOYEES_COMMERCE_SERVICES.at(on)
+    if industry in LODGING_AND_ENTERTAINMENT:
+        return P.SKY_EMPLOYEES_LODGING_ENTERTAINMENT.at(on)
     return P.SKY_EMPLOYEES_OTHER.at(on)
 
 
@@ -185,25 +180,24 @@ class SizeLimit(NamedTuple):
     employees_max: int  # 常時使用する従業員の数, at most
 
 
-SAFETY_SIZE_LIMITS: Mapping[SafetyIndustry, SizeLimit] = MappingProxyType({
-    SafetyIndustry.MANUFACTURING: SizeLimit(300_000_000, 300),
-    SafetyIndustry.CONSTRUCTION: SizeLimit(300_000_000, 300),
-    SafetyIndustry.TRANSPORT: SizeLimit(300_000_000, 300),
-    SafetyIndustry.OTHER: SizeLimit(300_000_000, 300),
-    SafetyIndustry.WHOLESALE: SizeLimit(100_000_000, 100),
-    SafetyIndustry.SERVICES: SizeLimit(50_000_000, 100),
-    SafetyIndustry.RETAIL: SizeLimit(50_000_000, 50),
-    SafetyIndustry.RUBBER: SizeLimit(300_000_000, 900),
-    SafetyIndustry.SOFTWARE: SizeLimit(300_000_000, 300),
-    SafetyIndustry.HOTELS: SizeLimit(50_000_000, 200),
-})
-"""Capital and employee limits per industry (docs/rules.md §2.2 table).
+def safety_size_limits(on: datetime.date) -> Mapping[SafetyIndustry, SizeLimit]:
+    """The capital and employee limits of every industry on ``on`` (``SAFETY_SIZE_LIMITS``, docs/rules.md §2.2).
 
-Source: [SEED] 平成29年度 経営セーフティ共済 実施要綱 (the first four rows); [OFF] 中小企業倒産防止共済法
-第2条第1項 and 同法施行令 第1条 (rubber products except vehicle/aircraft tyres and tubes and industrial
-belts; software and information-processing services; hotels and inns), as listed on
-https://www.smrj.go.jp/tkyosai/050947.html. These are statutory figures that have not changed since
-1999; a change would need a new dated table here."""
+    >>> safety_size_limits(datetime.date(2025, 4, 1))[SafetyIndustry.WHOLESALE]
+    SizeLimit(capital_max=100000000, employees_max=100)
+    """
+    return _safety_size_limits(rule_date(on))
+
+
+@cached  # a batch asks on the same few application dates again and again
+def _safety_size_limits(on: datetime.date) -> Mapping[SafetyIndustry, SizeLimit]:
+    limits = {SafetyIndustry.parse(row["industry"]): SizeLimit(row["capital_max"], row["employees_max"])
+              for row in P.SAFETY_SIZE_LIMITS.at(on)}
+    missing = [industry.value for industry in SafetyIndustry if industry not in limits]
+    if missing:  # an override of the parameters that left an industry out: no rule to apply
+        raise OutOfRange(f"中小企業者の範囲（SAFETY_SIZE_LIMITS）に業種「{'・'.join(missing)}」がありません。",
+                         f"SAFETY_SIZE_LIMITS has no limits for {', '.join(missing)}.", value=missing)
+    return MappingProxyType(limits)
 
 
 @dataclass(frozen=True)
@@ -249,16 +243,18 @@ _EXCLUDED_LOOKUP: Mapping[str, ExcludedEntityType] = MappingProxyType({
 })
 
 
-def safety_limits(industry: SafetyIndustry | str) -> SizeLimit:
-    """(capital_max, employees_max) of an industry from :data:`SAFETY_SIZE_LIMITS`. [SEED][OFF]
+def safety_limits(industry: SafetyIndustry | str, on: datetime.date) -> SizeLimit:
+    """(capital_max, employees_max) of an industry on ``on``, from ``SAFETY_SIZE_LIMITS``. [SEED][OFF]
 
-    >>> safety_limits("卸売業")
+    >>> on = datetime.date(2025, 4, 1)
+    >>> safety_limits("卸売業", on)
     SizeLimit(capital_max=100000000, employees_max=100)
-    >>> capital_max, employees_max = safety_limits("ゴム製品製造業")
+    >>> capital_max, employees_max = safety_limits("ゴム製品製造業", on)
     >>> capital_max, employees_max
     (300000000, 900)
     """
-    return SAFETY_SIZE_LIMITS[SafetyIndustry.parse(industry)]
+    industry = SafetyIndustry.parse(industry)
+    return safety_size_limits(on)[industry]
 
 
 def safety_eligible_from(business_start_date: datetime.date, on: datetime.date | None = None) -> datetime.date:
@@ -288,13 +284,16 @@ def safety_ineligibility_reasons(
         entity_type: str | None = None) -> list[tuple[str, str]]:
     """Every reason a business may not join SAFETY, as (Japanese, English) pairs; [] when eligible.
 
+    ``as_of`` is the date the rules are applied on (the application date): required, never today
+    by default.
+
     - **Size** [SEED][OFF]: eligible when ``capital`` ≤ the industry's capital limit **or**
-      ``employees`` ≤ its employee limit (:func:`safety_limits`). ``capital=None`` means a sole
-      proprietor (no capital): the employee limit alone. ``employees=None`` means not stated; then
-      the capital alone decides.
-    - **Years in business** [SEED]: on ``as_of`` (required with a start date) at least
-      ``SAFETY_MIN_YEARS_IN_BUSINESS`` years since ``business_start_date``
-      (:func:`safety_eligible_from`); not checked when the start date is ``None``.
+      ``employees`` ≤ its employee limit on ``as_of`` (:func:`safety_limits`). ``capital=None``
+      means a sole proprietor (no capital): the employee limit alone. ``employees=None`` means not
+      stated; then the capital alone decides.
+    - **Years in business** [SEED]: on ``as_of`` at least ``SAFETY_MIN_YEARS_IN_BUSINESS`` years
+      since ``business_start_date`` (:func:`safety_eligible_from`); not checked when the start date
+      is ``None``.
     - **Tax** [SEED]: ``tax_arrears`` true (or ``TaxArrears.SOME`` / ``"あり"``) — overdue corporate
       or income tax — is a reason; ``None`` means not checked.
     - **Kind of corporation** [OFF]: ``entity_type`` in :data:`EXCLUDED_ENTITY_TYPES` (医療法人,
@@ -302,9 +301,10 @@ def safety_ineligibility_reasons(
 
     Unreadable input raises (InvalidLabel, InvalidNumber, OutOfRange, MissingValue) instead.
 
-    >>> safety_ineligibility_reasons("小売業", 60_000_000, 51)
+    >>> on = datetime.date(2025, 4, 1)
+    >>> safety_ineligibility_reasons("小売業", 60_000_000, 51, as_of=on)
     [('資本金60,000,000円・従業員51人は、小売業の中小企業者の範囲（資本金50,000,000円以下または従業員50人以下）を超えています。', 'Capital of 60,000,000 yen and 51 employees are beyond an SME in retail (capital at most 50,000,000 yen or at most 50 employees).')]
-    >>> safety_ineligibility_reasons("小売業", 60_000_000, 50)
+    >>> safety_ineligibility_reasons("小売業", 60_000_000, 50, as_of=on)
     []
     """
     return [reason for group in safety_reasons_by_aspect(
@@ -321,7 +321,7 @@ def safety_reasons_by_aspect(
     ``"entity_type"``, ``"size"``, ``"business_start_date"``, ``"tax_arrears"`` — so that a
     batch check can point each reason at its own cell.
 
-    >>> safety_reasons_by_aspect("小売業", None, 51, tax_arrears="あり").keys()
+    >>> safety_reasons_by_aspect("小売業", None, 51, as_of=datetime.date(2025, 4, 1), tax_arrears="あり").keys()
     dict_keys(['size', 'tax_arrears'])
     """
     industry = SafetyIndustry.parse(industry)
@@ -339,7 +339,8 @@ def safety_reasons_by_aspect(
         reasons.setdefault("entity_type", []).append((f"{excluded.ja}は経営セーフティ共済の加入対象ではありません（{entity_type}）。",
                         f"A {excluded.en} may not join SAFETY ({entity_type})."))
 
-    size = safety_limits(industry)
+    as_of = rule_date(as_of)  # the limits and the years are those in force on the day asked: no default
+    size = safety_limits(industry, as_of)
     within_capital = capital is not None and capital <= size.capital_max
     within_employees = employees is not None and employees <= size.employees_max
     if not (within_capital or within_employees):
@@ -347,7 +348,6 @@ def safety_reasons_by_aspect(
 
     if business_start_date is not None:
         start = as_date(business_start_date, "事業開始日", "The business start date")
-        as_of = rule_date(as_of)  # the years are counted up to the day asked: there is no default
         eligible_from = safety_eligible_from(start, as_of)
         if as_of < eligible_from:
             years = P.SAFETY_MIN_YEARS_IN_BUSINESS.at(as_of)
@@ -372,7 +372,7 @@ def validate_safety(industry: SafetyIndustry | str, capital: int | None, employe
     **every** failing reason of :func:`safety_ineligibility_reasons` (Japanese, then English).
     [SEED][OFF] docs/rules.md §2.2
 
-    >>> validate_safety("サービス業", None, 100)
+    >>> validate_safety("サービス業", None, 100, as_of=datetime.date(2025, 1, 6))
     <SafetyIndustry.SERVICES: 'サービス業'>
     >>> validate_safety("サービス業", None, 101, datetime.date(2024, 6, 1), datetime.date(2025, 1, 6),
     ...                 tax_arrears="あり")
@@ -393,7 +393,8 @@ def is_safety_eligible(industry: SafetyIndustry | str, capital: int | None, empl
                        entity_type: str | None = None) -> bool:
     """True when :func:`validate_safety` accepts the business (False also for unreadable input).
 
-    >>> is_safety_eligible("小売業", None, 50), is_safety_eligible("小売業", None, 50, entity_type="NPO法人")
+    >>> on = datetime.date(2025, 4, 1)
+    >>> is_safety_eligible("小売業", None, 50, as_of=on), is_safety_eligible("小売業", None, 50, as_of=on, entity_type="NPO法人")
     (True, False)
     """
     return accepts(validate_safety, industry, capital, employees, business_start_date, as_of,

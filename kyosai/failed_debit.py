@@ -1,13 +1,16 @@
 """What is billed after a failed debit (振替不能). docs/rules.md §1.7, §2.4 [SEED][OFF]
 
 SKY: the month after the failure is not billed; each unpaid month is billed again, with that
-month's own premium, in the **first even-numbered month at least two months later**. An annual
-(semi-annual) payer's lump sum is not re-billed: the failed month's premium is, and the next
-designated month bills 12 (6) months again.
+month's own premium, in the **first even-numbered month at least two months later**
+(``SKY_REBILLING_MONTHS``, ``SKY_REBILLING_MIN_MONTHS_AFTER``). An annual (semi-annual) payer's lump
+sum is not re-billed: the failed month's premium is, and the next designated month bills 12 (6)
+months again.
 
-SAFETY: the month after the failure is not billed; the month after that bills three months (the
-failed month, the next, and its own), then each month its own. A failed prepayment is not
-re-billed.
+SAFETY: the month after the failure is not billed; the month after that
+(``SAFETY_CATCH_UP_MONTHS_AFTER``) bills three months (its own, the failed month and the next),
+then each month its own. A failed prepayment is not re-billed.
+
+The parameters are those in force in the month that was not paid.
 
 The seed's example, an annual SKY payer whose December 2024 debit fails:
 
@@ -27,11 +30,9 @@ from dataclasses import dataclass
 
 from .labels import Scheme
 from .month import Month
+from .params import P
 
 __all__ = ["Billing", "sky_rebilling_month", "plan"]
-
-# SAFETY: the month after next bills the failed month, the next one and its own. [SEED]
-SAFETY_CATCH_UP_AFTER = 2
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,17 @@ class Billing:
 def sky_rebilling_month(unpaid: Month) -> Month:
     """The first even-numbered month at least two months after an unpaid SKY month.
 
+    The months are ``SKY_REBILLING_MONTHS``, the two months ``SKY_REBILLING_MIN_MONTHS_AFTER``.
+
     >>> sky_rebilling_month(Month(2024, 12)), sky_rebilling_month(Month(2025, 1))
     (Month(2025, 2), Month(2025, 4))
     """
-    month = unpaid + 2
-    return month if month.month % 2 == 0 else month + 1
+    on = unpaid.first_day
+    month = unpaid + P.SKY_REBILLING_MIN_MONTHS_AFTER.at(on)
+    rebilling_months = P.SKY_REBILLING_MONTHS.at(on)
+    while month.month not in rebilling_months:  # at most 11 steps: the list names calendar months
+        month += 1
+    return month
 
 
 def plan(failed: Month, scheme: Scheme | str = Scheme.SKY, monthly_amount: int = 0) -> list[Billing]:
@@ -63,8 +70,9 @@ def plan(failed: Month, scheme: Scheme | str = Scheme.SKY, monthly_amount: int =
     scheme = Scheme.parse(scheme)
     skipped = failed + 1
     if scheme is Scheme.SAFETY:
-        catch_up = failed + SAFETY_CATCH_UP_AFTER
-        rows = [(skipped, ()), (catch_up, (catch_up, failed, skipped))]
+        catch_up = failed + P.SAFETY_CATCH_UP_MONTHS_AFTER.at(failed.first_day)
+        skipped_months = tuple(failed + k for k in range(1, catch_up - failed))
+        rows = [*((month, ()) for month in skipped_months), (catch_up, (catch_up, failed, *skipped_months))]
     else:
         unpaid = (failed, skipped)
         last = max(sky_rebilling_month(m) for m in unpaid)

@@ -23,7 +23,7 @@ import enum
 import unicodedata
 from typing import Any
 
-from .errors import InvalidLabel, MissingValue
+from .errors import InvalidLabel, KyosaiError, MissingValue
 
 __all__ = [
     "Label",
@@ -84,7 +84,7 @@ class Label(enum.Enum):
         """True when :meth:`parse` would accept the value."""
         try:
             cls.parse(value)
-        except (InvalidLabel, MissingValue):
+        except KyosaiError:
             return False
         return True
 

@@ -35,7 +35,7 @@ import datetime
 import math
 from decimal import Decimal
 
-from .arguments import all_reasons, as_date, whole_number
+from .arguments import accepts, all_reasons, as_date, whole_number
 from .errors import OutOfRange, RuleViolation
 from .month import elapses_on
 from .params import P
@@ -47,7 +47,7 @@ __all__ = [
     "request_deadline",
     "refusal_reasons",
     "validate_request",
-    "is_refused",
+    "is_valid_request",
 ]
 
 
@@ -197,14 +197,18 @@ def validate_request(joined_on: datetime.date, bankruptcy_on: datetime.date, req
     return as_date(requested_on, "貸付請求日", "The request date")
 
 
-def is_refused(joined_on: datetime.date, bankruptcy_on: datetime.date, requested_on: datetime.date,
-               months_paid_by_bankruptcy: int) -> bool:
-    """True when :func:`refusal_reasons` finds a reason to refuse (unreadable input raises). [SEED][OFF]
+def is_valid_request(joined_on: datetime.date, bankruptcy_on: datetime.date, requested_on: datetime.date,
+                     months_paid_by_bankruptcy: int) -> bool:
+    """True when a loan may be made (:func:`validate_request` accepts the request); else False.
 
-    >>> is_refused(datetime.date(2024, 1, 15), datetime.date(2024, 7, 15), datetime.date(2025, 1, 17), 6)
+    False when a reason of :func:`refusal_reasons` applies, and for unreadable input. [SEED][OFF]
+
+    >>> is_valid_request(datetime.date(2024, 1, 15), datetime.date(2024, 7, 15), datetime.date(2025, 1, 16), 6)
     True
+    >>> is_valid_request(datetime.date(2024, 1, 15), datetime.date(2024, 7, 15), datetime.date(2025, 1, 17), 6)
+    False
     """
-    return bool(refusal_reasons(joined_on, bankruptcy_on, requested_on, months_paid_by_bankruptcy))
+    return accepts(validate_request, joined_on, bankruptcy_on, requested_on, months_paid_by_bankruptcy)
 
 
 def _premiums_less_loans(paid_total: int, loans: int, *, on: datetime.date) -> Decimal:

@@ -156,9 +156,14 @@ class _Registry:
 
     def change_dates(self) -> tuple[datetime.date, ...]:
         """Every date on which a rule may answer differently, sorted: the dates parameters take new
-        values, and the dates that are parameters' values (a rule compares the day asked with them,
-        e.g. ``SKY_LODGING_ENTERTAINMENT_IN_20_BAND_SINCE``). Between two of them, a rule that reads
-        only parameters gives the same answer whatever the day (:func:`epoch`)."""
+        values (lodging's 20-employee band from 2014-04-01, the rejoining rule from 2024-10-01), and
+        the dates that are parameters' values, should a rule compare the day asked with one
+        (``SKY_ONLINE_SINCE``). Between two of them, a rule that reads only parameters gives the
+        same answer whatever the day (:func:`epoch`).
+
+        >>> datetime.date(2014, 4, 1) in P.change_dates(), datetime.date(2023, 9, 1) in P.change_dates()
+        (True, True)
+        """
         if self._change_dates is None:
             dates = {since for parameter in self for since, _ in parameter.history}
             dates |= {value for parameter in self for _, value in parameter.history

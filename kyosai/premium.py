@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 
-from .arguments import rule_date
+from .arguments import rule_date, whole_number
 from .errors import InvalidPremium, KyosaiError, OutOfRange, RuleViolation
 from .labels import Scheme
 from .params import P, cached
@@ -73,8 +73,8 @@ def is_valid(amount: int, scheme: Scheme | str, on: datetime.date) -> bool:
 
 
 def format(amount: int) -> str:
-    """Yen as clerks print it: ``70,000円``."""
-    return f"{amount:,}円"
+    """Yen as clerks print it: ``70,000円``; what is not a whole number of yen raises InvalidNumber."""
+    return f"{whole_number(amount, '金額', 'The amount', minimum=None):,}円"
 
 
 def validate_lump_sum(monthly_amount: int, months: int, amount: int) -> int:
@@ -90,6 +90,9 @@ def validate_lump_sum(monthly_amount: int, months: int, amount: int) -> int:
     ...
     kyosai.errors.RuleViolation: 一括納付額800,000円は掛金月額70,000円の12か月分（840,000円）と一致しません。 / ...
     """
+    monthly_amount = whole_number(monthly_amount, "掛金月額", "The monthly premium")
+    months = whole_number(months, "一括納付の月数", "The months paid at once")
+    amount = whole_number(amount, "一括納付額", "The lump sum")
     expected = monthly_amount * months
     if amount != expected:
         raise RuleViolation(

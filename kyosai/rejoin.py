@@ -1,9 +1,10 @@
 """The SAFETY 2-year rule on rejoining (再加入の2年ルール). docs/rules.md §2.7 [SEED]
 
-Tax reform of 2024 (令和6年度税制改正): when a contract is cancelled on or after
-``SAFETY_REJOIN_RULE_CANCELLED_FROM`` (2024-10-01) and the business joins again, premiums paid
-"from the cancellation date until the day on which 2 years elapse" (その解約の日から2年を経過する日
-までの間に支出する掛金) are not a business expense (損金・必要経費). Joining again is still allowed.
+Tax reform of 2024 (令和6年度税制改正): when a contract is cancelled on or after 2024-10-01 and the
+business joins again, premiums paid "from the cancellation date until the day on which 2 years
+elapse" (その解約の日から2年を経過する日までの間に支出する掛金) are not a business expense (損金・必要経費).
+Joining again is still allowed. The period is ``SAFETY_REJOIN_NON_DEDUCTIBLE_YEARS`` read on the
+cancellation date: 0 years for a cancellation before 2024-10-01 (no such rule), 2 from that day.
 
 "The day on which 2 years elapse" is counted as Japanese law counts periods (民法 第140条・第143条):
 the cancellation day itself is not counted, the 2 years run from the next day and end on the
@@ -26,6 +27,7 @@ from __future__ import annotations
 import datetime
 
 from .arguments import as_date
+from .errors import KyosaiError
 from .month import MONTHS_PER_YEAR, elapses_on
 from .params import P
 
@@ -35,9 +37,9 @@ __all__ = ["non_deductible_until", "is_premium_deductible"]
 def non_deductible_until(cancellation_date: datetime.date) -> datetime.date | None:
     """The last day on which premiums paid after rejoining are not deductible (2年を経過する日).
 
-    ``None`` when the contract was cancelled before ``SAFETY_REJOIN_RULE_CANCELLED_FROM``
-    (2024-10-01): the rule does not apply. Otherwise ``SAFETY_REJOIN_NON_DEDUCTIBLE_YEARS`` (2)
-    years from the cancellation, the cancellation day not counted (see the module). [SEED]
+    ``SAFETY_REJOIN_NON_DEDUCTIBLE_YEARS`` (2) years from the cancellation, the cancellation day not
+    counted (see the module); ``None`` when the parameter in force on the cancellation date is 0
+    years — a cancellation before 2024-10-01, when the rule did not exist. [SEED]
 
     >>> non_deductible_until(datetime.date(2024, 9, 30)) is None
     True
@@ -47,9 +49,9 @@ def non_deductible_until(cancellation_date: datetime.date) -> datetime.date | No
     datetime.date(2028, 2, 29)
     """
     cancelled = as_date(cancellation_date, "解約日", "The cancellation date")
-    if cancelled < P.SAFETY_REJOIN_RULE_CANCELLED_FROM.at(cancelled):
-        return None
     years = P.SAFETY_REJOIN_NON_DEDUCTIBLE_YEARS.at(cancelled)
+    if not years:
+        return None
     return elapses_on(cancelled, MONTHS_PER_YEAR * years)
 
 
@@ -60,7 +62,8 @@ def is_premium_deductible(paid_on: datetime.date, previous_cancellation_date: da
     :func:`non_deductible_until` (both days included). True with no previous cancellation
     (``None``), for a cancellation before 2024-10-01, and for a day before the cancellation (a
     premium of the old contract). Other conditions (a sole proprietor deducts only against
-    business income; prepayment over 1 year) are not checked here. [SEED]
+    business income; prepayment over 1 year) are not checked here. A date that cannot be read gives
+    False, as every ``is_…`` question does; :func:`non_deductible_until` says what is wrong. [SEED]
 
     >>> cancelled = datetime.date(2024, 10, 31)
     >>> paid = datetime.date(2024, 11, 27)
@@ -69,9 +72,12 @@ def is_premium_deductible(paid_on: datetime.date, previous_cancellation_date: da
     >>> is_premium_deductible(datetime.date(2025, 1, 27), datetime.date(2024, 9, 30))
     True
     """
-    paid_on = as_date(paid_on, "掛金の支払日", "The payment date")
-    if previous_cancellation_date is None:
-        return True
-    cancelled = as_date(previous_cancellation_date, "前契約の解約日", "The previous cancellation date")
-    until = non_deductible_until(cancelled)
+    try:
+        paid_on = as_date(paid_on, "掛金の支払日", "The payment date")
+        if previous_cancellation_date is None:
+            return True
+        cancelled = as_date(previous_cancellation_date, "前契約の解約日", "The previous cancellation date")
+        until = non_deductible_until(cancelled)
+    except KyosaiError:
+        return False
     return until is None or not cancelled <= paid_on <= until

@@ -170,7 +170,9 @@ class Contract:
                 "経営セーフティ共済の払込は月払だけです（前納は前納月数で指定します）。",
                 "SAFETY premiums are monthly; prepay with the prepaid months instead.",
                 value=self.pattern.value)
-        at_joining = (2 + self.review_delay_months + max(self.prepaid_months, 1)) * self.monthly_amount
+        months_before_first_debit = P.SAFETY_FIRST_DEBIT_MONTHS_AFTER.at(self.application_date)
+        at_joining = (months_before_first_debit + self.review_delay_months
+                      + max(self.prepaid_months, 1)) * self.monthly_amount
         limit = P.SAFETY_TOTAL_LIMIT.at(self.application_date)
         if at_joining > limit:
             raise LimitExceeded(

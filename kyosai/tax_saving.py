@@ -40,13 +40,13 @@ from .params import P, Parameter
 __all__ = ["income_tax", "resident_tax", "compute"]
 
 _NO_UPPER_BOUND = -1  # ``up_to`` of the top bracket in INCOME_TAX_BRACKETS
-_TAX_UNIT = 100       # the simulator's income tax is rounded down to 100 yen (as written in docs/rules.md §1.9)
 
 
 def income_tax(taxable_income: int, on: datetime.date) -> int:
     """Income tax with the reconstruction tax on a taxable income, as the simulator computes it.
 
-    ``floor((t × rate − subtraction) × RECONSTRUCTION_TAX_FACTOR / 100) × 100`` with the bracket of
+    ``floor((t × rate − subtraction) × RECONSTRUCTION_TAX_FACTOR / 100) × 100`` (100:
+    ``INCOME_TAX_ROUNDING_UNIT``) with the bracket of
     ``INCOME_TAX_BRACKETS`` whose ``up_to`` is the first at or above t (``up_to = -1``: no upper
     bound). ``on`` (default today) picks the table in force; a date before it raises OutOfRange.
     [OFF] docs/rules.md §1.9
@@ -63,7 +63,8 @@ def income_tax(taxable_income: int, on: datetime.date) -> int:
         if bracket["up_to"] == _NO_UPPER_BOUND or t <= bracket["up_to"]:
             break
     tax = (t * bracket["rate"] - bracket["subtract"]) * _at(P.RECONSTRUCTION_TAX_FACTOR, on)
-    return math.floor(tax / _TAX_UNIT) * _TAX_UNIT
+    unit = _at(P.INCOME_TAX_ROUNDING_UNIT, on)
+    return math.floor(tax / unit) * unit
 
 
 def resident_tax(taxable_income: int, on: datetime.date) -> int:

@@ -37,27 +37,29 @@ INTRO_END = "<!-- generated below this line by scripts/build_docs.py -->"
 # Which parameters and which code each section of docs/rules.md is about.
 SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "1.1": (("SKY_MIN_PREMIUM", "SKY_MAX_PREMIUM", "SKY_PREMIUM_STEP"), ("kyosai.premium",)),
-    "1.2": (("SKY_EMPLOYEES_COMMERCE_SERVICES", "SKY_EMPLOYEES_OTHER", "SKY_LODGING_ENTERTAINMENT_IN_20_BAND_SINCE",
+    "1.2": (("SKY_EMPLOYEES_COMMERCE_SERVICES", "SKY_EMPLOYEES_LODGING_ENTERTAINMENT", "SKY_EMPLOYEES_OTHER",
              "SKY_PROFESSIONAL_PARTNER_EMPLOYEES", "SKY_CO_MANAGERS_PER_PROPRIETOR"), ("kyosai.eligibility",)),
     "1.3": (("SKY_DEBIT_DAY", "SKY_CHANGE_DEADLINE_DAY"), ("kyosai.debit", "kyosai.deadlines")),
     "1.4": (("SKY_ONLINE_SINCE", "SKY_FIRST_DEBIT_MONTHS_AFTER"), ("kyosai.schedule",)),
     "1.5": (("PREPAYMENT_DISCOUNT_RATE", "PREPAYMENT_DISCOUNT_MAX_MONTHS", "PREPAYMENT_DISCOUNT_PAYOUT_THRESHOLD",
              "PREPAYMENT_DISCOUNT_CUTOFF_MONTH", "PREPAYMENT_DISCOUNT_PAYOUT_MONTH", "PREPAYMENT_DISCOUNT_ROUNDING"),
             ("kyosai.discount",)),
-    "1.6": (("SKY_DEDUCTION_PREPAY_HORIZON_MONTHS",), ("kyosai.deduction", "kyosai.certificate")),
-    "1.7": ((), ("kyosai.failed_debit",)),
-    "1.9": (("INCOME_TAX_BRACKETS", "RECONSTRUCTION_TAX_FACTOR", "RESIDENT_TAX_RATE", "RESIDENT_TAX_PER_CAPITA"),
-            ("kyosai.tax_saving",)),
+    "1.6": (("SKY_DEDUCTION_PREPAY_HORIZON_MONTHS", "SKY_CERTIFICATE_NOVEMBER_LAST_MONTH"),
+            ("kyosai.deduction", "kyosai.certificate")),
+    "1.7": (("SKY_REBILLING_MIN_MONTHS_AFTER", "SKY_REBILLING_MONTHS"), ("kyosai.failed_debit",)),
+    "1.9": (("INCOME_TAX_BRACKETS", "RECONSTRUCTION_TAX_FACTOR", "INCOME_TAX_ROUNDING_UNIT", "RESIDENT_TAX_RATE",
+             "RESIDENT_TAX_PER_CAPITA"), ("kyosai.tax_saving",)),
     "2.1": (("SAFETY_MIN_PREMIUM", "SAFETY_MAX_PREMIUM", "SAFETY_PREMIUM_STEP", "SAFETY_TOTAL_LIMIT",
              "SAFETY_STOP_MULTIPLE"), ("kyosai.safety_limit",)),
-    "2.2": (("SAFETY_MIN_YEARS_IN_BUSINESS",), ()),
+    "2.2": (("SAFETY_SIZE_LIMITS", "SAFETY_MIN_YEARS_IN_BUSINESS"), ()),
     "2.3": (("SAFETY_DEBIT_DAY", "SAFETY_FIRST_DEBIT_MONTHS_AFTER", "SAFETY_PREPAY_DEADLINE_DAY",
              "SAFETY_PREPAY_MIN_HEADROOM_MONTHS"), ()),
+    "2.4": (("SAFETY_CATCH_UP_MONTHS_AFTER",), ()),
     "2.5": (("SAFETY_LOAN_MULTIPLE", "SAFETY_LOAN_MAX_OUTSTANDING", "SAFETY_LOAN_PREMIUM_DEDUCTION",
              "SAFETY_LOAN_MIN_MONTHS_AFTER_JOINING", "SAFETY_LOAN_MIN_MONTHS_PAID", "SAFETY_LOAN_REQUEST_WITHIN_MONTHS"),
             ("kyosai.loans",)),
     "2.6": (("SAFETY_REFUND_RATES",), ("kyosai.refund",)),
-    "2.7": (("SAFETY_REJOIN_NON_DEDUCTIBLE_YEARS", "SAFETY_REJOIN_RULE_CANCELLED_FROM"), ("kyosai.rejoin",)),
+    "2.7": (("SAFETY_REJOIN_NON_DEDUCTIBLE_YEARS",), ("kyosai.rejoin",)),
     "3": (("BANK_HOLIDAYS", "EXTRA_CLOSED_DAYS"), ("kyosai.calendar",)),
     "4": ((), ("kyosai.japanese", "kyosai.codes", "kyosai.labels")),
 }
@@ -68,7 +70,7 @@ SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 def _value(value) -> str:
     if isinstance(value, list):
         if value and isinstance(value[0], dict):
-            return "; ".join(", ".join(f"{k} {v}" for k, v in row.items()) for row in value)
+            return "; ".join(", ".join(f"{k} {_value(v)}" for k, v in row.items()) for row in value)
         return ", ".join(str(v) for v in value) or "(none)"
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
         return f"{value:,}"

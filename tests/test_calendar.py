@@ -44,8 +44,11 @@ def test_next_and_previous_business_day(day, following, preceding):
 
 def test_years_outside_the_calendar_are_refused():
     with pytest.raises(OutOfRange) as info:
-        calendar.is_business_day(D(2150, 1, 5))
+        calendar.closure_reason(D(2150, 1, 5))
     assert "2150" in info.value.message_ja
+    with pytest.raises(OutOfRange):
+        calendar.roll_forward(D(2150, 1, 5))     # refused, not searched for ever
+    assert calendar.is_business_day(D(2150, 1, 5)) is False   # an is_ question never raises
 
 
 @pytest.mark.parametrize("month, scheme, expected", [

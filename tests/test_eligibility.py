@@ -162,17 +162,45 @@ def test_co_managers_bad_input():
     ("旅館業", 50_000_000, 200),
 ])
 def test_safety_limits(industry, capital_max, employees_max):
-    assert el.safety_limits(industry) == (capital_max, employees_max)
-    assert el.safety_limits(industry).capital_max == capital_max
+    assert el.safety_limits(industry, TODAY) == (capital_max, employees_max)
+    assert el.safety_limits(industry, TODAY).capital_max == capital_max
 
 
 def test_every_safety_industry_is_in_the_table():
-    assert set(el.SAFETY_SIZE_LIMITS) == set(SafetyIndustry)
+    assert set(el.safety_size_limits(TODAY)) == set(SafetyIndustry)
+
+
+def test_the_size_limits_are_read_on_the_date_asked(tmp_path):
+    """SAFETY_SIZE_LIMITS is a dated parameter: an override from a date changes the answer from that
+    date only, and a table that leaves an industry out is refused with a message, not a KeyError."""
+    from kyosai.params import P
+
+    rows = "\n".join(f'  {{ industry = "{i.value}", capital_max = {c}, employees_max = {e} }},'
+                     for i, (c, e) in el.safety_size_limits(TODAY).items())
+    override = tmp_path / "override.toml"
+    override.write_text(f"""[SAFETY_SIZE_LIMITS]
+values = [{{ since = 1900-01-01, value = [
+{rows}
+] }}, {{ since = 2030-01-01, value = [
+{rows.replace('employees_max = 50 ', 'employees_max = 60 ')}
+] }}, {{ since = 2031-01-01, value = [{{ industry = "小売業", capital_max = 1, employees_max = 1 }}] }}]
+""", encoding="utf-8")
+    P.reload(override)
+    try:
+        assert el.safety_limits("小売業", D(2029, 12, 31)).employees_max == 50
+        assert el.safety_limits("小売業", D(2030, 1, 1)).employees_max == 60
+        assert el.is_safety_eligible("小売業", None, 55, as_of=D(2030, 1, 1))
+        assert not el.is_safety_eligible("小売業", None, 55, as_of=D(2029, 12, 31))
+        with pytest.raises(OutOfRange) as info:
+            el.safety_limits("製造業", D(2031, 1, 1))
+        assert "製造業" in info.value.message_ja
+    finally:
+        P.reload()
 
 
 def _size_cases():
     """Both sides of both limits for every industry, company and sole proprietor."""
-    for industry, (cap, emp) in el.SAFETY_SIZE_LIMITS.items():
+    for industry, (cap, emp) in el.safety_size_limits(TODAY).items():
         yield industry, cap, emp + 1, True          # capital at the limit is enough
         yield industry, cap + 1, emp, True          # so is the employee count at the limit
         yield industry, cap + 1, emp + 1, False     # over both: not an SME
@@ -185,16 +213,16 @@ def _size_cases():
 
 @pytest.mark.parametrize("industry, capital, employees, eligible", list(_size_cases()))
 def test_safety_size(industry, capital, employees, eligible):
-    assert el.is_safety_eligible(industry, capital, employees) is eligible
-    assert (el.safety_ineligibility_reasons(industry, capital, employees) == []) is eligible
+    assert el.is_safety_eligible(industry, capital, employees, as_of=TODAY) is eligible
+    assert (el.safety_ineligibility_reasons(industry, capital, employees, as_of=TODAY) == []) is eligible
 
 
 def test_size_message_names_values_and_limits():
-    [(ja, en)] = el.safety_ineligibility_reasons("卸売業", 100_000_001, 101)
+    [(ja, en)] = el.safety_ineligibility_reasons("卸売業", 100_000_001, 101, as_of=TODAY)
     assert ja == ("資本金100,000,001円・従業員101人は、卸売業の中小企業者の範囲（資本金100,000,000円以下"
                   "または従業員100人以下）を超えています。")
     assert "100,000,001 yen" in en and "101 employees" in en and "100,000,000" in en
-    [(ja, en)] = el.safety_ineligibility_reasons("小売業", None, 51)
+    [(ja, en)] = el.safety_ineligibility_reasons("小売業", None, 51, as_of=TODAY)
     assert ja == "従業員51人は、小売業の上限50人を超えています（個人事業主は従業員数で判定）。"
     assert en.startswith("51 employees exceed the limit of 50 in retail")
 
@@ -241,12 +269,12 @@ def test_years_reason_names_dates():
     (True, False), ("あり", False), (TaxArrears.SOME, False), ("有", False), ("yes", False),
 ])
 def test_safety_tax_arrears(tax_arrears, eligible):
-    assert el.is_safety_eligible("小売業", None, 1, tax_arrears=tax_arrears) is eligible
+    assert el.is_safety_eligible("小売業", None, 1, as_of=TODAY, tax_arrears=tax_arrears) is eligible
 
 
 def test_safety_tax_arrears_unreadable():
     with pytest.raises(InvalidLabel):
-        el.safety_ineligibility_reasons("小売業", None, 1, tax_arrears="たぶん")
+        el.safety_ineligibility_reasons("小売業", None, 1, as_of=TODAY, tax_arrears="たぶん")
 
 
 @pytest.mark.parametrize("entity_type, eligible", [
@@ -260,13 +288,13 @@ def test_safety_tax_arrears_unreadable():
     (None, True), ("", True),
 ])
 def test_safety_excluded_entity_types(entity_type, eligible):
-    assert el.is_safety_eligible("サービス業", 10_000_000, 5, entity_type=entity_type) is eligible
+    assert el.is_safety_eligible("サービス業", 10_000_000, 5, as_of=TODAY, entity_type=entity_type) is eligible
 
 
 def test_every_excluded_entity_type_has_a_source():
     for entry in el.EXCLUDED_ENTITY_TYPES:
         assert entry.source.startswith(("[OFF]", "[DECISION]"))
-        assert not el.is_safety_eligible("その他", 1, 1, entity_type=entry.ja)
+        assert not el.is_safety_eligible("その他", 1, 1, as_of=TODAY, entity_type=entry.ja)
 
 
 def test_validate_safety_names_every_reason_in_one_message():
@@ -289,12 +317,13 @@ def test_validate_safety_returns_the_industry():
 
 
 @pytest.mark.parametrize("args, error", [
-    (("小売業", None, None), MissingValue),
-    (("小売業", -1, 3), OutOfRange),
-    (("小売業", None, -1), OutOfRange),
-    (("小売業", 1.5, 3), InvalidNumber),
-    (("飲食業", None, 3), InvalidLabel),
-    (("小売業", None, 3, "2020-01-01"), InvalidDate),
+    (("小売業", None, None, None, TODAY), MissingValue),
+    (("小売業", -1, 3, None, TODAY), OutOfRange),
+    (("小売業", None, -1, None, TODAY), OutOfRange),
+    (("小売業", 1.5, 3, None, TODAY), InvalidNumber),
+    (("飲食業", None, 3, None, TODAY), InvalidLabel),
+    (("小売業", None, 3, "2020-01-01", TODAY), InvalidDate),
+    (("小売業", None, 3), MissingValue),           # no date to apply the limits on: never today by default
 ])
 def test_safety_bad_input(args, error):
     with pytest.raises(error):

@@ -113,7 +113,7 @@ def test_refusal_reasons(joined_on, bankruptcy_on, requested_on, months_paid, ex
     for (ja, en), fragment in zip(reasons, expected):
         assert fragment in en
         assert ja and not ja.isascii()
-    assert loans.is_refused(joined_on, bankruptcy_on, requested_on, months_paid) is bool(expected)
+    assert loans.is_valid_request(joined_on, bankruptcy_on, requested_on, months_paid) is (not expected)
     if expected:
         with pytest.raises(RuleViolation) as info:
             loans.validate_request(joined_on, bankruptcy_on, requested_on, months_paid)
@@ -145,3 +145,6 @@ def test_reason_messages_name_dates_and_limits():
 def test_refusal_reasons_bad_input(args, error):
     with pytest.raises(error):
         loans.refusal_reasons(*args)
+    with pytest.raises(error):
+        loans.validate_request(*args)
+    assert loans.is_valid_request(*args) is False

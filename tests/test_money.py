@@ -7,7 +7,7 @@ import pytest
 
 from kyosai import certificate, deduction, discount, failed_debit
 from kyosai.certificate import Dispatch
-from kyosai.errors import MissingValue, OutOfRange
+from kyosai.errors import KyosaiError, MissingValue, OutOfRange
 from kyosai.labels import Scheme
 from kyosai.month import Month
 from kyosai.schedule import Contract, Payment, PaymentKind
@@ -142,3 +142,44 @@ def test_failed_debit_safety_seed_example():
     rows = failed_debit.plan(Month(2024, 12), "safety", 100000)
     assert [(str(r.month), [str(m) for m in r.months_billed], r.amount) for r in rows] == [
         ("2025-01", [], 0), ("2025-02", ["2025-02", "2024-12", "2025-01"], 300_000)]
+
+
+DATED_OVERRIDE = """
+[SKY_CERTIFICATE_NOVEMBER_LAST_MONTH]
+values = [{ since = 1900-01-01, value = 9 }, { since = 2030-01-01, value = 8 }]
+[SKY_REBILLING_MONTHS]
+values = [{ since = 1900-01-01, value = [2, 4, 6, 8, 10, 12] }, { since = 2030-01-01, value = [3, 6, 9, 12] }]
+[SAFETY_CATCH_UP_MONTHS_AFTER]
+values = [{ since = 1900-01-01, value = 2 }, { since = 2030-01-01, value = 3 }]
+"""
+
+
+def test_certificate_and_failed_debit_follow_their_dated_parameters(tmp_path):
+    """The values that were literals in certificate.py and failed_debit.py are parameters now, read on
+    the year of the certificate and the month that was not paid."""
+    from kyosai.params import P
+
+    override = tmp_path / "override.toml"
+    override.write_text(DATED_OVERRIDE, encoding="utf-8")
+    P.reload(override)
+    try:
+        september = Contract("sky", 10000, D(2029, 9, 1), "現金あり")
+        assert certificate.dispatch(2029, september) is Dispatch.NOVEMBER
+        assert certificate.dispatch(2030, Contract("sky", 10000, D(2030, 9, 1), "現金あり")) \
+            is Dispatch.FEBRUARY_NEXT_YEAR
+        assert failed_debit.sky_rebilling_month(Month(2029, 12)) == Month(2030, 2)
+        assert failed_debit.sky_rebilling_month(Month(2030, 1)) == Month(2030, 3)
+        rows = failed_debit.plan(Month(2030, 1), "safety", 100000)
+        assert [(str(r.month), [str(m) for m in r.months_billed]) for r in rows] == [
+            ("2030-02", []), ("2030-03", []), ("2030-04", ["2030-04", "2030-01", "2030-02", "2030-03"])]
+    finally:
+        P.reload()
+
+
+JOINED_2024 = Contract("sky", 10000, D(2024, 1, 1))
+
+
+@pytest.mark.parametrize("year, contract", [("2024", JOINED_2024), (1800, JOINED_2024), (2024, None), (2024, "sky")])
+def test_certificate_refuses_what_it_cannot_read(year, contract):
+    with pytest.raises(KyosaiError):
+        certificate.dispatch(year, contract)

@@ -42,6 +42,21 @@ def test_parameters_are_dated_and_sourced():
     assert P.SAFETY_TOTAL_LIMIT.at(dt.date(2024, 1, 1)) == 8_000_000
 
 
+def test_a_rule_that_changes_on_a_date_is_a_dated_value_and_an_epoch_boundary():
+    """Lodging's employee band and the rejoining rule switch on by their parameters' own ``since``
+    dates (as the holidays package switches a holiday on by its year), and those dates are among
+    the change dates that split records into epochs."""
+    lodging = P.SKY_EMPLOYEES_LODGING_ENTERTAINMENT
+    assert (lodging.at(dt.date(2014, 3, 31)), lodging.at(dt.date(2014, 4, 1))) == (5, 20)
+    rejoin = P.SAFETY_REJOIN_NON_DEDUCTIBLE_YEARS
+    assert (rejoin.at(dt.date(2024, 9, 30)), rejoin.at(dt.date(2024, 10, 1))) == (0, 2)
+    for change in (dt.date(2014, 4, 1), dt.date(2024, 10, 1)):
+        assert change in P.change_dates()
+        assert P.epoch(change - dt.timedelta(days=1)) + 1 == P.epoch(change)
+    every_since = {since for parameter in P for since, _ in parameter.history}
+    assert every_since <= set(P.change_dates())
+
+
 def test_headquarters_can_override_a_parameter(tmp_path):
     override = tmp_path / "hq.toml"
     override.write_text('[SKY_CHANGE_DEADLINE_DAY]\nvalues = [{ since = 2027-01-01, value = 15 },'

@@ -147,9 +147,9 @@ def test_the_excel_functions_without_a_date_ask_on_today_in_japan(tmp_path, monk
 
 
 def test_records_share_an_answer_only_within_a_parameter_epoch(tmp_path):
-    """A dated rule is asked once per epoch of its date (the spans between the dates rules change,
-    the dates that are parameters' values included): lodging moved to the 20-employee band on
-    2014-04-01, a value of SKY_LODGING_ENTERTAINMENT_IN_20_BAND_SINCE, not a date it took effect."""
+    """A dated rule is asked once per epoch of its date (the spans between the dates rules change):
+    lodging moved to the 20-employee band on 2014-04-01, the date SKY_EMPLOYEES_LODGING_ENTERTAINMENT
+    takes its second value."""
     assert D(2014, 4, 1) in P.change_dates() and P.epoch(D(2014, 3, 31)) != P.epoch(D(2014, 4, 1))
     assert P.epoch(D(2014, 4, 1)) == P.epoch(D(2014, 4, 2))
     rows = [dict(receipt_no=f"A-000{i}", name=f"宿泊 {i}", name_kana="シュクハク", account_holder_kana="シュクハク",
