@@ -20,13 +20,13 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from fixtures.batchfiles import SKY_HEADERS, csv_text_row, rewrite_zip
 from validator.service import api as service_api
 from validator.service import create_app
 from validator.service.auth import create_token, hash_token, revoke_token
-from validator.service.db import Submission, Token, Validation, read_session
+from validator.service.db import FileBlob, Submission, Token, Validation, read_session, write_session
 
 SAMPLES = Path(__file__).resolve().parent.parent / "workbooks" / "samples"
 WITH_ERRORS = SAMPLES / "sky-application_with_errors.xlsx"
@@ -54,9 +54,16 @@ def isolated():
 
 
 @pytest.fixture
-def app(tmp_path, database_url, isolated):
+def file_store():
+    """None: the database's default (the folder with SQLite, the database with PostgreSQL)."""
+    return None
+
+
+@pytest.fixture
+def app(tmp_path, database_url, isolated, file_store):
     app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "AS_OF": AS_OF,
-                      "DATABASE_URL": database_url, "MAX_CONTENT_LENGTH": BODY_LIMIT, "ISOLATED": isolated})
+                      "DATABASE_URL": database_url, "MAX_CONTENT_LENGTH": BODY_LIMIT, "ISOLATED": isolated,
+                      "FILE_STORE": file_store})
     yield app
     app.extensions["kyosai"].engine.dispose()
 
@@ -95,7 +102,24 @@ def submit(client, token, validation_id):
 
 
 def stored_files(app) -> list[str]:
-    return sorted(p.name for p in (Path(app.instance_path) / "files").iterdir())
+    """What the app keeps, by base name: the files in its folder (a temporary one left there too) and,
+    with the database's store (FILE_STORE, the default on PostgreSQL), the files in the database."""
+    names = [p.name for p in (Path(app.instance_path) / "files").iterdir()]
+    store = app.extensions["kyosai"].store
+    if store.kind == "database":
+        with read_session(store.engine) as session:
+            names += [name.rsplit("/", 1)[-1] for name in session.scalars(select(FileBlob.name))]
+    return sorted(names)
+
+
+def lose_stored_files(app) -> None:
+    """Every stored file gone (a disk lost, a table emptied by hand), the rows still there."""
+    for p in (Path(app.instance_path) / "files").iterdir():
+        p.unlink()
+    store = app.extensions["kyosai"].store
+    if store.kind == "database":
+        with write_session(store.engine) as session:
+            session.execute(delete(FileBlob))
 
 
 def count(engine, model) -> int:
@@ -192,7 +216,8 @@ def test_files_are_stored_under_generated_ids_never_the_uploaded_name(app, clien
     with read_session(engine) as session:
         row = session.get(Validation, body["id"])
     assert row.file_path == f"files/{body['id']}.xlsx" and row.filename == PERSONAL_NAME
-    assert (Path(app.instance_path) / row.file_path).read_bytes() == VALID.read_bytes()
+    with app.extensions["kyosai"].store.open(row.file_path) as stored:
+        assert stored.read() == VALID.read_bytes()
     assert body["filename"] == PERSONAL_NAME                     # shown back to the clerk, of course
 
 
@@ -495,8 +520,7 @@ def test_the_original_file_downloads_under_its_original_name(client, tokens):
 
 def test_a_stored_file_gone_missing_is_404_not_a_crash(app, client, tokens):
     sub = _submitted(client, tokens.a)
-    for p in (Path(app.instance_path) / "files").iterdir():
-        p.unlink()
+    lose_stored_files(app)
     assert_error_body(client.get(sub["links"]["file"], headers=auth(tokens.a)), 404, "stored-file-missing")
     path = f"/api/v1/validations/{sub['validation_id']}.html"
     assert_error_body(client.get(path, headers=auth(tokens.a)), 404, "stored-file-missing")
@@ -553,7 +577,9 @@ def test_purge_removes_unsubmitted_validations_past_their_days_and_nothing_else(
     for vid in (handed_in, tried):
         _age(engine, Validation, vid, 31)
     _age(engine, Submission, sid, 31)
-    tried_file = Path(app.instance_path) / _file_of(engine, tried)
+    tried_file = _file_of(engine, tried).as_posix()
+    assert client.get(f"/api/v1/validations/{tried}.html", headers=auth(tokens.a)).status_code == 200   # a report
+    assert f"{tried}.report.html" in stored_files(app)
     before = stored_files(app)
 
     dry = purge(engine, store, Retention(30, None), dry_run=True)
@@ -562,7 +588,7 @@ def test_purge_removes_unsubmitted_validations_past_their_days_and_nothing_else(
 
     done = purge(engine, store, Retention(30, None))
     assert (done.unsubmitted, done.submitted, done.orphans) == (1, 0, 0)
-    assert not tried_file.exists() and len(stored_files(app)) == len(before) - 1
+    assert not store.exists(tried_file) and len(stored_files(app)) == len(before) - 2     # the upload and its report
     assert count(engine, Validation) == 2 and count(engine, Submission) == 1
     body = assert_error_body(client.get(f"/api/v1/validations/{tried}", headers=auth(tokens.a)), 404,
                              "validation-not-found")
@@ -655,7 +681,7 @@ def test_purge_keeps_the_file_of_a_validation_handed_in_after_the_batch_was_chos
     ids = [upload(client, tokens.a, WITH_ERRORS).get_json()["id"], upload(client, tokens.a).get_json()["id"]]
     for vid in ids:
         _age(engine, Validation, vid, 40)
-    handed_in_file = Path(app.instance_path) / _file_of(engine, ids[1])
+    handed_in_file = _file_of(engine, ids[1]).as_posix()
     real, sids = retention._delete_unsubmitted_rows, []
 
     def handed_in_first(engine_, batch):
@@ -665,7 +691,7 @@ def test_purge_keeps_the_file_of_a_validation_handed_in_after_the_batch_was_chos
     monkeypatch.setattr(retention, "_delete_unsubmitted_rows", handed_in_first)
     done = retention.purge(engine, store, retention.Retention(30, None))
     assert (done.unsubmitted, done.bytes) == (1, WITH_ERRORS.stat().st_size)
-    assert handed_in_file.exists() and count(engine, Validation) == 1
+    assert store.exists(handed_in_file) and count(engine, Validation) == 1
     assert client.get(f"/api/v1/submissions/{sids[0]}/file", headers=auth(tokens.hq)).status_code == 200
 
 

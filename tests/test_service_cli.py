@@ -376,6 +376,8 @@ def test_serve_runs_gunicorn_with_the_app_factory(env_instance, monkeypatch, cap
     assert argv[1:3] == ["-m", "gunicorn"] and argv[-1] == "validator.service:create_app()"
     assert "0.0.0.0:9999" in argv and argv[argv.index("--workers") + 1] == "3"
     assert argv[argv.index("--timeout") + 1] == "180"                 # reading's 120 s and some
+    # threaded workers: a request waiting for a child holds a thread, not the worker (docs/service.md)
+    assert argv[argv.index("--worker-class") + 1] == "gthread" and argv[argv.index("--threads") + 1] == "8"
     assert "%(U)s" in argv[argv.index("--access-logformat") + 1]      # never the query string
     assert (env_instance / "kyosai.sqlite3").is_file()                # tables made before the workers start
     assert seen["upgrade in workers"] == "false"                      # upgraded once, here: the workers check

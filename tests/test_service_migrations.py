@@ -236,7 +236,7 @@ def test_a_database_made_before_a_table_was_added_gets_it(migration_engine):
     assert schema_state(migration_engine).current
     upgraded = schema_of(migration_engine)
     with migration_engine.begin() as connection:
-        for table in (*reversed(OUR_TABLES), "alembic_version"):
+        for table in ("render_jobs", "stored_files", *reversed(OUR_TABLES), "alembic_version"):
             connection.exec_driver_sql(f"DROP TABLE {table}")
     upgrade_database(migration_engine)
     assert upgraded == schema_of(migration_engine) and "upload_counts" in upgraded
@@ -300,7 +300,7 @@ def test_upgrades_started_together_run_once(migration_engine, database_url, inst
     for t in threads:
         t.join()
     assert failures == []
-    assert sorted(results) == [((), head())] * 3 + [(("0001", "0002", "0003"), head())]
+    assert sorted(results) == [((), head())] * 3 + [(("0001", "0002", "0003", "0004"), head())]
 
 
 def test_a_downgrade_to_0001_gives_the_old_schema_back_with_every_row(migration_engine, legacy):

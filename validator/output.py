@@ -11,8 +11,9 @@ from pathlib import Path
 
 from .check import Checked
 from .render import annotate_rows, annotate_workbook, render_csv_bytes, render_html, render_json
+from .report import Report
 
-__all__ = ["Format", "FORMATS", "render", "data_grid"]
+__all__ = ["Format", "FORMATS", "render", "render_stored", "data_grid"]
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,20 @@ def render(fmt: str, checked: Checked) -> bytes:
                 annotate_rows(report, [header, *rows], out)
             return out.read_bytes()
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def render_stored(path: str, fmt: str, report: dict, kind: str | None, filename: str, limits, out: str) -> int:
+    """Write a stored report (what :meth:`Report.to_dict` gave at the check) of the file at ``path``
+    in ``fmt`` to ``out``; returns its size. The service runs it in a capped child process
+    (:mod:`validator.service.reports`; it lives here so that the child imports the renderers, not
+    the service). The file is read again only where its cells are shown: the HTML page's grid, and
+    a CSV's rows in a new workbook (a workbook is annotated by openpyxl from the file itself)."""
+    from .reading import read_batch
+
+    stored = Report.from_dict(report)
+    table = read_batch(path, kind, filename=filename, limits=limits) \
+        if fmt == "html" or stored.source.format == "csv" else None
+    data = render(fmt, Checked(stored, table, Path(path)))
+    with open(out, "wb") as f:
+        f.write(data)
+    return len(data)

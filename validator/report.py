@@ -10,9 +10,9 @@ their names in the registry (:class:`BankUse`), for headquarters to see at a gla
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
-from .findings import ERROR, WARNING, Finding, make
+from .findings import CATALOGUE, ERROR, WARNING, Finding, make
 
 __all__ = ["Source", "Report", "BankUse", "MAX_FINDINGS"]
 
@@ -112,3 +112,21 @@ class Report:
             "findings": [f.to_dict() for f in findings],
             "banks": [b.to_dict() for b in self.banks],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Report:
+        """The report a :meth:`to_dict` gave (as the service stores it), whose :meth:`to_dict` is that
+        dict again: the renderers show a stored report as it was made. Each code's severity is the
+        catalogue's; keys a report of another version may lack take their defaults."""
+        def known(kind, values: dict) -> dict:
+            names = {f.name for f in fields(kind)}
+            return {k: v for k, v in values.items() if k in names}
+
+        listed = [Finding(**known(Finding, f)) for f in data.get("findings", []) if f.get("code") != "truncated"]
+        truncated = bool(data.get("truncated"))
+        summary = data.get("summary", {})
+        counts = Counter({(CATALOGUE[code].severity, code): n for code, n in summary.get("by_code", {}).items()})
+        return cls(source=Source(**known(Source, data.get("source") or {"filename": "", "sha256": ""})),
+                   records=summary.get("records", 0), findings=listed, counts=counts, truncated=truncated,
+                   limit=len(listed) if truncated else MAX_FINDINGS,
+                   banks=[BankUse(**known(BankUse, b)) for b in data.get("banks", [])])

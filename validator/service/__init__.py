@@ -5,8 +5,9 @@
 - settings: :mod:`.config` (defaults, ``<instance>/config.py``, ``KYOSAI_*``; a test mapping
   replaces the last two);
 - storage: :mod:`.db` (SQLAlchemy: SQLite in the instance folder, or PostgreSQL by URL), its tables
-  made and changed by :mod:`.migrate` (Alembic), and :mod:`.storage` (the uploaded files, under
-  generated ids);
+  made and changed by :mod:`.migrate` (Alembic), and :mod:`.storage` (the uploaded files and their
+  reports, under generated ids: in the instance folder, or in the database for several hosts);
+- :mod:`.reports`: a stored validation's reports, rendered once in a capped child and then read;
 - blueprints: :mod:`.api` (the JSON API under ``/api/v1``, bearer tokens), :mod:`.openapi` (its
   OpenAPI description at ``/api/v1/openapi.json``, no token) and :mod:`.pages` (the Japanese upload
   page at ``/``);
@@ -39,7 +40,8 @@ from .db import make_engine
 from .migrate import require_current, upgrade_database
 from .retention import Retention, retention_from
 from .throttle import uploads_per_minute_from
-from .storage import FileStore
+from .reports import RenderLimits, render_limits_from
+from .storage import DatabaseStore, FileStore, store_from
 
 __all__ = ["create_app", "Service", "service"]
 
@@ -54,7 +56,7 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 @dataclass
 class Service:
     """What the views share: the database engine, the file store, the reading limits, the as-of day,
-    how long uploads are kept, how many an agency may start a minute."""
+    how long uploads are kept, how many an agency may start a minute, what rendering a report may cost."""
 
     engine: Engine
     store: FileStore
@@ -63,6 +65,7 @@ class Service:
     isolated: bool
     retention: Retention
     uploads_per_minute: int | None
+    render: RenderLimits = RenderLimits()
 
     def today(self) -> datetime.date:
         return self.as_of or calendar.today()
@@ -109,12 +112,15 @@ def create_app(test_config: dict | None = None, *, migrate: bool | None = None) 
             require_current(engine)
     if migrate:
         upgrade_database(engine)
-    store = FileStore(app.instance_path, app.config["FILES_DIR"])
+    store = store_from(app.config, engine, app.instance_path)
+    if migrate and isinstance(store, DatabaseStore):
+        store.move_from_disk()           # files an older version kept in this host's folder
     store.sweep()
     app.extensions["kyosai"] = Service(engine=engine, store=store, limits=limits_from(app.config),
                                        as_of=as_of_from(app.config), isolated=bool(app.config["ISOLATED"]),
                                        retention=retention_from(app.config),
-                                       uploads_per_minute=uploads_per_minute_from(app.config))
+                                       uploads_per_minute=uploads_per_minute_from(app.config),
+                                       render=render_limits_from(app.config))
 
     errors.register(app)
     from . import api, openapi, pages

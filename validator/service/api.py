@@ -5,8 +5,9 @@
 ``POST /api/v1/validations``             multipart ``file`` (+ ``kind``): check it → 200 report + id;
                                          400 unreadable / 413 too large / 415 unsupported (not stored)
 ``GET  /api/v1/validations/<id>``        the stored report
-``GET  /api/v1/validations/<id>.<fmt>``  ``html`` / ``xlsx`` / ``csv`` / ``json``: rendered again from
-                                         the stored file, with the kind and as-of day of the check
+``GET  /api/v1/validations/<id>.<fmt>``  ``html`` / ``xlsx``: the stored report shown with the stored
+                                         file, made once in a capped child (:mod:`.reports`);
+                                         ``csv`` / ``json``: the stored report written out
 ``POST /api/v1/submissions``             JSON ``{"validation_id": …}``: 201 new, 200 already handed in
                                          (same agency, same file), 422 the batch has errors
 ``GET  /api/v1/submissions``             the caller's (headquarters: everyone's), newest first
@@ -23,28 +24,33 @@ as an id that does not exist. Headquarters sees everyone's.
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import re
+import threading
 import time
 import unicodedata
 import uuid
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, g, jsonify, request, send_file, url_for
+from flask import Blueprint, current_app, g, jsonify, request, send_file, url_for
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from schemas.batches import KINDS
 
 from ..check import validate_file
-from ..output import FORMATS, render
+from ..output import FORMATS
+from ..render import render_csv_bytes
+from ..report import Report
 from ..reading import ReadFailure
-from . import HexId, originals
+from . import HexId, originals, reports
 from .auth import Caller, TokenExpired, authenticate, bearer_token, in_japan
 from .db import Submission, Validation, read_session, write_session
 from .errors import ServiceError, read_failure_status, too_large
-from .storage import TooLarge
+from .storage import TooLarge, upload_name
 from .throttle import count_upload
 
 __all__ = ["bp", "content_disposition", "clean_filename"]
@@ -57,6 +63,11 @@ XLSM_MEDIA_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
 # reaches a query (a NUL byte makes PostgreSQL refuse the statement)
 ID = re.compile(HexId.regex)
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+# An upload is checked in the worker once its reading child has answered: one at a time per worker
+# process, as under sync workers. The check holds Python's lock, so a second at once would not finish
+# sooner, and would add its memory to the worker's; a thread waiting here leaves the worker's other
+# threads to other requests (the renders of reports run in children: .reports).
+_checking = threading.BoundedSemaphore(1)
 
 
 def _service():
@@ -248,8 +259,9 @@ def create_validation():
         raise too_large(svc.limits.max_bytes) from None
     try:
         as_of = svc.today()
-        checked = validate_file(received.path, kind, filename=filename, as_of=as_of, limits=svc.limits,
-                                isolated=svc.isolated)
+        with _checking:
+            checked = validate_file(received.path, kind, filename=filename, as_of=as_of, limits=svc.limits,
+                                    isolated=svc.isolated)
     except ReadFailure as failure:
         svc.store.discard(received)
         log.info("validation rejected agency=%s sha256=%s size=%d code=%s status=%d", caller.agency_id,
@@ -261,13 +273,15 @@ def create_validation():
     report = checked.report
     try:
         macros = originals.holds_macros(received.path, report.source.format)
-        relative = svc.store.keep(received, f".{report.source.format}" if report.source.format else "")
+        name = upload_name(vid, report.source.format)
         with write_session(svc.engine) as session:
             session.add(Validation(
                 id=vid, agency_id=caller.agency_id, filename=filename, sha256=received.sha256, size=received.size,
                 kind=report.source.kind, valid=report.valid, records=report.records, errors=report.errors,
                 warnings=report.warnings, as_of=as_of, report=report.to_dict(), macros=macros,
-                file_path=relative))
+                file_path=name))
+            svc.store.keep(received, name, session)        # the file with its row, in one transaction
+        received.path.unlink(missing_ok=True)    # the copy received (the database's store holds the bytes now)
     except BaseException:
         svc.store.discard(received)        # no row, no file: nothing half-written
         raise
@@ -289,25 +303,21 @@ def get_validation_rendered(vid: str, fmt: str):
     svc = _service()
     with read_session(svc.engine) as session:
         v = _validation(session, vid, g.caller)
-    path = svc.store.path(v.file_path)
-    if not path.is_file():
-        log.error("stored file missing validation=%s", v.id)
-        raise ServiceError(404, "stored-file-missing", "保存されたファイルが見つかりません。",
-                           "The stored file is missing.", "もう一度アップロードして検査してください。")
-    # The same file, kind and as-of day give the same report as at upload time.
-    checked = validate_file(path, v.kind, filename=v.filename, as_of=v.as_of, limits=svc.limits,
-                            isolated=svc.isolated)
-    data = render(fmt, checked)
-    source_format = checked.report.source.format
-    suffix = ".xlsm" if fmt == "xlsx" and source_format == "xlsm" else f".{fmt}"
+    if fmt == "json":            # the report as stored at the check (render_json's form)
+        body = io.BytesIO(json.dumps(v.report, ensure_ascii=False, indent=2).encode("utf-8"))
+    elif fmt == "csv":           # the stored report's findings (at most MAX_FINDINGS): no file read
+        body = io.BytesIO(render_csv_bytes(Report.from_dict(v.report)))
+    else:                        # shown with the file: made once, in a capped child (.reports)
+        body = reports.stored_report(svc, v, fmt, g.caller.agency_id)
+    suffix = reports.report_suffix(fmt, source_format(v))
     media_type = XLSM_MEDIA_TYPE if suffix == ".xlsm" else FORMATS[fmt].media_type
     name = f"{PurePosixPath(v.filename).stem}.report{suffix}"
-    response = Response(data, content_type=media_type)     # the type as it is: one charset
+    response = send_file(body, mimetype=media_type, conditional=False, etag=False, max_age=0)
+    response.headers["Content-Type"] = media_type      # the type as it is: one charset
     disposition = "inline" if fmt in ("html", "json") else "attachment"
     response.headers["Content-Disposition"] = content_disposition(name, disposition, f"report-{v.id[:8]}{suffix}")
     if fmt == "html":
         response.headers["Content-Security-Policy"] = REPORT_CSP
-    log.info("validation rendered id=%s format=%s bytes=%d", v.id, fmt, len(data))
     return response
 
 
@@ -427,13 +437,13 @@ def get_submission_file(sid: str):
     with read_session(svc.engine) as session:
         s = _submission(session, sid, g.caller)
         v = s.validation
-    path = svc.store.path(v.file_path)
-    if not path.is_file():
+    body = svc.store.open(v.file_path)
+    if body is None:
         log.error("stored file missing submission=%s validation=%s", s.id, v.id)
         raise ServiceError(404, "stored-file-missing", "保存されたファイルが見つかりません。",
                            "The stored file is missing.", "本部に連絡してください。")
     fmt = source_format(v) or PurePosixPath(v.file_path).suffix.lstrip(".") or "xlsx"
-    response = send_file(path, conditional=False, etag=False, max_age=0)
+    response = send_file(body, mimetype="application/octet-stream", conditional=False, etag=False, max_age=0)
     # set as it is (send_file would add a second charset to a CSV's)
     response.headers["Content-Type"] = originals.media_type(fmt, (v.report.get("source") or {}).get("encoding"))
     # named by what it is, whatever extension the clerk typed (clean.txt → clean.xlsx)

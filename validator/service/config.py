@@ -41,8 +41,18 @@ DEFAULTS: dict = {
     # Bring the database to the newest schema when the app starts (.migrate; `kyosai db upgrade` does
     # it explicitly). Off: the app only checks and refuses to start on a database that is behind.
     "UPGRADE_DATABASE": True,
-    # Where uploaded files go, relative to the instance folder.
+    # Where uploaded files go, relative to the instance folder (the folder's store; the database's
+    # receives uploads there, in passing).
     "FILES_DIR": "files",
+    # Where stored files (uploads, rendered reports) live: "disk" (FILES_DIR, one host) or "database"
+    # (the stored_files table: every host shares them); None: the database with PostgreSQL, else disk.
+    "FILE_STORE": None,
+    # What rendering one report of a stored validation (.reports) may cost in its child process, and
+    # how many reports an agency, and this host, may render at once (429 / 503 beyond).
+    "RENDER_MEMORY_MB": 2048,
+    "RENDER_SECONDS": 300,
+    "RENDERS_PER_AGENCY": 2,
+    "RENDERS_PER_HOST": None,           # None: the host's CPUs
     "LOG_LEVEL": "INFO",
     # The demo of `make run`: the page says where the demo tokens and sample files are.
     "DEMO": False,

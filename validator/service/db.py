@@ -1,4 +1,4 @@
-"""Storage (保存): five tables through SQLAlchemy 2 — SQLite by default, PostgreSQL by URL.
+"""Storage (保存): seven tables through SQLAlchemy 2 — SQLite by default, PostgreSQL by URL.
 
 - ``agencies``: an agency (代理店) or headquarters (``is_hq``);
 - ``tokens``: an agency's bearer tokens, **only their SHA-256** (the token is shown once), when each
@@ -8,7 +8,12 @@
   its file lies (relative to the instance folder, under a generated id — never the uploaded name);
 - ``submissions``: a validation an agency handed in; ``UNIQUE(agency_id, sha256)`` makes handing in
   the same file twice give the same row, even when two requests race (the constraint decides);
-- ``upload_counts``: an agency's uploads in the current minute (the upload limit, :mod:`.throttle`).
+- ``upload_counts``: an agency's uploads in the current minute (the upload limit, :mod:`.throttle`);
+- ``stored_files``: the bytes of the uploaded files and of their rendered reports, when the files are
+  kept in the database (``FILE_STORE``, :mod:`.storage`: the default on PostgreSQL, so that any
+  number of hosts share them); each belongs to a validation and goes with it (``ON DELETE CASCADE``);
+- ``render_jobs``: the reports being rendered now, one row a request (:mod:`.reports`: how many an
+  agency and a host may render at once, and one render of a report at a time).
 
 The tables are made and changed by migrations (:mod:`.migrate`, Alembic), never by ``create_all``:
 a change to a model here needs a revision in ``migrations/versions/`` too (a test compares them).
@@ -25,13 +30,13 @@ import contextlib
 import datetime
 from collections.abc import Iterator
 
-from sqlalchemy import (JSON, BigInteger, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, create_engine,
-                        event, false)
+from sqlalchemy import (JSON, BigInteger, Date, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint,
+                        create_engine, event, false)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-__all__ = ["Base", "Agency", "Token", "Validation", "Submission", "UploadCount", "make_engine", "read_session",
-           "write_session", "utcnow"]
+__all__ = ["Base", "Agency", "Token", "Validation", "Submission", "UploadCount", "FileBlob", "RenderJob", "make_engine",
+           "read_session", "write_session", "utcnow"]
 
 
 def utcnow() -> datetime.datetime:
@@ -113,6 +118,36 @@ class UploadCount(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     minute: Mapped[int] = mapped_column(BigInteger, primary_key=True)       # Unix time // 60
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FileBlob(Base):
+    """A stored file's bytes in the database (:class:`.storage.DatabaseStore`): an upload under its
+    validation's ``file_path``, or a report rendered from it (``files/<id>.report.<format>``)."""
+
+    __tablename__ = "stored_files"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # the file goes when its validation goes (retention), in the same statement
+    validation_id: Mapped[str] = mapped_column(ForeignKey("validations.id", ondelete="CASCADE"), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)     # read only when asked for
+
+
+class RenderJob(Base):
+    """A report being rendered (:mod:`.reports`): who asked, on which host and worker, since when. The
+    row goes when the render ends; one whose worker died, or older than the render's time limit, is
+    ignored and removed by the next claim."""
+
+    __tablename__ = "render_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)            # uuid4 hex
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    validation_id: Mapped[str] = mapped_column(ForeignKey("validations.id", ondelete="CASCADE"), index=True)
+    format: Mapped[str] = mapped_column(String(8))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 # ------------------------------------------------------------------------------------------ engine

@@ -14,6 +14,10 @@ and for how long (settings in :data:`validator.service.config.DEFAULTS`):
 - a stored file without a row (the process stopped between the file's rename and the database
   commit) goes after a day.
 
+A validation's files — its upload and the reports made from it — go with it: in the database's
+store (``FILE_STORE`` ``database``) in the same statement (``ON DELETE CASCADE``), so a purge run on
+any host cleans every host; in a folder, right after the rows.
+
 :func:`purge` does it; ``kyosai purge`` runs it (daily, from cron or a systemd timer). Rows go first,
 each batch in one short transaction, then their files: a row never points at a missing file, and a
 file whose row went but that could not be deleted is an orphan the next run removes. Only the files
@@ -36,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .config import whole_number_or_none
 from .db import Submission, Validation, read_session, utcnow, write_session
-from .storage import FileStore
+from .storage import FileStore, validation_of
 
 __all__ = ["Retention", "Purged", "retention_from", "purge"]
 
@@ -116,14 +120,14 @@ def _purge_unsubmitted(engine, store, cutoff, dry_run) -> tuple[int, int]:
         removed = _delete_validations(engine, ids)
         if not removed:        # every one of them was handed in meanwhile: they are kept
             return count, size
-        for path, n in removed:
-            store.discard(path)
+        for vid, path, n in removed:
+            store.remove(vid, path)
             size += n
         count += len(removed)
 
 
-def _delete_validations(engine, ids) -> list[tuple[str, int]]:
-    """Delete those of ``ids`` that have no submission; (file path, size) of each deleted."""
+def _delete_validations(engine, ids) -> list[tuple[str, str, int]]:
+    """Delete those of ``ids`` that have no submission; (id, file path, size) of each deleted."""
     try:
         return _delete_unsubmitted_rows(engine, ids)
     except IntegrityError:      # a submission came in between: row by row, keeping the handed-in one
@@ -136,13 +140,13 @@ def _delete_validations(engine, ids) -> list[tuple[str, int]]:
         return removed
 
 
-def _delete_unsubmitted_rows(engine, ids) -> list[tuple[str, int]]:
+def _delete_unsubmitted_rows(engine, ids) -> list[tuple[str, str, int]]:
     # one statement that says which rows it deleted: a submission committed after the batch was
     # chosen keeps its row, and so its file (PostgreSQL's READ COMMITTED sees it in the DELETE)
     with write_session(engine) as session:
         return [tuple(r) for r in session.execute(
             delete(Validation).where(Validation.id.in_(ids), _unsubmitted())
-            .returning(Validation.file_path, Validation.size))]
+            .returning(Validation.id, Validation.file_path, Validation.size))]
 
 
 def _purge_submitted(engine, store, cutoff, dry_run) -> tuple[int, int]:
@@ -165,9 +169,9 @@ def _purge_submitted(engine, store, cutoff, dry_run) -> tuple[int, int]:
                                    .returning(Submission.id)).all()
             files = session.execute(delete(Validation)
                                     .where(Validation.id.in_([r[1] for r in ids]), _unsubmitted())
-                                    .returning(Validation.file_path, Validation.size)).all()
-        for path, n in files:
-            store.discard(path)
+                                    .returning(Validation.id, Validation.file_path, Validation.size)).all()
+        for vid, path, n in files:
+            store.remove(vid, path)
             size += n
         count += len(gone)
 
@@ -179,10 +183,10 @@ def _purge_orphans(engine, store, dry_run) -> tuple[int, int]:
     if not files:
         return 0, 0
     with read_session(engine) as session:
-        known = set(session.scalars(select(Validation.file_path)))
+        known = set(session.scalars(select(Validation.id)))
     count = size = 0
     for f in files:
-        if f.relative in known:
+        if validation_of(f.relative) in known:      # an upload or a report of a validation still kept
             continue
         if not dry_run:
             store.discard(f.relative)

@@ -34,9 +34,22 @@
     return plain ? plain[1] : fallback;
   }
 
+  // A report is made once, when first asked for; while it is being made (or too many are) the
+  // service answers 429 or 503 with Retry-After: wait that long and ask again, a few times.
+  async function getReport(path) {
+    for (let attempt = 1; ; attempt++) {
+      const response = await api(path);
+      const wait = Number(response.headers.get("Retry-After"));
+      if ((response.status !== 429 && response.status !== 503) || !(wait > 0) || wait > 30 || attempt >= 6) {
+        return response;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    }
+  }
+
   async function download(path, fallback, errorBox) {
     say(errorBox, "");
-    const response = await api(path);
+    const response = await getReport(path);
     if (!response.ok) { say(errorBox, await problem(response)); return; }
     const blob = await response.blob();
     const url = URL.createObjectURL(blob);
@@ -133,7 +146,7 @@
     say("submit-message", "");
     say("result-error", "");
     show("result");
-    const response = await api(validation.links.html);
+    const response = await getReport(validation.links.html);
     const frame = $("report-frame");
     if (!response.ok) { say("result-error", await problem(response)); frame.srcdoc = ""; return; }
     frame.srcdoc = await response.text();
