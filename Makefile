@@ -1,7 +1,8 @@
 # Two commands set up everything on a fresh machine:
 #   make run    install, then start the validation service (gunicorn, SQLite) with demo tokens
 #   make test   install (+ Debian's postgresql, chromium, nodejs/npm and libreoffice when missing, as root,
-#               and the npm package pyodide), then the whole test suite (what .ci/run calls)
+#               and the npm package pyodide), then the gate (ruff, mypy) and the whole test suite with
+#               coverage (what .ci/run calls)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -13,7 +14,7 @@ WORKERS ?= 2
 # The service's instance folder: SQLite database, stored files, demo-tokens.txt.
 export KYOSAI_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run demo test system-deps npm-deps screenshot install golden clean bench bench-lite
+.PHONY: run demo test gate format system-deps npm-deps screenshot install golden clean bench bench-lite
 
 install: $(STAMP)
 
@@ -39,8 +40,20 @@ demo: install
 	$(KYOSAI) validate workbooks/samples/* --format xlsx --out out/reports --as-of 2025-03-31; test $$? -le 1
 	@echo "Reports: out/reports/ (HTML for the browser, annotated workbooks for Excel)"
 
-test: install system-deps npm-deps
-	$(PY) -m pytest
+test: install gate system-deps npm-deps
+	$(PY) -m pytest --cov
+
+# The gate, before any test (configured in pyproject.toml): lint, formatting and types. A formatting
+# finding is fixed by `make format`; the others by hand (README, "The gate").
+gate: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+# Apply ruff's safe fixes (imports sorted, old syntax upgraded), then format the whole tree.
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 # The npm packages the tests use (versions pinned in tests/package-lock.json): pyodide, the runtime of
 # xlwings Lite (tests/test_lite.py, bench/lite.py; the wheels of holidays come from pip when the test
@@ -84,7 +97,7 @@ golden: install
 	$(PY) scripts/regen_golden.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache .mypy_cache .coverage
 
 # The xlwings Lite edition's speed in Pyodide next to CPython (about a minute; prints the figures).
 bench-lite: install npm-deps

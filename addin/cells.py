@@ -42,7 +42,8 @@ Speed
 >>> TIMES("7万円", 12), TIMES([[1000], ["２,０００"], [None]], 3)
 (840000, [[3000], [6000], [None]])
 >>> TIMES("七万", 12), TIMES([[1000], ["x"]], [[1], [2], [3]])
-('#金額: 「七万」は金額として読めません（例: 70000、70,000円、7万円）。', '#範囲の大きさが揃っていません（金額: 2行×1列、月数: 3行×1列）。 / ranges differ in size')
+('#金額: 「七万」は金額として読めません（例: 70000、70,000円、7万円）。',
+ '#範囲の大きさが揃っていません（金額: 2行×1列、月数: 3行×1列）。 / ranges differ in size')
 """
 
 from __future__ import annotations
@@ -54,16 +55,27 @@ import itertools
 import logging
 import os
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from kyosai import calendar
 from kyosai.errors import KyosaiError, NotEligible
 from kyosai.params import P
 
-__all__ = ["Arg", "udf", "cell_text", "holds", "cached", "clear_caches", "log_to_file", "log_to_stderr",
-           "INTERNAL_ERROR", "ERROR_MARK"]
+__all__ = [
+    "Arg",
+    "udf",
+    "cell_text",
+    "holds",
+    "cached",
+    "clear_caches",
+    "log_to_file",
+    "log_to_stderr",
+    "INTERNAL_ERROR",
+    "ERROR_MARK",
+]
 
 logger = logging.getLogger("kyosai.addin")
 
@@ -73,11 +85,12 @@ ERROR_MARK = "#"
 INTERNAL_ERROR = "#内部エラー: 計算できませんでした（ログに記録済み） / internal error, logged"
 """What a cell shows when the add-in itself failed (a bug): the details go to the log only."""
 
-READ_CACHE_SIZE = 4096       # distinct cell values per argument kind
-COMPUTE_CACHE_SIZE = 65536   # distinct argument combinations per function
+READ_CACHE_SIZE = 4096  # distinct cell values per argument kind
+COMPUTE_CACHE_SIZE = 65536  # distinct argument combinations per function
 
 
 # ------------------------------------------------------------------------------- errors → text
+
 
 def cell_text(error: KyosaiError) -> str:
     """The cell text for an error of the rules core: ``#<argument>: <Japanese message>``.
@@ -104,11 +117,14 @@ def _shape_mismatch(shapes: Mapping[str, tuple[int, int]]) -> str:
 
 def _table_needs_single_values(shapes: Mapping[str, tuple[int, int]]) -> str:
     sizes = "、".join(f"{name}: {rows}行×{cols}列" for name, (rows, cols) in shapes.items())
-    return (f"{ERROR_MARK}この関数は表を返すため、範囲ではなく1件分の値を指定してください（{sizes}）。"
-            " / this function takes single values")
+    return (
+        f"{ERROR_MARK}この関数は表を返すため、範囲ではなく1件分の値を指定してください（{sizes}）。"
+        " / this function takes single values"
+    )
 
 
 # ------------------------------------------------------------------------------- arguments
+
 
 @dataclass(frozen=True)
 class Arg:
@@ -131,7 +147,8 @@ class Arg:
         try:
             return self._cached(raw)
         except KyosaiError as error:
-            raise error.for_field(self.name_ja)
+            error.for_field(self.name_ja)  # names the field on the error itself, raised again as it is
+            raise
 
 
 def _is_blank(value: Any) -> bool:
@@ -162,6 +179,7 @@ class _Param:
 
 # ------------------------------------------------------------------------------- shapes
 
+
 def _split(value: Any) -> tuple[tuple[int, int] | None, Any]:
     """(shape, cells) of a range argument, or (None, value) for a single value.
 
@@ -183,11 +201,11 @@ def _split(value: Any) -> tuple[tuple[int, int] | None, Any]:
 
 # ------------------------------------------------------------------------------- caches
 
-_compute_caches: list[Callable] = []
+_compute_caches: list[functools._lru_cache_wrapper[Any]] = []
 _cache_day: datetime.date = calendar.today()
 
 
-def cached(func: Callable) -> Callable:
+def cached(func: Callable) -> functools._lru_cache_wrapper[Any]:
     """``func`` with a typed LRU cache of its results, emptied by :func:`clear_caches`."""
     wrapper = functools.lru_cache(COMPUTE_CACHE_SIZE, typed=True)(func)
     _compute_caches.append(wrapper)
@@ -211,6 +229,7 @@ def _check_day() -> None:
 
 
 # ------------------------------------------------------------------------------- the decorator
+
 
 def udf(args: Mapping[str, Arg], *, table: bool = False, **overrides: Arg):
     """Make a function over parsed values callable with Excel cell values (see the module doc).
@@ -254,10 +273,10 @@ def udf(args: Mapping[str, Arg], *, table: bool = False, **overrides: Arg):
             bound = signature.bind(*call_args, **call_kwargs)
             bound.apply_defaults()
             split = [_split(value) for value in bound.arguments.values()]
-            shapes = {param.arg.name_ja: shape for param, (shape, _) in zip(params, split) if shape}
+            shapes = {param.arg.name_ja: shape for param, (shape, _) in zip(params, split, strict=True) if shape}
             if not shapes:
                 values = tuple(cells for _, cells in split)
-                return outcome([_attempt(param.read, raw) for param, raw in zip(params, values)], values)
+                return outcome([_attempt(param.read, raw) for param, raw in zip(params, values, strict=True)], values)
             if table:
                 return _table_needs_single_values(shapes)
             if len(set(shapes.values())) > 1:
@@ -266,10 +285,11 @@ def udf(args: Mapping[str, Arg], *, table: bool = False, **overrides: Arg):
             results = _rows(params, outcome, split, rows * cols)
             if cols == 1:
                 return [[result] for result in results]
-            return [results[r * cols:(r + 1) * cols] for r in range(rows)]
+            return [results[r * cols : (r + 1) * cols] for r in range(rows)]
 
-        wrapper.cache_clear = compute.cache_clear
-        wrapper.cache_info = compute.cache_info
+        # the UDF shows its cache as functools.lru_cache does (tests, benchmarks); a function takes attributes
+        wrapper.cache_clear = compute.cache_clear  # type: ignore[attr-defined]
+        wrapper.cache_info = compute.cache_info  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
@@ -287,7 +307,7 @@ class _Raised:
 def _attempt(read: Callable[[Any], Any], raw: Any) -> Any:
     try:
         return read(raw)
-    except Exception as error:  # a KyosaiError becomes the row's message, anything else INTERNAL_ERROR
+    except Exception as error:  # noqa: BLE001 - a KyosaiError becomes the row's message, anything else INTERNAL_ERROR
         return _Raised(error)
 
 
@@ -303,10 +323,10 @@ def _rows(params: list[_Param], outcome: Callable[[list, tuple], Any], split: li
     """
     typed = any(bool in set(map(type, cells)) for shape, cells in split if shape)
     keys, reads, blanks = [], [], []
-    for param, (shape, cells) in zip(params, split):
+    for param, (shape, cells) in zip(params, split, strict=True):
         column = cells if shape else [cells]
         column_keys = [(type(v), v) for v in column] if typed else column
-        distinct = dict(zip(column_keys, column))
+        distinct = dict(zip(column_keys, column, strict=True))
         reads.append({key: _attempt(param.read, raw) for key, raw in distinct.items()})
         if shape:
             keys.append(column_keys)
@@ -315,13 +335,13 @@ def _rows(params: list[_Param], outcome: Callable[[list, tuple], Any], split: li
             keys.append(itertools.repeat(column_keys[0], size))
     done: dict[tuple, Any] = {}
     results = []
-    for key in zip(*keys):
+    for key in zip(*keys, strict=False):
         result = done.get(key, _NO_DEFAULT)
         if result is _NO_DEFAULT:
             if all(key[i] in blank for i, blank in blanks):
                 result = None
             else:
-                result = outcome([read[k] for read, k in zip(reads, key)], key)
+                result = outcome([read[k] for read, k in zip(reads, key, strict=True)], key)
             done[key] = result
         results.append(result)
     return results
@@ -346,6 +366,7 @@ def holds(check: Callable[..., Any], *args: Any, unless: type[KyosaiError] = Not
 
 
 # ------------------------------------------------------------------------------- logging
+
 
 def log_to_file(path: str | os.PathLike | None = None) -> Path | None:
     """Send the add-in's log (internal errors) to a file; returns the path, or None if impossible.

@@ -37,8 +37,16 @@ from pathlib import Path
 
 import kyosai
 
-__all__ = ["FUNCTIONS", "bundle", "bundle_files", "main_py", "requirements_txt", "read_main_py",
-           "PYODIDE_VERSION", "ADDIN_STORE_ID"]
+__all__ = [
+    "FUNCTIONS",
+    "bundle",
+    "bundle_files",
+    "main_py",
+    "requirements_txt",
+    "read_main_py",
+    "PYODIDE_VERSION",
+    "ADDIN_STORE_ID",
+]
 
 ADDIN_STORE_ID = "wa200008175"
 """xlwings Lite in the Office add-in store (AppSource): what a workbook's web extension refers to."""
@@ -59,8 +67,15 @@ def _function_names() -> tuple[str, ...]:
     """The Excel functions of :mod:`addin.udfs`: its public names written in capitals."""
     from . import udfs
 
-    return tuple(sorted(name for name in dir(udfs) if name.isupper() and callable(getattr(udfs, name))
-                        and getattr(getattr(udfs, name), "__module__", None) == udfs.__name__))
+    return tuple(
+        sorted(
+            name
+            for name in dir(udfs)
+            if name.isupper()
+            and callable(getattr(udfs, name))
+            and getattr(getattr(udfs, name), "__module__", None) == udfs.__name__
+        )
+    )
 
 
 FUNCTIONS: tuple[str, ...] = _function_names()
@@ -100,8 +115,10 @@ def requirements_txt() -> str:
         name = re.split(r"[<>=!~ \[]", spec, maxsplit=1)[0]
         if not marker.strip() or (name == "xlwings" and 'extra == "full"' in marker):
             wanted.append(spec.strip())
-    header = ("# kyosai（xlwings Lite 版）が使うパッケージ。scripts/build_workbooks.py が pyproject.toml から生成します。\n"
-              "# Packages of the kyosai Lite edition, generated from pyproject.toml: do not edit.\n")
+    header = (
+        "# kyosai（xlwings Lite 版）が使うパッケージ。scripts/build_workbooks.py が pyproject.toml から生成します。\n"
+        "# Packages of the kyosai Lite edition, generated from pyproject.toml: do not edit.\n"
+    )
     wanted.sort(key=lambda spec: not spec.startswith("xlwings"))  # the decorators first, then pyproject's order
     return header + "\n".join(wanted) + "\n"
 
@@ -111,11 +128,12 @@ _MAIN = '''\
 
 このファイルは scripts/build_workbooks.py が kyosai のソース（kyosai/ と addin/udfs.py）から生成したものです。
 編集しないでください。新しい版は、新しい kyosai_lite.xlsx（または同じ版の main.py）で置き換えます。
-関数: {functions}
+{functions}
 使い方・更新方法: docs/excel.md
 
 This file is generated from the kyosai sources (the rules core kyosai/ and the add-in's addin/udfs.py):
-do not edit it. _BUNDLE below is a zip archive of those modules ({count} files, sha256 {digest});
+do not edit it. _BUNDLE below is a zip archive of those modules ({count} files, sha256
+{digest});
 at start-up it is written to Pyodide's in-memory file system and imported from there, and the Excel
 functions are the classic add-in's own (addin.udfs), which xlwings Lite registers from this module.
 """
@@ -141,13 +159,15 @@ def _install_bundle() -> str:
     of this file drops the modules of any other bundle, so that no stale code stays loaded)."""
     data = base64.b64decode(_BUNDLE)
     if hashlib.sha256(data).hexdigest() != _BUNDLE_SHA256:
-        raise ImportError("main.py の kyosai のコードが壊れています。kyosai_lite.xlsx の main.py を入れ直してください。"
-                          " / The code bundled in main.py is damaged: replace main.py with the published one.")
+        raise ImportError(
+            "main.py の kyosai のコードが壊れています。kyosai_lite.xlsx の main.py を入れ直してください。"
+            " / The code bundled in main.py is damaged: replace main.py with the published one."
+        )
     path = Path(tempfile.gettempdir()) / f"kyosai-{{_BUNDLE_SHA256[:16]}}.zip"
     if not path.exists():
         path.write_bytes(data)
     here = str(path)
-    for name in [name for name in sys.modules if name.split(".")[0] in {packages!r}]:
+    for name in [name for name in sys.modules if name.split(".")[0] in {packages}]:
         if not (getattr(sys.modules[name], "__file__", None) or "").startswith(here):
             del sys.modules[name]
     sys.path[:] = [entry for entry in sys.path if entry == here or not _is_bundle(entry)]
@@ -158,11 +178,13 @@ def _install_bundle() -> str:
 
 _install_bundle()
 
-from addin.udfs import (  # noqa: E402  (xlwings Lite registers the functions this module holds)
+from addin.udfs import (  # noqa: E402 - after the bundle; xlwings Lite registers the functions imported here
 {imports}
 )
 
-__all__ = [{names}]
+__all__ = [
+{names}
+]
 '''
 
 
@@ -172,10 +194,16 @@ def main_py() -> str:
     digest = hashlib.sha256(data).hexdigest()
     blob = base64.encodebytes(data).decode("ascii")
     return _MAIN.format(
-        version=kyosai.__version__, functions=", ".join(FUNCTIONS), count=len(bundle_files()), digest=digest,
-        blob=blob, packages=PACKAGES,
-        imports=textwrap.indent(textwrap.fill(", ".join(FUNCTIONS) + ",", 96), "    "),
-        names=", ".join(repr(name) for name in FUNCTIONS))
+        version=kyosai.__version__,
+        functions=textwrap.fill(", ".join(FUNCTIONS), 100, initial_indent="関数: ", subsequent_indent="      "),
+        count=len(bundle_files()),
+        digest=digest,
+        blob=blob,
+        # the code as ruff formats it (the file itself is generated, so not checked by the gate)
+        packages="(" + ", ".join(f'"{name}"' for name in PACKAGES) + ")",
+        imports="\n".join(f"    {name}," for name in FUNCTIONS),
+        names="\n".join(f'    "{name}",' for name in FUNCTIONS),
+    )
 
 
 def read_main_py(text: str) -> dict[str, bytes]:

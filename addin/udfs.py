@@ -15,7 +15,8 @@ The xlwings decorators do nothing off Windows, so the functions are plain Python
 >>> FIRST_DEBIT("2024/12/2", 70000, "現金なし", "年払"), FIRST_DEBIT_AMOUNT("R6.12.2", "7万円", "debit", "annual")
 (datetime.date(2025, 2, 18), 840000)
 >>> FIRST_DEBIT([[45628.0], ["2024-13-01"]], 70000, pattern="年払")
-[[datetime.date(2025, 2, 18)], ['#申込日: 「2024-13-01」は日付として読めません（例: 2024/12/1、令和6年12月1日、R6.12.1）。']]
+[[datetime.date(2025, 2, 18)],
+ ['#申込日: 「2024-13-01」は日付として読めません（例: 2024/12/1、令和6年12月1日、R6.12.1）。']]
 
 Conventions for every function below:
 
@@ -37,11 +38,34 @@ from functools import partial
 
 import xlwings as xw
 
-from kyosai import (calendar, certificate, deadlines, debit, deduction, discount, eligibility, failed_debit,
-                    loans, premium, refund, safety_limit, schedule, tax_saving)
+from kyosai import (
+    calendar,
+    certificate,
+    deadlines,
+    debit,
+    deduction,
+    discount,
+    eligibility,
+    failed_debit,
+    loans,
+    premium,
+    refund,
+    safety_limit,
+    schedule,
+    tax_saving,
+)
 from kyosai.japanese import parse_amount, parse_count, parse_date, parse_month
-from kyosai.labels import (CancellationKind, Channel, MemberType, Pattern, PrepaymentMethod,
-                           SafetyIndustry, Scheme, SkyIndustry, TaxArrears)
+from kyosai.labels import (
+    CancellationKind,
+    Channel,
+    MemberType,
+    Pattern,
+    PrepaymentMethod,
+    SafetyIndustry,
+    Scheme,
+    SkyIndustry,
+    TaxArrears,
+)
 
 from . import cells
 from .cells import Arg
@@ -105,28 +129,49 @@ elif sys.platform == "emscripten":  # xlwings Lite (Pyodide): no file to keep; s
 
 # ================================================================== first debit (初回振替)
 
+
 @cells.cached
-def _first_debit(application_date, monthly_amount, channel, pattern, prepaid_months, scheme,
-                 designated_month, prepayment_method) -> schedule.Payment:
+def _first_debit(
+    application_date, monthly_amount, channel, pattern, prepaid_months, scheme, designated_month, prepayment_method
+) -> schedule.Payment:
     """The first debit, shared by FIRST_DEBIT and FIRST_DEBIT_AMOUNT (same arguments)."""
-    return schedule.first_debit(schedule.Contract(
-        scheme, monthly_amount, application_date, channel=channel, pattern=pattern,
-        prepaid_months=prepaid_months, designated_month=designated_month,
-        prepayment_method=prepayment_method))
+    return schedule.first_debit(
+        schedule.Contract(
+            scheme,
+            monthly_amount,
+            application_date,
+            channel=channel,
+            pattern=pattern,
+            prepaid_months=prepaid_months,
+            designated_month=designated_month,
+            prepayment_method=prepayment_method,
+        )
+    )
 
 
 def _first_debit_args(func):
     """The ``@xw.arg`` of FIRST_DEBIT and FIRST_DEBIT_AMOUNT, which take the same arguments."""
-    for decorate in reversed([
-        xw.arg("application_date", doc="申込日（2024/12/2、令和6年12月2日、R6.12.2 など）", **CELL),
-        xw.arg("monthly_amount", doc="掛金月額（円）。小規模 1,000〜70,000円の500円単位、セーフティ 5,000〜200,000円の5,000円単位", **CELL),
-        xw.arg("channel", doc="申込方法: 現金あり / 現金なし / オンライン（省略時 現金なし）", **CELL),
-        xw.arg("pattern", doc="払込区分: 月払 / 半年払 / 年払（省略時 月払）", **CELL),
-        xw.arg("prepaid_months", doc="加入時の前納月数（省略時 0）。小規模は初回振替月より後の月数、セーフティは初回振替月から数えた月数", **CELL),
-        xw.arg("scheme", doc="制度: 小規模企業共済 / 経営セーフティ共済（省略時 小規模企業共済）", **CELL),
-        xw.arg("designated_month", doc="指定納付月 1〜12（半年払・年払。省略時 申込月）", **CELL),
-        xw.arg("prepayment_method", doc="セーフティの前納方法: 口座振替 / 振込（省略時 口座振替）", **CELL),
-    ]):
+    for decorate in reversed(
+        [
+            xw.arg("application_date", doc="申込日（2024/12/2、令和6年12月2日、R6.12.2 など）", **CELL),
+            xw.arg(
+                "monthly_amount",
+                doc="掛金月額（円）。小規模 1,000〜70,000円の500円単位、セーフティ 5,000〜200,000円の5,000円単位",
+                **CELL,
+            ),
+            xw.arg("channel", doc="申込方法: 現金あり / 現金なし / オンライン（省略時 現金なし）", **CELL),
+            xw.arg("pattern", doc="払込区分: 月払 / 半年払 / 年払（省略時 月払）", **CELL),
+            xw.arg(
+                "prepaid_months",
+                doc="加入時の前納月数（省略時 0）。"
+                "小規模は初回振替月より後の月数、セーフティは初回振替月から数えた月数",
+                **CELL,
+            ),
+            xw.arg("scheme", doc="制度: 小規模企業共済 / 経営セーフティ共済（省略時 小規模企業共済）", **CELL),
+            xw.arg("designated_month", doc="指定納付月 1〜12（半年払・年払。省略時 申込月）", **CELL),
+            xw.arg("prepayment_method", doc="セーフティの前納方法: 口座振替 / 振込（省略時 口座振替）", **CELL),
+        ]
+    ):
         func = decorate(func)
     return func
 
@@ -135,25 +180,44 @@ def _first_debit_args(func):
 @_first_debit_args
 @xw.ret()
 @cells.udf(ARGS)
-def FIRST_DEBIT(application_date, monthly_amount, channel="現金なし", pattern="月払", prepaid_months=0,
-                scheme="小規模企業共済", designated_month=None, prepayment_method="口座振替"):
+def FIRST_DEBIT(
+    application_date,
+    monthly_amount,
+    channel="現金なし",
+    pattern="月払",
+    prepaid_months=0,
+    scheme="小規模企業共済",
+    designated_month=None,
+    prepayment_method="口座振替",
+):
     """加入後の初回口座振替日。例: =FIRST_DEBIT("2024/12/2",70000,"現金なし","年払") → 2025/2/18。"""
-    return _first_debit(application_date, monthly_amount, channel, pattern, prepaid_months, scheme,
-                        designated_month, prepayment_method).date
+    return _first_debit(
+        application_date, monthly_amount, channel, pattern, prepaid_months, scheme, designated_month, prepayment_method
+    ).date
 
 
 @xw.func(category=CATEGORY)
 @_first_debit_args
 @xw.ret()
 @cells.udf(ARGS)
-def FIRST_DEBIT_AMOUNT(application_date, monthly_amount, channel="現金なし", pattern="月払", prepaid_months=0,
-                       scheme="小規模企業共済", designated_month=None, prepayment_method="口座振替"):
+def FIRST_DEBIT_AMOUNT(
+    application_date,
+    monthly_amount,
+    channel="現金なし",
+    pattern="月払",
+    prepaid_months=0,
+    scheme="小規模企業共済",
+    designated_month=None,
+    prepayment_method="口座振替",
+):
     """加入後の初回口座振替額（円）。例: =FIRST_DEBIT_AMOUNT("2024/12/2",70000,"現金なし","年払") → 840,000。"""
-    return _first_debit(application_date, monthly_amount, channel, pattern, prepaid_months, scheme,
-                        designated_month, prepayment_method).amount
+    return _first_debit(
+        application_date, monthly_amount, channel, pattern, prepaid_months, scheme, designated_month, prepayment_method
+    ).amount
 
 
 # ================================================================== deduction (掛金控除)
+
 
 @xw.func(category=CATEGORY)
 @xw.arg("year", doc="控除を受ける年（例: 2024）", **CELL)
@@ -166,11 +230,26 @@ def FIRST_DEBIT_AMOUNT(application_date, monthly_amount, channel="現金なし",
 @xw.arg("designated_month", doc="指定納付月 1〜12（半年払・年払。省略時 申込月）", **CELL)
 @xw.ret()
 @cells.udf(ARGS)
-def KYOSAI_DEDUCTIBLE(year, monthly_amount, application_date, channel, pattern, prepaid_months=0,
-                      discount_received=None, designated_month=None):
+def KYOSAI_DEDUCTIBLE(
+    year,
+    monthly_amount,
+    application_date,
+    channel,
+    pattern,
+    prepaid_months=0,
+    discount_received=None,
+    designated_month=None,
+):
     """小規模企業共済の、その年の小規模企業共済等掛金控除額（円）＝その年の払込額−前納減額金。現金なし・オンラインで11月以降の申込は翌年から。"""
-    contract = schedule.Contract(Scheme.SKY, monthly_amount, application_date, channel=channel, pattern=pattern,
-                                 prepaid_months=prepaid_months, designated_month=designated_month)
+    contract = schedule.Contract(
+        Scheme.SKY,
+        monthly_amount,
+        application_date,
+        channel=channel,
+        pattern=pattern,
+        prepaid_months=prepaid_months,
+        designated_month=designated_month,
+    )
     return deduction.compute(contract, year, discount_received)
 
 
@@ -189,6 +268,7 @@ def CERTIFICATE_DISPATCH(year, application_date, channel):
 
 
 # ================================================================== debit days and deadlines (振替日・期限)
+
 
 @xw.func(category=CATEGORY)
 @xw.arg("month", doc="年月（2024/12、令和6年12月、または日付）", **CELL)
@@ -211,6 +291,7 @@ def PREPAY_DEADLINE(desired_month, scheme="小規模企業共済"):
 
 
 # ================================================================== prepayment discount (前納減額金)
+
 
 @xw.func(category=CATEGORY)
 @xw.arg("monthly_amount", doc="掛金月額（円）", **CELL)
@@ -239,13 +320,22 @@ def FAILED_DEBIT_PLAN(failed_month, scheme="小規模企業共済", monthly_amou
     if monthly_amount is not None:  # the premium rules in force in the month of the failure
         premium.validate(monthly_amount, scheme, failed_month.first_day)
     rows = failed_debit.plan(failed_month, scheme, monthly_amount or 0)
-    return (FAILED_DEBIT_HEADER, *(
-        (b.month.ja(), len(b.months_billed), b.amount if monthly_amount is not None else None,
-         "、".join(m.ja() for m in b.months_billed) or "請求なし")
-        for b in rows))
+    return (
+        FAILED_DEBIT_HEADER,
+        *(
+            (
+                b.month.ja(),
+                len(b.months_billed),
+                b.amount if monthly_amount is not None else None,
+                "、".join(m.ja() for m in b.months_billed) or "請求なし",
+            )
+            for b in rows
+        ),
+    )
 
 
 # ================================================================== tax saving (節税額)
+
 
 @xw.func(category=CATEGORY)
 @xw.arg("taxable_income", doc="課税される所得金額（円）", **CELL)
@@ -259,6 +349,7 @@ def KYOSAI_TAX_SAVING(taxable_income, monthly_amount):
 
 # ================================================================== eligibility (加入資格)
 
+
 @xw.func(category=CATEGORY)
 @xw.arg("industry", doc="業種（製造業、小売業、サービス業、宿泊業 など）。士業法人社員は空欄可", **CELL)
 @xw.arg("employees", doc="常時使用する従業員数", **CELL)
@@ -271,7 +362,11 @@ def SKY_ELIGIBLE(industry, employees, member_type="個人事業主"):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("industry", doc="業種（製造業、卸売業、サービス業、小売業、ゴム製品製造業、ソフトウェア業・情報処理サービス業、旅館業 など）", **CELL)
+@xw.arg(
+    "industry",
+    doc="業種（製造業、卸売業、サービス業、小売業、ゴム製品製造業、ソフトウェア業・情報処理サービス業、旅館業 など）",
+    **CELL,
+)
 @xw.arg("capital", doc="資本金（円）。個人事業主は空欄", **CELL)
 @xw.arg("employees", doc="常時使用する従業員数", **CELL)
 @xw.arg("business_start_date", doc="事業開始日（1年以上の事業継続を確認。省略可）", **CELL)
@@ -279,16 +374,29 @@ def SKY_ELIGIBLE(industry, employees, member_type="個人事業主"):
 @xw.arg("tax_arrears", doc="税の滞納: なし / あり（省略時 なし）", **CELL)
 @xw.arg("entity_type", doc="法人の種類（医療法人、NPO法人 などは加入不可。省略可）", **CELL)
 @xw.ret()
-@cells.udf(ARGS, industry=Arg("業種", SafetyIndustry.parse),
-           employees=Arg("従業員数", _count("従業員数", "number of employees"), blank_is_none=True))
-def SAFETY_ELIGIBLE(industry, capital, employees, business_start_date=None, as_of=None, tax_arrears="なし",
-                    entity_type=None):
-    """経営セーフティ共済に加入できるか（TRUE/FALSE）: 資本金または従業員数が業種の上限以下、1年以上の事業継続、税の滞納なし。"""
-    return cells.holds(eligibility.validate_safety, industry, capital, employees, business_start_date,
-                       as_of or calendar.today(), tax_arrears, entity_type)
+@cells.udf(
+    ARGS,
+    industry=Arg("業種", SafetyIndustry.parse),
+    employees=Arg("従業員数", _count("従業員数", "number of employees"), blank_is_none=True),
+)
+def SAFETY_ELIGIBLE(
+    industry, capital, employees, business_start_date=None, as_of=None, tax_arrears="なし", entity_type=None
+):
+    """経営セーフティ共済に加入できるか（TRUE/FALSE）: 資本金または従業員数が業種の上限以下、1年以上の事業継続、税の滞納なし。"""  # noqa: E501 - Excel shows the docstring as the function's one-line description
+    return cells.holds(
+        eligibility.validate_safety,
+        industry,
+        capital,
+        employees,
+        business_start_date,
+        as_of or calendar.today(),
+        tax_arrears,
+        entity_type,
+    )
 
 
 # ================================================================== SAFETY money (積立限度額・貸付・解約手当金)
+
 
 @xw.func(category=CATEGORY)
 @xw.arg("paid_total", doc="これまでの掛金総額（円）", **CELL)

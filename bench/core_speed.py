@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kyosai import deduction, schedule  # noqa: E402
-from kyosai.labels import Channel, Pattern, Scheme  # noqa: E402
-from kyosai.params import P  # noqa: E402
+from kyosai import deduction, schedule
+from kyosai.labels import Channel, Pattern, Scheme
+from kyosai.params import P
 
 SCENARIOS = {  # as in addin/bench_udfs.py
     "one month": (30, [10_000, 20_000, 30_000, 35_000, 40_000, 50_000, 60_000, 70_000]),
@@ -37,9 +37,10 @@ SCENARIOS = {  # as in addin/bench_udfs.py
 
 def contracts(days: int, amounts: list[int]) -> list[schedule.Contract]:
     first = datetime.date(2024, 4, 1)
-    return [schedule.Contract(Scheme.SKY, amount, first + datetime.timedelta(days=d), channel=channel,
-                              pattern=pattern)
-            for d, amount, channel, pattern in itertools.product(range(days), amounts, Channel, Pattern)]
+    return [
+        schedule.Contract(Scheme.SKY, amount, first + datetime.timedelta(days=d), channel=channel, pattern=pattern)
+        for d, amount, channel, pattern in itertools.product(range(days), amounts, Channel, Pattern)
+    ]
 
 
 def _cold(call, items) -> float:
@@ -55,14 +56,15 @@ def addin_cold(rows: int = 100_000) -> None:
 
     column = bench_udfs._column
     scenarios = {
-        "identical": bench_udfs.scenario(rows, 1, [70_000]) | {"channels": column(["現金なし"] * rows),
-                                                               "patterns": column(["年払"] * rows)},
+        "identical": bench_udfs.scenario(rows, 1, [70_000])
+        | {"channels": column(["現金なし"] * rows), "patterns": column(["年払"] * rows)},
         **{label: bench_udfs.scenario(rows, days, amounts) for label, (days, amounts) in SCENARIOS.items()},
     }
     functions = {
         "FIRST_DEBIT": lambda s: udfs.FIRST_DEBIT(s["dates"], s["amounts"], s["channels"], s["patterns"]),
-        "KYOSAI_DEDUCTIBLE": lambda s: udfs.KYOSAI_DEDUCTIBLE(2025, s["amounts"], s["dates"], s["channels"],
-                                                              s["patterns"]),
+        "KYOSAI_DEDUCTIBLE": lambda s: udfs.KYOSAI_DEDUCTIBLE(
+            2025, s["amounts"], s["dates"], s["channels"], s["patterns"]
+        ),
     }
     print(f"{rows:,} rows, add-in and core caches emptied before each run, best of 3")
     for name, call in functions.items():
@@ -97,8 +99,10 @@ def main() -> None:
         items = contracts(days, amounts)
         debit_s = min(_cold(schedule.first_debit, items) for _ in range(3))
         deduct_s = min(_cold(lambda c: deduction.compute(c, 2025), items) for _ in range(3))
-        print(f"{label:<10} {len(items):>9,} {debit_s:>11.3f}s {debit_s / len(items) * 1e6:>7.0f} "
-              f"{deduct_s:>9.3f}s {deduct_s / len(items) * 1e6:>7.0f}")
+        print(
+            f"{label:<10} {len(items):>9,} {debit_s:>11.3f}s {debit_s / len(items) * 1e6:>7.0f} "
+            f"{deduct_s:>9.3f}s {deduct_s / len(items) * 1e6:>7.0f}"
+        )
 
 
 if __name__ == "__main__":

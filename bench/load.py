@@ -34,6 +34,7 @@ import argparse
 import collections
 import contextlib
 import datetime
+import functools
 import http.client
 import json
 import os
@@ -54,41 +55,55 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from batchfiles import AS_OF, rows_of, write_xlsx  # noqa: E402
+from batchfiles import AS_OF, rows_of, write_xlsx
 
 HOST = "127.0.0.1"
 WORKERS = 2
-REQUEST_TIMEOUT = 180           # s, per request (the worker timeout is 180 s)
-UPLOADS = 50                    # (a)
+REQUEST_TIMEOUT = 180  # s, per request (the worker timeout is 180 s)
+UPLOADS = 50  # (a)
 UPLOAD_ROWS = 1000
-SUBMISSIONS = 1000              # (b)
+SUBMISSIONS = 1000  # (b)
 AGENCIES = 5
-FILES_PER_AGENCY = 12           # distinct small batches per agency for (b)
-KILL_UPLOADS = 30               # (c): uploads and submissions running while a worker is killed
+FILES_PER_AGENCY = 12  # distinct small batches per agency for (b)
+KILL_UPLOADS = 30  # (c): uploads and submissions running while a worker is killed
 KILL_SUBMISSIONS = 200
-RENDER_ROWS = 20_000            # (d): annotated workbooks of this many rows
+RENDER_ROWS = 20_000  # (d): annotated workbooks of this many rows
 RENDERS = 4
-POLL_INTERVAL = 0.1             # (d): another agency's GET /me, every 0.1 s
+POLL_INTERVAL = 0.1  # (d): another agency's GET /me, every 0.1 s
 PG_SCRIPT = ROOT / "scripts" / "pg_test_server.sh"
 OUT = ROOT / "bench" / "LOAD.md"
 
 
 # ------------------------------------------------------------------------------------------ files
 
+
 def batch(path: Path, rows: int, tag: str) -> Path:
     """A clean sky-application batch of ``rows`` records; ``tag`` makes its bytes (sha256) unique."""
     changes = []
     for i in range(rows):
-        changes.append(dict(receipt_no=f"{tag}-{i + 1:05d}", name=f"山田 太郎{i}",
-                            name_kana="ヤマダ タロウ", birth_date=f"19{50 + i % 40}-04-{1 + i % 28:02d}",
-                            account_number=f"{i % 10_000_000:07d}"))
+        changes.append(
+            dict(
+                receipt_no=f"{tag}-{i + 1:05d}",
+                name=f"山田 太郎{i}",
+                name_kana="ヤマダ タロウ",
+                birth_date=f"19{50 + i % 40}-04-{1 + i % 28:02d}",
+                account_number=f"{i % 10_000_000:07d}",
+            )
+        )
     return write_xlsx(path, "sky-application", rows_of("sky-application", changes))
 
 
 # ------------------------------------------------------------------------------------------ HTTP
 
-def request(port: int, method: str, path: str, token: str | None = None, body: bytes | None = None,
-            content_type: str | None = None) -> tuple[int, dict | None, float]:
+
+def request(
+    port: int,
+    method: str,
+    path: str,
+    token: str | None = None,
+    body: bytes | None = None,
+    content_type: str | None = None,
+) -> tuple[int, dict | None, float]:
     """One request on a new connection: (status, JSON body or None, seconds). Status 0: no answer
     (connection refused/reset/timeout)."""
     headers = {"Connection": "close"}
@@ -103,8 +118,11 @@ def request(port: int, method: str, path: str, token: str | None = None, body: b
         response = connection.getresponse()
         data = response.read()
         try:
-            parsed = json.loads(data) if data and response.getheader("Content-Type", "").startswith(
-                "application/json") else None
+            parsed = (
+                json.loads(data)
+                if data and response.getheader("Content-Type", "").startswith("application/json")
+                else None
+            )
         except ValueError:
             parsed = None
         return response.status, parsed, time.perf_counter() - started
@@ -116,8 +134,10 @@ def request(port: int, method: str, path: str, token: str | None = None, body: b
 
 def multipart(data: bytes, name: str) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
     return head + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
@@ -127,8 +147,9 @@ def upload(port: int, token: str, data: bytes, name: str = "batch.xlsx"):
 
 
 def submit(port: int, token: str, vid: str):
-    return request(port, "POST", "/api/v1/submissions", token, json.dumps({"validation_id": vid}).encode(),
-                   "application/json")
+    return request(
+        port, "POST", "/api/v1/submissions", token, json.dumps({"validation_id": vid}).encode(), "application/json"
+    )
 
 
 def run_all(jobs: list, threads: int) -> list:
@@ -138,8 +159,8 @@ def run_all(jobs: list, threads: int) -> list:
 
     def go(indexed):
         index, job = indexed
-        if index < first:             # the first `threads` start together, the rest as threads free up
-            with contextlib.suppress(threading.BrokenBarrierError):   # not all came: start anyway
+        if index < first:  # the first `threads` start together, the rest as threads free up
+            with contextlib.suppress(threading.BrokenBarrierError):  # not all came: start anyway
                 barrier.wait(timeout=60)
         return job()
 
@@ -157,6 +178,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 # ------------------------------------------------------------------------------------------ server
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -177,26 +199,46 @@ class Server:
 
     def env(self) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KYOSAI_") or k == "KYOSAI_PARAMETERS"}
-        env.update(KYOSAI_INSTANCE_PATH=str(self.instance), KYOSAI_AS_OF=AS_OF.isoformat(), KYOSAI_LOG_LEVEL="WARNING",
-                   KYOSAI_UPLOADS_PER_MINUTE="0")   # the load is the point here; the limit has its own tests
+        env.update(
+            KYOSAI_INSTANCE_PATH=str(self.instance),
+            KYOSAI_AS_OF=AS_OF.isoformat(),
+            KYOSAI_LOG_LEVEL="WARNING",
+            KYOSAI_UPLOADS_PER_MINUTE="0",
+        )  # the load is the point here; the limit has its own tests
         if self.url:
             env["KYOSAI_DATABASE_URL"] = self.url
-        if self.root != ROOT:                            # another checkout (--root): its own code
+        if self.root != ROOT:  # another checkout (--root): its own code
             env["PYTHONPATH"] = str(self.root)
         return env
 
     def start(self) -> None:
         if self.db == "postgres":
-            self.pg_dir = tempfile.mkdtemp(prefix="kyosai-pg-")            # short: unix socket path
-            result = subprocess.run(["bash", str(PG_SCRIPT), "start", self.pg_dir], capture_output=True, text=True,
-                                    timeout=180)
+            self.pg_dir = tempfile.mkdtemp(prefix="kyosai-pg-")  # short: unix socket path
+            result = subprocess.run(
+                ["bash", str(PG_SCRIPT), "start", self.pg_dir], capture_output=True, text=True, timeout=180
+            )
             if result.returncode != 0:
                 raise RuntimeError(f"PostgreSQL did not start: {result.stderr.strip()[-1000:]}")
             self.url = result.stdout.strip().splitlines()[-1]
         self.log = open(self.folder / "server.log", "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "validator.cli", "serve", "--host", HOST, "--port", str(self.port),
-             "--workers", str(WORKERS)], cwd=self.root, env=self.env(), stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "validator.cli",
+                "serve",
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                "--workers",
+                str(WORKERS),
+            ],
+            cwd=self.root,
+            env=self.env(),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -207,7 +249,7 @@ class Server:
         raise RuntimeError("kyosai serve did not answer within 60 s")
 
     def workers(self) -> list[int]:
-        pid = self.process.pid                  # `kyosai serve` execs gunicorn: the same pid is the master
+        pid = self.process.pid  # `kyosai serve` execs gunicorn: the same pid is the master
         try:
             return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
         except FileNotFoundError:
@@ -216,6 +258,7 @@ class Server:
     def engine(self):
         from validator.service.config import database_url
         from validator.service.db import make_engine
+
         return make_engine(database_url({"DATABASE_URL": self.url}, self.instance))
 
     def stop(self) -> None:
@@ -233,6 +276,7 @@ class Server:
 def make_tokens(server: Server) -> dict[str, str]:
     """Agency → token, made the way `kyosai token create` makes them (the same function)."""
     from validator.service.auth import create_token
+
     engine = server.engine()
     try:
         return {name: create_token(engine, name)[0] for name in [f"代理店{i + 1:02d}" for i in range(AGENCIES)]}
@@ -242,18 +286,27 @@ def make_tokens(server: Server) -> dict[str, str]:
 
 # ------------------------------------------------------------------------------------------ phases
 
+
 def phase_uploads(server: Server, tokens: dict[str, str], big: bytes) -> dict:
     names = list(tokens)
-    jobs = [(lambda t=tokens[names[i % len(names)]]: upload(server.port, t, big)) for i in range(UPLOADS)]
+    jobs = [functools.partial(upload, server.port, tokens[names[i % len(names)]], big) for i in range(UPLOADS)]
     started = time.perf_counter()
     results = run_all(jobs, UPLOADS)
     wall = time.perf_counter() - started
     ok = [s for s, body, _ in results if s == 200 and body and body.get("records") != 0]
     latencies = [sec for s, _, sec in results if s == 200]
     valid = sum(1 for s, body, _ in results if s == 200 and body and body.get("valid"))
-    return dict(requests=UPLOADS, ok=len(ok), errors=UPLOADS - len(ok), valid=valid, wall=wall,
-                p50=percentile(latencies, 0.50), p95=percentile(latencies, 0.95), max=max(latencies, default=0),
-                statuses=dict(collections.Counter(s for s, _, _ in results)))
+    return dict(
+        requests=UPLOADS,
+        ok=len(ok),
+        errors=UPLOADS - len(ok),
+        valid=valid,
+        wall=wall,
+        p50=percentile(latencies, 0.50),
+        p95=percentile(latencies, 0.95),
+        max=max(latencies, default=0),
+        statuses=dict(collections.Counter(s for s, _, _ in results)),
+    )
 
 
 def prepare_validations(server: Server, tokens: dict[str, str], folder: Path) -> list[tuple[str, str, str]]:
@@ -263,8 +316,9 @@ def prepare_validations(server: Server, tokens: dict[str, str], folder: Path) ->
     names = list(tokens)
     files: dict[str, list[bytes]] = {}
     for a, name in enumerate(names):
-        files[name] = [batch(folder / f"s{a}-{k}.xlsx", 10, f"S{a:02d}{k:03d}").read_bytes()
-                       for k in range(FILES_PER_AGENCY)]
+        files[name] = [
+            batch(folder / f"s{a}-{k}.xlsx", 10, f"S{a:02d}{k:03d}").read_bytes() for k in range(FILES_PER_AGENCY)
+        ]
     jobs = []
     for a, name in enumerate(names):
         mine = files[name] + files[name][:2] + [files[names[(a + 1) % len(names)]][0]]
@@ -280,7 +334,7 @@ def prepare_validations(server: Server, tokens: dict[str, str], folder: Path) ->
 
 def phase_submissions(server: Server, tokens: dict[str, str], validations: list) -> dict:
     rng = random.Random(6)
-    picks = [validations[i % len(validations)] for i in range(SUBMISSIONS)]      # every one at least once
+    picks = [validations[i % len(validations)] for i in range(SUBMISSIONS)]  # every one at least once
     rng.shuffle(picks)
     jobs = [(lambda n=n, v=v: (n, v, submit(server.port, tokens[n], v))) for n, v, _ in picks]
     started = time.perf_counter()
@@ -290,9 +344,17 @@ def phase_submissions(server: Server, tokens: dict[str, str], validations: list)
     acknowledged = [(n, v, body["id"]) for n, v, (s, body, _) in results if s in (200, 201) and body]
     latencies = [sec for _, _, (s, _, sec) in results if s in (200, 201)]
     check = verify_submissions(server, acknowledged)
-    return dict(requests=SUBMISSIONS, created=statuses.get(201, 0), repeated=statuses.get(200, 0),
-                errors=SUBMISSIONS - len(acknowledged), wall=wall, p50=percentile(latencies, 0.5),
-                p95=percentile(latencies, 0.95), statuses=dict(statuses), **check)
+    return dict(
+        requests=SUBMISSIONS,
+        created=statuses.get(201, 0),
+        repeated=statuses.get(200, 0),
+        errors=SUBMISSIONS - len(acknowledged),
+        wall=wall,
+        p50=percentile(latencies, 0.5),
+        p95=percentile(latencies, 0.95),
+        statuses=dict(statuses),
+        **check,
+    )
 
 
 def verify_submissions(server: Server, acknowledged: list[tuple[str, str, str]]) -> dict:
@@ -301,15 +363,19 @@ def verify_submissions(server: Server, acknowledged: list[tuple[str, str, str]])
     from sqlalchemy import func, select
 
     from validator.service.db import Agency, Submission, Validation, read_session
+
     engine = server.engine()
     try:
         with read_session(engine) as session:
-            rows = session.execute(select(Submission.id, Agency.name, Submission.sha256)
-                                   .join(Agency, Agency.id == Submission.agency_id)).all()
+            rows = session.execute(
+                select(Submission.id, Agency.name, Submission.sha256).join(Agency, Agency.id == Submission.agency_id)
+            ).all()
             sha_of = dict(session.execute(select(Validation.id, Validation.sha256)).all())
-            duplicates = session.execute(select(Submission.agency_id, Submission.sha256, func.count())
-                                         .group_by(Submission.agency_id, Submission.sha256)
-                                         .having(func.count() > 1)).all()
+            duplicates = session.execute(
+                select(Submission.agency_id, Submission.sha256, func.count())
+                .group_by(Submission.agency_id, Submission.sha256)
+                .having(func.count() > 1)
+            ).all()
     finally:
         engine.dispose()
     stored = {sid: (agency, sha) for sid, agency, sha in rows}
@@ -319,9 +385,16 @@ def verify_submissions(server: Server, acknowledged: list[tuple[str, str, str]])
         ids_per_file[(agency, sha_of[vid])].add(sid)
     split = {k: v for k, v in ids_per_file.items() if len(v) > 1}
     wrong = [sid for agency, vid, sid in acknowledged if sid in stored and stored[sid] != (agency, sha_of[vid])]
-    return dict(acknowledged=len(acknowledged), distinct_files=len(ids_per_file), rows=len(rows),
-                duplicate_rows=len(duplicates), missing=len(missing), split=len(split), wrong=len(wrong),
-                exactly_once=not (missing or duplicates or split or wrong))
+    return dict(
+        acknowledged=len(acknowledged),
+        distinct_files=len(ids_per_file),
+        rows=len(rows),
+        duplicate_rows=len(duplicates),
+        missing=len(missing),
+        split=len(split),
+        wrong=len(wrong),
+        exactly_once=not (missing or duplicates or split or wrong),
+    )
 
 
 def phase_kill(server: Server, tokens: dict[str, str], big: bytes, validations: list, folder: Path) -> dict:
@@ -330,13 +403,23 @@ def phase_kill(server: Server, tokens: dict[str, str], big: bytes, validations: 
     names = list(tokens)
     fresh = [batch(folder / f"k{i}.xlsx", 10, f"K{i:03d}").read_bytes() for i in range(20)]
     # fresh validations to submit during the kill (not yet submitted)
-    pre = run_all([(lambda i=i: (names[i % len(names)], upload(server.port, tokens[names[i % len(names)]], fresh[i])))
-                   for i in range(len(fresh))], 20)
+    pre = run_all(
+        [
+            (lambda i=i: (names[i % len(names)], upload(server.port, tokens[names[i % len(names)]], fresh[i])))
+            for i in range(len(fresh))
+        ],
+        20,
+    )
     to_submit = [(n, body["id"]) for n, (s, body, _) in pre if s == 200 and body]
     jobs = []
     for i in range(KILL_UPLOADS):
-        jobs.append(("upload", names[i % len(names)], lambda t=tokens[names[i % len(names)]], d=big:
-                     upload(server.port, t, d)))
+        jobs.append(
+            (
+                "upload",
+                names[i % len(names)],
+                functools.partial(upload, server.port, tokens[names[i % len(names)]], big),
+            )
+        )
     for i in range(KILL_SUBMISSIONS):
         n, vid = to_submit[i % len(to_submit)]
         jobs.append(("submit", n, lambda t=tokens[n], v=vid: submit(server.port, t, v)))
@@ -394,13 +477,25 @@ def phase_kill(server: Server, tokens: dict[str, str], big: bytes, validations: 
     statuses = collections.Counter((kind, s) for kind, _, (s, _, _) in results)
     orphans = orphan_files(server)
     unanswered = [round(sec, 1) for _, _, (s, _, sec) in results if s == 0]
-    return dict(killed=killed, mid_read=bool(mid_read and mid_read[0]), workers_before=before, unanswered_after_s=unanswered,
-                max_latency=max(sec for _, _, (_, _, sec) in results), workers_after=after,
-                uploads_ok=len(acked_v), uploads_failed=KILL_UPLOADS - len(acked_v),
-                submissions_ok=len(acked_s), submissions_failed=KILL_SUBMISSIONS - len(acked_s),
-                statuses={f"{k}:{s}": c for (k, s), c in sorted(statuses.items())}, wall=wall,
-                lost=lost + [("file", v) for v in files_missing], health_ok=health.count(200),
-                after_upload=after_upload, orphan_files=orphans["files_without_row"], incoming_left=orphans["incoming"])
+    return dict(
+        killed=killed,
+        mid_read=bool(mid_read and mid_read[0]),
+        workers_before=before,
+        unanswered_after_s=unanswered,
+        max_latency=max(sec for _, _, (_, _, sec) in results),
+        workers_after=after,
+        uploads_ok=len(acked_v),
+        uploads_failed=KILL_UPLOADS - len(acked_v),
+        submissions_ok=len(acked_s),
+        submissions_failed=KILL_SUBMISSIONS - len(acked_s),
+        statuses={f"{k}:{s}": c for (k, s), c in sorted(statuses.items())},
+        wall=wall,
+        lost=lost + [("file", v) for v in files_missing],
+        health_ok=health.count(200),
+        after_upload=after_upload,
+        orphan_files=orphans["files_without_row"],
+        incoming_left=orphans["incoming"],
+    )
 
 
 def children(pid: int) -> list[int]:
@@ -415,12 +510,16 @@ def stored_files_missing(server: Server, vids: list[str]) -> list[str]:
 
     from validator.service.db import Validation, read_session
     from validator.service.storage import store_from
+
     engine = server.engine()
     try:
         with read_session(engine) as session:
-            paths = dict(session.execute(select(Validation.id, Validation.file_path)
-                                         .where(Validation.id.in_(vids))).all()) if vids else {}
-        store = store_from({}, engine, server.instance)        # the folder (SQLite) or the database (PostgreSQL)
+            paths = (
+                dict(session.execute(select(Validation.id, Validation.file_path).where(Validation.id.in_(vids))).all())
+                if vids
+                else {}
+            )
+        store = store_from({}, engine, server.instance)  # the folder (SQLite) or the database (PostgreSQL)
         return [v for v in vids if v not in paths or not store.exists(paths[v])]
     finally:
         engine.dispose()
@@ -432,18 +531,22 @@ def orphan_files(server: Server) -> dict:
     from sqlalchemy import select
 
     from validator.service.db import Validation, read_session
+
     engine = server.engine()
     try:
         with read_session(engine) as session:
             known = {Path(p).name for p in session.scalars(select(Validation.file_path))}
     finally:
         engine.dispose()
-    names = [p.name for p in (server.instance / "files").iterdir()]      # (the database's store: none but .incoming-)
-    return dict(files_without_row=sum(1 for n in names if not n.startswith(".incoming-") and n not in known),
-                incoming=sum(1 for n in names if n.startswith(".incoming-")))
+    names = [p.name for p in (server.instance / "files").iterdir()]  # (the database's store: none but .incoming-)
+    return dict(
+        files_without_row=sum(1 for n in names if not n.startswith(".incoming-") and n not in known),
+        incoming=sum(1 for n in names if n.startswith(".incoming-")),
+    )
 
 
 # ------------------------------------------------------------------------------------------ (d) renders
+
 
 def get(port: int, path: str, token: str) -> tuple[int, int | None, int, float]:
     """A GET on a new connection: (status, Retry-After or None, body bytes, seconds); status 0: no answer."""
@@ -491,7 +594,7 @@ def renders_under_polling(server: Server, paths: list[str], renderer: str, polle
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1) as polling:
         polled = polling.submit(poll_me, server.port, poller, stop)
-        time.sleep(1)                                    # the poller's own baseline first
+        time.sleep(1)  # the poller's own baseline first
         started = time.perf_counter()
         results = run_all([(lambda p=p: fetch_report(server.port, p, renderer)) for p in paths], len(paths))
         wall = time.perf_counter() - started
@@ -500,12 +603,19 @@ def renders_under_polling(server: Server, paths: list[str], renderer: str, polle
         me = polled.result()
     latencies = [sec for status, sec in me if status == 200]
     peaks = worker_peaks(server)
-    return dict(renders=len(paths), ok=sum(r["status"] == 200 for r in results), wall=wall,
-                render_seconds=[round(r["seconds"], 1) for r in results],
-                statuses=dict(collections.Counter(st for r in results for st in r["statuses"])),
-                me_requests=len(me), me_errors=len(me) - len(latencies), me_p50=percentile(latencies, 0.5),
-                me_p95=percentile(latencies, 0.95), me_max=max(latencies, default=float("nan")),
-                worker_peak_mib=round(max(peaks.values(), default=0) / 2**20))
+    return dict(
+        renders=len(paths),
+        ok=sum(r["status"] == 200 for r in results),
+        wall=wall,
+        render_seconds=[round(r["seconds"], 1) for r in results],
+        statuses=dict(collections.Counter(st for r in results for st in r["statuses"])),
+        me_requests=len(me),
+        me_errors=len(me) - len(latencies),
+        me_p50=percentile(latencies, 0.5),
+        me_p95=percentile(latencies, 0.95),
+        me_max=max(latencies, default=float("nan")),
+        worker_peak_mib=round(max(peaks.values(), default=0) / 2**20),
+    )
 
 
 def worker_peaks(server: Server) -> dict[int, int]:
@@ -526,7 +636,7 @@ def phase_renders(server: Server, tokens: dict[str, str], folder: Path) -> dict:
     renderer, poller = tokens[names[0]], tokens[names[1]]
     data = batch(folder / "render.xlsx", RENDER_ROWS, "R").read_bytes()
     vids = []
-    for _ in range(1 + RENDERS):             # the same bytes, uploaded as five validations
+    for _ in range(1 + RENDERS):  # the same bytes, uploaded as five validations
         status, body, _ = upload(server.port, renderer, data, "render.xlsx")
         if status != 200 or not body:
             raise RuntimeError(f"(d) upload answered {status}: {str(body)[:300]}")
@@ -537,14 +647,26 @@ def phase_renders(server: Server, tokens: dict[str, str], folder: Path) -> dict:
     distinct = renders_under_polling(server, [f"/api/v1/validations/{v}.xlsx" for v in vids[1:]], renderer, poller)
     print(f"[{server.db}] (d) {RENDERS} reports: {distinct}", flush=True)
     again = [get(server.port, f"/api/v1/validations/{vids[0]}.xlsx", renderer) for _ in range(3)]
-    return dict(rows=RENDER_ROWS, bytes=len(data), same=same, distinct=distinct,
-                again_status=[a[0] for a in again], again_seconds=min(a[3] for a in again),
-                again_bytes=again[0][2], baseline_peak_mib=round(max(baseline.values(), default=0) / 2**20))
+    return dict(
+        rows=RENDER_ROWS,
+        bytes=len(data),
+        same=same,
+        distinct=distinct,
+        again_status=[a[0] for a in again],
+        again_seconds=min(a[3] for a in again),
+        again_bytes=again[0][2],
+        baseline_peak_mib=round(max(baseline.values(), default=0) / 2**20),
+    )
 
 
 def renders_ok(d: dict) -> bool:
-    return all(part["ok"] == RENDERS and part["me_errors"] == 0 and part["me_p95"] < 1.0
-               for part in (d["same"], d["distinct"])) and d["again_status"] == [200] * 3
+    return (
+        all(
+            part["ok"] == RENDERS and part["me_errors"] == 0 and part["me_p95"] < 1.0
+            for part in (d["same"], d["distinct"])
+        )
+        and d["again_status"] == [200] * 3
+    )
 
 
 def renders_table(results: list[dict]) -> str:
@@ -553,29 +675,53 @@ def renders_table(results: list[dict]) -> str:
 
     def part(r, key):
         return r["d"][key]
+
     head = "| | " + " | ".join(r["label"] for r in results) + " |"
     lines = [head, "|---|" + "---|" * len(results)]
     for key, label in (("same", f"{RENDERS} requests for one report"), ("distinct", f"{RENDERS} reports at once")):
         lines += [
-            row(f"{label}: another agency's `GET /me` p50 / p95 / max",
-                lambda r, k=key: f"{part(r, k)['me_p50']:.3f} s / **{part(r, k)['me_p95']:.3f} s** / "
-                                 f"{part(r, k)['me_max']:.2f} s"),
-            row(f"{label}: `/me` answered · errors",
-                lambda r, k=key: f"{part(r, k)['me_requests']} · {part(r, k)['me_errors']}"),
-            row(f"{label}: workbooks delivered · wall time · each client's time",
-                lambda r, k=key: f"{part(r, k)['ok']}/{RENDERS} · {part(r, k)['wall']:.1f} s · "
-                                 + ", ".join(f"{x:.1f}" for x in part(r, k)['render_seconds']) + " s"),
-            row(f"{label}: answers seen (retried after `Retry-After`)",
-                lambda r, k=key: ", ".join(f"{st}×{n}" for st, n in sorted(part(r, k)["statuses"].items())))]
-    lines += [row("the first workbook again (stored): time · bytes",
-                  lambda r: f"{r['d']['again_seconds']:.3f} s · {r['d']['again_bytes']:,}"),
-              row("workers' peak resident memory: before → after (MiB)",
-                  lambda r: f"{r['d']['baseline_peak_mib']} → {max(r['d']['same']['worker_peak_mib'], r['d']['distinct']['worker_peak_mib'])}"),
-              row("`/me` p95 under 1 s, every workbook delivered", lambda r: "pass" if renders_ok(r["d"]) else "**FAIL**")]
+            row(
+                f"{label}: another agency's `GET /me` p50 / p95 / max",
+                lambda r, k=key: (
+                    f"{part(r, k)['me_p50']:.3f} s / **{part(r, k)['me_p95']:.3f} s** / {part(r, k)['me_max']:.2f} s"
+                ),
+            ),
+            row(
+                f"{label}: `/me` answered · errors",
+                lambda r, k=key: f"{part(r, k)['me_requests']} · {part(r, k)['me_errors']}",
+            ),
+            row(
+                f"{label}: workbooks delivered · wall time · each client's time",
+                lambda r, k=key: (
+                    f"{part(r, k)['ok']}/{RENDERS} · {part(r, k)['wall']:.1f} s · "
+                    + ", ".join(f"{x:.1f}" for x in part(r, k)["render_seconds"])
+                    + " s"
+                ),
+            ),
+            row(
+                f"{label}: answers seen (retried after `Retry-After`)",
+                lambda r, k=key: ", ".join(f"{st}×{n}" for st, n in sorted(part(r, k)["statuses"].items())),
+            ),
+        ]
+    lines += [
+        row(
+            "the first workbook again (stored): time · bytes",
+            lambda r: f"{r['d']['again_seconds']:.3f} s · {r['d']['again_bytes']:,}",
+        ),
+        row(
+            "workers' peak resident memory: before → after (MiB)",
+            lambda r: (
+                f"{r['d']['baseline_peak_mib']} → "
+                f"{max(r['d']['same']['worker_peak_mib'], r['d']['distinct']['worker_peak_mib'])}"
+            ),
+        ),
+        row("`/me` p95 under 1 s, every workbook delivered", lambda r: "pass" if renders_ok(r["d"]) else "**FAIL**"),
+    ]
     return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------------------------ run
+
 
 def run(db: str, phases: str = "abcd", root: Path = ROOT) -> dict:
     folder = Path(tempfile.mkdtemp(prefix=f"kyosai-load-{db}-"))
@@ -608,53 +754,106 @@ def run(db: str, phases: str = "abcd", root: Path = ROOT) -> dict:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "?")
-    mem = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), 0)
-    return f"{os.cpu_count()} CPUs ({cpu}), {mem / 2**20:.1f} GiB memory, {platform.system()} {platform.release()}, " \
-           f"Python {platform.python_version()}"
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "?",
+    )
+    mem = next(
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {mem / 2**20:.1f} GiB memory, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def ok(result: dict) -> bool:
     a, b, c, d = (result.get(k) for k in "abcd")
-    return ((a is None or a["errors"] == 0) and (b is None or (b["exactly_once"] and b["errors"] == 0))
-            and (c is None or (not c["lost"] and c["health_ok"] == 10 and c["after_upload"] == 200
-                               and len(c["workers_after"]) == WORKERS))
-            and (d is None or renders_ok(d)))
+    return (
+        (a is None or a["errors"] == 0)
+        and (b is None or (b["exactly_once"] and b["errors"] == 0))
+        and (
+            c is None
+            or (
+                not c["lost"]
+                and c["health_ok"] == 10
+                and c["after_upload"] == 200
+                and len(c["workers_after"]) == WORKERS
+            )
+        )
+        and (d is None or renders_ok(d))
+    )
 
 
 def table(results: list[dict]) -> str:
     def row(label, fn):
         return f"| {label} | " + " | ".join(fn(r) for r in results) + " |"
+
     head = "| | " + " | ".join(r["label"] for r in results) + " |"
-    lines = [head, "|---|" + "---|" * len(results),
-             row(f"(a) {UPLOADS} concurrent uploads of {UPLOAD_ROWS:,} rows: p50 / p95 / max",
-                 lambda r: f"{r['a']['p50']:.2f} s / {r['a']['p95']:.2f} s / {r['a']['max']:.2f} s"),
-             row("(a) errors · wall time · throughput",
-                 lambda r: f"{r['a']['errors']} of {r['a']['requests']} · {r['a']['wall']:.1f} s · "
-                           f"{r['a']['ok'] * UPLOAD_ROWS / r['a']['wall']:,.0f} rows/s"),
-             row(f"(b) {SUBMISSIONS:,} concurrent submissions: 201 / 200 / errors",
-                 lambda r: f"{r['b']['created']} / {r['b']['repeated']} / {r['b']['errors']}"),
-             row("(b) p50 / p95 · wall time",
-                 lambda r: f"{r['b']['p50']:.2f} s / {r['b']['p95']:.2f} s · {r['b']['wall']:.1f} s"),
-             row("(b) distinct (agency, file) · rows stored · duplicate rows · acknowledged ids missing",
-                 lambda r: f"{r['b']['distinct_files']} · {r['b']['rows']} · {r['b']['duplicate_rows']} · "
-                           f"{r['b']['missing']}"),
-             row("(b) every acknowledged submission stored exactly once",
-                 lambda r: "yes" if r["b"]["exactly_once"] else "**NO**"),
-             row(f"(c) worker SIGKILLed mid-load: uploads ok / not answered ({KILL_UPLOADS})",
-                 lambda r: f"{r['c']['uploads_ok']} / {r['c']['uploads_failed']}"),
-             row(f"(c) submissions ok / not answered ({KILL_SUBMISSIONS})",
-                 lambda r: f"{r['c']['submissions_ok']} / {r['c']['submissions_failed']}"),
-             row("(c) the worker was killed while reading an upload", lambda r: "yes" if r["c"]["mid_read"] else "no"),
-             row("(c) acknowledged but lost (row or file)", lambda r: str(len(r["c"]["lost"]))),
-             row("(c) files without a row · .incoming- left (harmless)",
-                 lambda r: f"{r['c']['orphan_files']} · {r['c']['incoming_left']}"),
-             row("(c) worker replaced · /healthz 10/10 · next upload",
-                 lambda r: f"{'yes' if set(r['c']['workers_after']) != set(r['c']['workers_before']) else 'no'} · "
-                           f"{r['c']['health_ok']}/10 · {r['c']['after_upload']}"),
-             row("all checks", lambda r: "pass" if ok(r) else "**FAIL**")]
+    lines = [
+        head,
+        "|---|" + "---|" * len(results),
+        row(
+            f"(a) {UPLOADS} concurrent uploads of {UPLOAD_ROWS:,} rows: p50 / p95 / max",
+            lambda r: f"{r['a']['p50']:.2f} s / {r['a']['p95']:.2f} s / {r['a']['max']:.2f} s",
+        ),
+        row(
+            "(a) errors · wall time · throughput",
+            lambda r: (
+                f"{r['a']['errors']} of {r['a']['requests']} · {r['a']['wall']:.1f} s · "
+                f"{r['a']['ok'] * UPLOAD_ROWS / r['a']['wall']:,.0f} rows/s"
+            ),
+        ),
+        row(
+            f"(b) {SUBMISSIONS:,} concurrent submissions: 201 / 200 / errors",
+            lambda r: f"{r['b']['created']} / {r['b']['repeated']} / {r['b']['errors']}",
+        ),
+        row(
+            "(b) p50 / p95 · wall time",
+            lambda r: f"{r['b']['p50']:.2f} s / {r['b']['p95']:.2f} s · {r['b']['wall']:.1f} s",
+        ),
+        row(
+            "(b) distinct (agency, file) · rows stored · duplicate rows · acknowledged ids missing",
+            lambda r: (
+                f"{r['b']['distinct_files']} · {r['b']['rows']} · {r['b']['duplicate_rows']} · {r['b']['missing']}"
+            ),
+        ),
+        row(
+            "(b) every acknowledged submission stored exactly once",
+            lambda r: "yes" if r["b"]["exactly_once"] else "**NO**",
+        ),
+        row(
+            f"(c) worker SIGKILLed mid-load: uploads ok / not answered ({KILL_UPLOADS})",
+            lambda r: f"{r['c']['uploads_ok']} / {r['c']['uploads_failed']}",
+        ),
+        row(
+            f"(c) submissions ok / not answered ({KILL_SUBMISSIONS})",
+            lambda r: f"{r['c']['submissions_ok']} / {r['c']['submissions_failed']}",
+        ),
+        row("(c) the worker was killed while reading an upload", lambda r: "yes" if r["c"]["mid_read"] else "no"),
+        row("(c) acknowledged but lost (row or file)", lambda r: str(len(r["c"]["lost"]))),
+        row(
+            "(c) files without a row · .incoming- left (harmless)",
+            lambda r: f"{r['c']['orphan_files']} · {r['c']['incoming_left']}",
+        ),
+        row(
+            "(c) worker replaced · /healthz 10/10 · next upload",
+            lambda r: (
+                f"{'yes' if set(r['c']['workers_after']) != set(r['c']['workers_before']) else 'no'} · "
+                f"{r['c']['health_ok']}/10 · {r['c']['after_upload']}"
+            ),
+        ),
+        row("all checks", lambda r: "pass" if ok(r) else "**FAIL**"),
+    ]
     return "\n".join(lines)
 
 
@@ -676,12 +875,14 @@ def renders_md(results: list[dict], text: str) -> str:
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     loads = "; ".join(f"{r['label']}: {r['load']:.1f}" for r in results)
     dbs = "both" if len({r["db"] for r in results}) > 1 else results[0]["db"]
+    before = " --before DIR" if any("before" in r["label"] for r in results) else ""
     return f"""## Reports rendered while another agency works (issue 14)
 
-`python bench/load.py --phases d --db {dbs}{' --before DIR' if any('before' in r['label'] for r in results) else ''}` — {now}, on {machine()}.
+`python bench/load.py --phases d --db {dbs}{before}` — {now}, on {machine()}.
 
-`kyosai serve` as above ({WORKERS} workers: "before" sync ones, "after" threaded, 8 threads each). One agency uploads a clean {RENDER_ROWS:,}-row `sky-application` batch
-(xlsx, {results[-1]['d']['bytes'] / 2**20:.1f} MB) five times, then asks for annotated workbooks (`.xlsx`):
+`kyosai serve` as above ({WORKERS} workers: "before" sync ones, "after" threaded, 8 threads each).
+One agency uploads a clean {RENDER_ROWS:,}-row `sky-application` batch
+(xlsx, {results[-1]["d"]["bytes"] / 2**20:.1f} MB) five times, then asks for annotated workbooks (`.xlsx`):
 **four requests for the same one** released together, then **one request each for the four others**
 released together — each client asking again after `Retry-After` when told to (429, 503), as the page
 does. Meanwhile another agency's page asks `GET /api/v1/me` every {POLL_INTERVAL} s (a new connection each);
@@ -708,9 +909,13 @@ varies with the machine's load (above).
 
 def abc_md(results: list[dict], text: str) -> str:
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    details = "\n".join(f"- {r['db']}: load average {r['load']:.1f} at the start; (a) statuses {r['a']['statuses']}; (b) statuses {r['b']['statuses']}; "
-                        f"(c) statuses {r['c']['statuses']}, killed worker {r['c']['killed']}, workers "
-                        f"{r['c']['workers_before']} → {r['c']['workers_after']}" for r in results)
+    details = "\n".join(
+        f"- {r['db']}: load average {r['load']:.1f} at the start; (a) statuses {r['a']['statuses']}; "
+        f"(b) statuses {r['b']['statuses']}; "
+        f"(c) statuses {r['c']['statuses']}, killed worker {r['c']['killed']}, workers "
+        f"{r['c']['workers_before']} → {r['c']['workers_after']}"
+        for r in results
+    )
     return f"""# Load and durability of the validation service (issue 6)
 
 `python bench/load.py --db both` — {now}, on {machine()}.
@@ -721,7 +926,7 @@ instance folder; SQLite in it (WAL, `synchronous=FULL`), or a throwaway PostgreS
 for a crash of the *database server*, not tested here). {AGENCIES} agencies with a token each.
 
 - **(a)** {UPLOADS} uploads of one {UPLOAD_ROWS:,}-row `sky-application` batch (xlsx written with
-  `tests/batchfiles.py`, {results[0]['big_bytes'] / 1024:.0f} KB, clean) released together: the latency is
+  `tests/batchfiles.py`, {results[0]["big_bytes"] / 1024:.0f} KB, clean) released together: the latency is
   the client's, queueing behind 2 workers included.
 - **(b)** {AGENCIES} × {FILES_PER_AGENCY} distinct small batches, plus 2 uploaded twice by the same agency and
   one shared with another agency; then {SUBMISSIONS:,} `POST /submissions` released together on 1,000 threads, every
@@ -755,9 +960,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--phases", default="abcd", help="which of (a) (b) (c) (d) to run, e.g. d")
-    parser.add_argument("--before", type=Path, metavar="DIR",
-                        help="also serve this checkout (e.g. `git archive HEAD | tar -x -C DIR`) first, for a "
-                             "before/after comparison")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="DIR",
+        help="also serve this checkout (e.g. `git archive HEAD | tar -x -C DIR`) first, for a before/after comparison",
+    )
     parser.add_argument("--no-write", action="store_true", help="do not write bench/LOAD.md")
     args = parser.parse_args(argv)
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]

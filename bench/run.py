@@ -30,11 +30,12 @@ written by hand at the end of RESULTS.md, below the marker line, is kept.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import contextlib
+import cProfile
 import datetime
 import importlib.util
 import io
+import itertools
 import json
 import os
 import platform
@@ -52,7 +53,7 @@ for _p in (ROOT, HERE):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-import generate  # noqa: E402
+import generate
 
 AS_OF = "2024-12-10"
 RESULTS = HERE / "RESULTS.md"
@@ -60,6 +61,7 @@ GROWTH_SIZES = generate.SIZES
 
 
 # ============================================================================== the contenders (child mode)
+
 
 def frictionless_schema(fmt: str) -> dict:
     """The Table Schema equivalent to what kyosai checks per column (cross-row rules aside)."""
@@ -72,31 +74,48 @@ def frictionless_schema(fmt: str) -> dict:
     def number(name, required=False, **constraints):
         return {"name": name, "type": "integer", "constraints": {"required": required, **constraints}}
 
-    return {"fields": [
-        text("受付番号", True, unique=True),
-        {"name": "申込日", **date, "constraints": {"required": True}},
-        text("申込方法", True, enum=["現金あり", "現金なし", "オンライン"]),
-        text("加入者区分", True, enum=["個人事業主", "共同経営者", "会社役員", "士業法人社員"]),
-        text("氏名", True),
-        text("フリガナ", True, **kana),
-        {"name": "生年月日", **date, "constraints": {"required": True}},
-        text("郵便番号", True, pattern=r"\d{3}-?\d{4}"),
-        text("住所", True),
-        text("電話番号", True, pattern=r"0\d{1,4}-?\d{1,4}-?\d{3,4}"),
-        text("業種", True, enum=["製造業", "建設業", "運輸業", "卸売業", "小売業", "サービス業", "宿泊業", "娯楽業",
-                                "不動産業", "農業", "その他"]),
-        number("常時使用する従業員数", True, minimum=0),
-        text("事業主受付番号"),
-        number("掛金月額", True, minimum=1_000, maximum=70_000),
-        text("払込区分", True, enum=["月払", "半年払", "年払"]),
-        number("指定納付月", minimum=1, maximum=12),
-        number("前納月数", minimum=0),
-        text("金融機関コード", True, pattern=r"\d{4}"),
-        text("支店コード", True, pattern=r"\d{3}"),
-        text("預金種目", True, enum=["普通", "当座"]),
-        text("口座番号", True, pattern=r"\d{1,7}"),
-        text("口座名義カナ", True, **kana),
-    ]}
+    return {
+        "fields": [
+            text("受付番号", True, unique=True),
+            {"name": "申込日", **date, "constraints": {"required": True}},
+            text("申込方法", True, enum=["現金あり", "現金なし", "オンライン"]),
+            text("加入者区分", True, enum=["個人事業主", "共同経営者", "会社役員", "士業法人社員"]),
+            text("氏名", True),
+            text("フリガナ", True, **kana),
+            {"name": "生年月日", **date, "constraints": {"required": True}},
+            text("郵便番号", True, pattern=r"\d{3}-?\d{4}"),
+            text("住所", True),
+            text("電話番号", True, pattern=r"0\d{1,4}-?\d{1,4}-?\d{3,4}"),
+            text(
+                "業種",
+                True,
+                enum=[
+                    "製造業",
+                    "建設業",
+                    "運輸業",
+                    "卸売業",
+                    "小売業",
+                    "サービス業",
+                    "宿泊業",
+                    "娯楽業",
+                    "不動産業",
+                    "農業",
+                    "その他",
+                ],
+            ),
+            number("常時使用する従業員数", True, minimum=0),
+            text("事業主受付番号"),
+            number("掛金月額", True, minimum=1_000, maximum=70_000),
+            text("払込区分", True, enum=["月払", "半年払", "年払"]),
+            number("指定納付月", minimum=1, maximum=12),
+            number("前納月数", minimum=0),
+            text("金融機関コード", True, pattern=r"\d{4}"),
+            text("支店コード", True, pattern=r"\d{3}"),
+            text("預金種目", True, enum=["普通", "当座"]),
+            text("口座番号", True, pattern=r"\d{1,7}"),
+            text("口座名義カナ", True, **kana),
+        ]
+    }
 
 
 def _child_kyosai(path: Path) -> dict:
@@ -113,8 +132,13 @@ def _child_kyosai(path: Path) -> dict:
         work = time.perf_counter() - imported
         (report,) = Path(out).iterdir()
         summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
-    return {"work": work, "exit": status, "records": summary["records"], "errors": summary["errors"],
-            "warnings": summary["warnings"]}
+    return {
+        "work": work,
+        "exit": status,
+        "records": summary["records"],
+        "errors": summary["errors"],
+        "warnings": summary["warnings"],
+    }
 
 
 def _child_bare(path: Path) -> dict:
@@ -122,8 +146,9 @@ def _child_bare(path: Path) -> dict:
 
     imported = time.perf_counter()
     if path.suffix == ".xlsx":
-        frame = pl.read_excel(path, sheet_name=generate.SHEET, engine="calamine",
-                              read_options={"header_row": 2, "dtypes": "string"})
+        frame = pl.read_excel(
+            path, sheet_name=generate.SHEET, engine="calamine", read_options={"header_row": 2, "dtypes": "string"}
+        )
     else:
         frame = pl.read_csv(path, skip_rows=2, infer_schema=False, encoding="utf8")
     return {"work": time.perf_counter() - imported, "records": frame.height, "columns": frame.width}
@@ -136,14 +161,23 @@ def _child_frictionless(path: Path) -> dict:
     imported = time.perf_counter()
     fmt = path.suffix.lstrip(".")
     controls = [ExcelControl(sheet=generate.SHEET)] if fmt == "xlsx" else []
-    resource = Resource(path.name, basepath=str(path.parent), schema=Schema.from_descriptor(frictionless_schema(fmt)),
-                        dialect=Dialect(header_rows=[3], controls=controls), encoding=None if fmt == "xlsx" else "utf-8-sig")
-    report = resource.validate(limit_errors=10 ** 9)
+    resource = Resource(
+        path.name,
+        basepath=str(path.parent),
+        schema=Schema.from_descriptor(frictionless_schema(fmt)),
+        dialect=Dialect(header_rows=[3], controls=controls),
+        encoding=None if fmt == "xlsx" else "utf-8-sig",
+    )
+    report = resource.validate(limit_errors=10**9)
     task = report.tasks[0]
     if task.errors and not task.stats.get("rows"):
         raise RuntimeError(f"frictionless could not read {path}: {task.errors[0].message}")
-    return {"work": time.perf_counter() - imported, "records": task.stats.get("rows"),
-            "errors": len(task.errors), "valid": report.valid}
+    return {
+        "work": time.perf_counter() - imported,
+        "records": task.stats.get("rows"),
+        "errors": len(task.errors),
+        "valid": report.valid,
+    }
 
 
 CHILDREN = {"kyosai": _child_kyosai, "bare": _child_bare, "frictionless": _child_frictionless}
@@ -178,7 +212,7 @@ def measure(tool: str, path: Path) -> dict:
             total = 0
             try:
                 for p in [root, *root.children(recursive=True)]:
-                    with contextlib.suppress(psutil.Error):   # ended between listing and reading
+                    with contextlib.suppress(psutil.Error):  # ended between listing and reading
                         total += p.memory_info().rss
             except psutil.Error:
                 break
@@ -194,11 +228,12 @@ def measure(tool: str, path: Path) -> dict:
     if process.returncode != 0:
         raise RuntimeError(f"{tool} on {path.name} failed ({process.returncode}):\n{err.decode()[-3000:]}")
     result = json.loads(out.decode().strip().splitlines()[-1])
-    result.update(wall=wall, peak_mb=peak[0] / 2 ** 20 if peak[0] else None)
+    result.update(wall=wall, peak_mb=peak[0] / 2**20 if peak[0] else None)
     return result
 
 
 # ============================================================================== the add-in's array form
+
 
 def udf_arrays(rows: int = 100_000) -> dict:
     """KYOSAI_DEDUCTIBLE and FIRST_DEBIT over the batch's own columns, shaped as xlwings passes a
@@ -215,7 +250,7 @@ def udf_arrays(rows: int = 100_000) -> dict:
     amounts = [[float(r[13])] for r in data]
     channels = [[r[2]] for r in data]
     patterns = [[r[14]] for r in data]
-    distinct = len({(d[0], a[0], c[0], p[0]) for d, a, c, p in zip(dates, amounts, channels, patterns)})
+    distinct = len({(d[0], a[0], c[0], p[0]) for d, a, c, p in zip(dates, amounts, channels, patterns, strict=True)})
     calls = {
         "KYOSAI_DEDUCTIBLE": lambda: udfs.KYOSAI_DEDUCTIBLE(2024, amounts, dates, channels, patterns),
         "FIRST_DEBIT": lambda: udfs.FIRST_DEBIT(dates, amounts, channels, patterns),
@@ -259,7 +294,7 @@ def _stage_times(path: Path, as_of: datetime.date) -> dict:
     from validator.report import Report
 
     times = {}
-    read_batch_isolated(path)                                 # start the forkserver, warm the caches
+    read_batch_isolated(path)  # start the forkserver, warm the caches
     t0 = time.perf_counter()
     table = read_batch_isolated(path)
     times["read, isolated child (the CLI's way)"] = time.perf_counter() - t0
@@ -298,14 +333,14 @@ def _child_profile(path: Path) -> dict:
     profiler.disable()
     total = time.perf_counter() - start
     stats = pstats.Stats(profiler)
-    raw = stats.stats                                         # (file, line, func) -> (cc, nc, tt, ct, callers)
+    raw = stats.stats  # (file, line, func) -> (cc, nc, tt, ct, callers)
     stages = {}
     for label, where, func in STAGES:
         best = 0.0
         for (filename, _, name), (_, _, _, ct, callers) in raw.items():
             if name != func or where not in filename.replace("\\", "/"):
                 continue
-            if func == "problems":            # count only the outermost calls (not problems → problems)
+            if func == "problems":  # count only the outermost calls (not problems → problems)
                 ct = sum(v[3] for k, v in callers.items() if k[2] != "problems")
             if func == "validate" and "pandera" in where:
                 if not filename.replace("\\", "/").endswith("container.py"):
@@ -313,8 +348,14 @@ def _child_profile(path: Path) -> dict:
             best = max(best, ct) if func != "problems" else best + ct
         stages[label] = best
     top = sorted(((v[2], v[1], f"{Path(k[0]).name}:{k[1]}({k[2]})") for k, v in raw.items()), reverse=True)[:15]
-    return {"work": total, "total": total, "stages": stages, "top": top, "records": checked.report.records,
-            "times": times}
+    return {
+        "work": total,
+        "total": total,
+        "stages": stages,
+        "top": top,
+        "records": checked.report.records,
+        "times": times,
+    }
 
 
 CHILDREN["profile"] = _child_profile
@@ -322,9 +363,10 @@ CHILDREN["profile"] = _child_profile
 
 # ============================================================================== the report
 
+
 def machine() -> dict:
     cpu = "?"
-    with contextlib.suppress(OSError):         # not Linux: "?"
+    with contextlib.suppress(OSError):  # not Linux: "?"
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
@@ -333,10 +375,16 @@ def machine() -> dict:
     with contextlib.suppress(OSError):
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal"):
-                memory = f"{int(line.split()[1]) / 2 ** 20:.1f} GiB"
+                memory = f"{int(line.split()[1]) / 2**20:.1f} GiB"
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {"nproc": os.cpu_count(), "memory": memory, "cpu": cpu, "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}", "load": load}
+    return {
+        "nproc": os.cpu_count(),
+        "memory": memory,
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "load": load,
+    }
 
 
 def _fmt(seconds) -> str:
@@ -370,7 +418,8 @@ def render(results: dict) -> str:
         "## End to end",
         "",
         "| rows | format | kyosai process s | kyosai work s | kyosai peak MB | bare read process s | bare work s "
-        "| bare peak MB | frictionless process s | frictionless work s | frictionless peak MB | kyosai ÷ bare (process / work) "
+        "| bare peak MB | frictionless process s | frictionless work s | frictionless peak MB "
+        "| kyosai ÷ bare (process / work) "
         "| frictionless ÷ kyosai (process / work) | findings (kyosai errors / frictionless errors) |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
@@ -382,20 +431,29 @@ def render(results: dict) -> str:
             f"| {row['rows']:,} | {row['format']} | {_fmt(k['wall'])} | {_fmt(k['work'])} | {_mb(k['peak_mb'])} "
             f"| {_fmt(b['wall'])} | {_fmt(b['work'])} | {_mb(b['peak_mb'])} "
             f"| {_fmt(f and f['wall'])} | {_fmt(f and f['work'])} | {_mb(f and f['peak_mb'])} "
-            f"| {ratio_bare} | {ratio_fl} | {k['errors']:,} / {format(f['errors'], ',') if f else '–'} |")
+            f"| {ratio_bare} | {ratio_fl} | {k['errors']:,} / {format(f['errors'], ',') if f else '–'} |"
+        )
     lines += ["", "Every run, process seconds in the order run:", ""]
     for row in results["runs"]:
-        walls = "; ".join(f"{tool} {', '.join(f'{w:.2f}' for w in row[tool].get('walls', [row[tool]['wall']]))}"
-                          for tool in ("kyosai", "bare", "frictionless") if row.get(tool))
+        walls = "; ".join(
+            f"{tool} {', '.join(f'{w:.2f}' for w in row[tool].get('walls', [row[tool]['wall']]))}"
+            for tool in ("kyosai", "bare", "frictionless")
+            if row.get(tool)
+        )
         lines.append(f"- {row['rows']:,} {row['format']}: {walls}")
-    steps_head = " | ".join(f"{a // 1000}k → {b // 1000}k" for a, b in zip(GROWTH_SIZES, GROWTH_SIZES[1:]))
-    lines += ["", f"## Growth with the rows (work time; rows {' → '.join(f'{n // 1000}k' for n in GROWTH_SIZES)})", "",
-              f"| format | tool | {steps_head} |", "|---|---|" + "---:|" * (len(GROWTH_SIZES) - 1)]
+    steps_head = " | ".join(f"{a // 1000}k → {b // 1000}k" for a, b in itertools.pairwise(GROWTH_SIZES))
+    lines += [
+        "",
+        f"## Growth with the rows (work time; rows {' → '.join(f'{n // 1000}k' for n in GROWTH_SIZES)})",
+        "",
+        f"| format | tool | {steps_head} |",
+        "|---|---|" + "---:|" * (len(GROWTH_SIZES) - 1),
+    ]
     for fmt in ("xlsx", "csv"):
         runs = {r["rows"]: r for r in results["runs"] if r["format"] == fmt}
         for tool in ("kyosai", "bare", "frictionless"):
             steps = []
-            for a, b in zip(GROWTH_SIZES, GROWTH_SIZES[1:]):
+            for a, b in itertools.pairwise(GROWTH_SIZES):
                 if a in runs and b in runs and runs[a].get(tool) and runs[b].get(tool):
                     steps.append(f"{runs[b][tool]['work'] / runs[a][tool]['work']:.1f}×")
                 else:
@@ -403,40 +461,65 @@ def render(results: dict) -> str:
             lines.append(f"| {fmt} | {tool} | {' | '.join(steps)} |")
     u = results.get("udf")
     if u:
-        lines += ["", f"## The add-in's array form, in-process ({u['rows']:,} rows, {u['distinct']:,} distinct "
-                  "argument combinations; best of 3)", "",
-                  "| function | cold s (caches emptied) | warm s (recalculation) | `#…` errors |", "|---|---:|---:|---:|"]
+        lines += [
+            "",
+            f"## The add-in's array form, in-process ({u['rows']:,} rows, {u['distinct']:,} distinct "
+            "argument combinations; best of 3)",
+            "",
+            "| function | cold s (caches emptied) | warm s (recalculation) | `#…` errors |",
+            "|---|---:|---:|---:|",
+        ]
         for name in ("KYOSAI_DEDUCTIBLE", "FIRST_DEBIT"):
             lines.append(f"| {name} | {u[name]['cold']:.3f} | {u[name]['warm']:.3f} | {u[name]['errors']:,} |")
     p = results.get("profile")
     if p:
         t = p["times"]
-        lines += ["", f"## Where the time goes: checking the {p['records']:,}-row xlsx", "",
-                  "Each stage timed on its own, without a profiler, in one process:", "",
-                  "| stage | s |", "|---|---:|"]
+        lines += [
+            "",
+            f"## Where the time goes: checking the {p['records']:,}-row xlsx",
+            "",
+            "Each stage timed on its own, without a profiler, in one process:",
+            "",
+            "| stage | s |",
+            "|---|---:|",
+        ]
         lines += [f"| {label} | {seconds:.2f} |" for label, seconds in t.items()]
-        lines += ["", f"The same check in-process under cProfile: {p['total']:.1f} s in all (the profiler slows "
-                  "Python calls down several times over, so the shares matter more than the seconds):", "",
-                  "| stage | cumulative s | share |", "|---|---:|---:|"]
+        lines += [
+            "",
+            f"The same check in-process under cProfile: {p['total']:.1f} s in all (the profiler slows "
+            "Python calls down several times over, so the shares matter more than the seconds):",
+            "",
+            "| stage | cumulative s | share |",
+            "|---|---:|---:|",
+        ]
         for label, seconds in p["stages"].items():
             lines.append(f"| {label} | {seconds:.1f} | {seconds / p['total']:.0%} |")
-        lines += ["", "Top functions by own time under the profiler:", "", "| own s | calls | function |",
-                  "|---:|---:|---|"]
+        lines += [
+            "",
+            "Top functions by own time under the profiler:",
+            "",
+            "| own s | calls | function |",
+            "|---:|---:|---|",
+        ]
         lines += [f"| {own:.1f} | {calls:,} | `{name}` |" for own, calls, name in p["top"]]
     lines += ["", "## Targets", ""] + [f"- {t}" for t in results["targets"]]
-    lines += ["", "## Reading the figures", "",
-              "- frictionless does less: a Table Schema has no cross-row rules beyond `unique` (co-managers per "
-              "proprietor, proprietor references, the same applicant twice) and no rules core (premium steps, "
-              "eligibility, deduction advice); and it cannot read 和暦 dates, so the ~5% of dates typed as "
-              "令和6年12月2日 are type errors to it (most of its error count).",
-              "- a `kyosai validate` process forks the reading child at once (the child loads fastexcel and "
-              "polars after the fork) and, while the child reads, loads polars, pandera (with pandas under it), "
-              "the registries and the holiday calendar: about a second of start-up hidden behind the read, which "
-              "is why 10k rows cost far more than a tenth of 100k.",
-              "- kyosai's peak is the sum of resident memory of two processes: the command and the reading child "
-              "(which holds the parsed sheet and its frame of text until it has sent it).",
-              "- the machine is shared with other work; runs under load have been up to 2–3× slower (the load "
-              "average above says how busy it was when this run started)."]
+    lines += [
+        "",
+        "## Reading the figures",
+        "",
+        "- frictionless does less: a Table Schema has no cross-row rules beyond `unique` (co-managers per "
+        "proprietor, proprietor references, the same applicant twice) and no rules core (premium steps, "
+        "eligibility, deduction advice); and it cannot read 和暦 dates, so the ~5% of dates typed as "
+        "令和6年12月2日 are type errors to it (most of its error count).",
+        "- a `kyosai validate` process forks the reading child at once (the child loads fastexcel and "
+        "polars after the fork) and, while the child reads, loads polars, pandera (with pandas under it), "
+        "the registries and the holiday calendar: about a second of start-up hidden behind the read, which "
+        "is why 10k rows cost far more than a tenth of 100k.",
+        "- kyosai's peak is the sum of resident memory of two processes: the command and the reading child "
+        "(which holds the parsed sheet and its frame of text until it has sent it).",
+        "- the machine is shared with other work; runs under load have been up to 2–3× slower (the load "
+        "average above says how busy it was when this run started).",
+    ]
     if results.get("notes"):
         lines += [f"- {n}" for n in results["notes"]]
     return "\n".join(lines) + "\n"
@@ -468,24 +551,35 @@ def targets(results: dict) -> list[str]:
         k, b, f = big["kyosai"], big["bare"], big.get("frictionless")
         for label, key in (("time, whole process", "wall"), ("peak memory", "peak_mb")):
             ratio = k[key] / b[key]
-            out.append(f"100k-row {fmt} ≤ 1.5× the bare read ({label}): {ratio:.2f}× — "
-                       + ("**met**" if ratio <= 1.5 else f"**missed** by {ratio / 1.5:.2f}× "
-                                                         f"({k[key]:.2f} against {1.5 * b[key]:.2f} allowed)"))
+            out.append(
+                f"100k-row {fmt} ≤ 1.5× the bare read ({label}): {ratio:.2f}× — "
+                + (
+                    "**met**"
+                    if ratio <= 1.5
+                    else f"**missed** by {ratio / 1.5:.2f}× ({k[key]:.2f} against {1.5 * b[key]:.2f} allowed)"
+                )
+            )
         if f:
             speedup = f["wall"] / k["wall"]
-            out.append(f"100k-row {fmt} ≥ 20× faster than frictionless (whole process): {speedup:.1f}× — "
-                       + ("**met**" if speedup >= 20 else f"**missed** (needs {20 / speedup:.1f}× more)"))
+            out.append(
+                f"100k-row {fmt} ≥ 20× faster than frictionless (whole process): {speedup:.1f}× — "
+                + ("**met**" if speedup >= 20 else f"**missed** (needs {20 / speedup:.1f}× more)")
+            )
         bigger = runs.get((300_000, fmt))
         if bigger:
             growth = bigger["kyosai"]["work"] / k["work"]
-            out.append(f"{fmt}: 100k → 300k rows, work × {growth:.2f} — "
-                       + ("**linear** (≤ 3.3×)" if growth <= 3.3 else "**not linear** (> 3.3×)"))
+            out.append(
+                f"{fmt}: 100k → 300k rows, work × {growth:.2f} — "
+                + ("**linear** (≤ 3.3×)" if growth <= 3.3 else "**not linear** (> 3.3×)")
+            )
     u = results.get("udf")
     if u:
         for name in ("KYOSAI_DEDUCTIBLE", "FIRST_DEBIT"):
             cold = u[name]["cold"]
-            out.append(f"{name} over {u['rows']:,} rows ≤ 1 s in-process: {cold:.2f} s cold, {u[name]['warm']:.2f} s "
-                       "warm — " + ("**met**" if cold <= 1 else f"**missed** cold by {cold - 1:.2f} s"))
+            out.append(
+                f"{name} over {u['rows']:,} rows ≤ 1 s in-process: {cold:.2f} s cold, {u[name]['warm']:.2f} s "
+                "warm — " + ("**met**" if cold <= 1 else f"**missed** cold by {cold - 1:.2f} s")
+            )
     return out
 
 
@@ -508,16 +602,23 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(CHILDREN[tool](Path(path)), ensure_ascii=False))
         return 0
 
-    missing = [m for m in ("polars", "fastexcel", "psutil") + (() if args.no_frictionless else ("frictionless",))
-               if importlib.util.find_spec(m) is None]
+    missing = [
+        m
+        for m in ("polars", "fastexcel", "psutil") + (() if args.no_frictionless else ("frictionless",))
+        if importlib.util.find_spec(m) is None
+    ]
     if missing:
         print(f"missing: {', '.join(missing)} — install the bench extra: pip install -e '.[bench]'", file=sys.stderr)
         return 2
     sizes = [int(s) for s in args.sizes.split(",")]
     formats = args.formats.split(",")
-    results = {"date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
-               "repeat": args.repeat,
-               "runs": [], "notes": []}
+    results = {
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine(),
+        "repeat": args.repeat,
+        "runs": [],
+        "notes": [],
+    }
     print(f"machine: {results['machine']}")
     for rows in sizes:
         for fmt in formats:
@@ -527,9 +628,12 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.repeat):
                 for tool in ("kyosai", "bare") + (() if args.no_frictionless else ("frictionless",)):
                     r = measure(tool, path)
-                    print(f"{rows:>7,} {fmt:<4} {tool:<12} process {r['wall']:7.2f} s  work {r['work']:7.2f} s  "
-                          f"peak {_mb(r['peak_mb']):>6} MB  {({k: v for k, v in r.items() if k not in ('wall', 'work', 'peak_mb')})}",
-                          flush=True)
+                    others = {k: v for k, v in r.items() if k not in ("wall", "work", "peak_mb")}
+                    print(
+                        f"{rows:>7,} {fmt:<4} {tool:<12} process {r['wall']:7.2f} s  work {r['work']:7.2f} s  "
+                        f"peak {_mb(r['peak_mb']):>6} MB  {others}",
+                        flush=True,
+                    )
                     runs = row.setdefault(tool, {**r, "walls": []})["walls"]
                     runs.append(round(r["wall"], 3))
                     if r["wall"] < row[tool]["wall"]:
@@ -541,8 +645,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"UDF arrays: {results['udf']}", flush=True)
         if not args.no_profile:
             results["profile"] = measure("profile", generate.batch(rows, "xlsx"))
-            print("profile:", json.dumps({**results["profile"]["times"], **results["profile"]["stages"]},
-                                         ensure_ascii=False, indent=1), flush=True)
+            print(
+                "profile:",
+                json.dumps(
+                    {**results["profile"]["times"], **results["profile"]["stages"]}, ensure_ascii=False, indent=1
+                ),
+                flush=True,
+            )
     results["targets"] = targets(results)
     for t in results["targets"]:
         print("target:", t)

@@ -34,8 +34,9 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def format_table(rows: Sequence[Sequence[object]], align: str,
-                 width: Callable[[str], int] = display_width) -> list[str]:
+def format_table(
+    rows: Sequence[Sequence[object]], align: str, width: Callable[[str], int] = display_width
+) -> list[str]:
     """The rows as lines whose columns line up on a terminal: each column as wide as its widest
     cell measured by ``width`` (display columns, not characters), two spaces apart; ``align`` has
     one ``<`` (left) or ``>`` (right) per column. No line ends in blanks.
@@ -45,7 +46,7 @@ def format_table(rows: Sequence[Sequence[object]], align: str,
     lines = []
     for row in texts:
         cells = []
-        for text, column_width, side in zip(row, widths, align):
+        for text, column_width, side in zip(row, widths, align, strict=False):
             blank = " " * (column_width - width(text))
             cells.append(text + blank if side == "<" else blank + text)
         lines.append("  ".join(cells).rstrip())
@@ -76,19 +77,27 @@ def cmd_timetable(args, out) -> None:
     if args.csv:
         out.write(timetable.to_csv(rows))
         return
-    table = [("月", "小規模 振替日", "小規模 変更・前納期限", "セーフティ 振替日", "セーフティ 前納期限")]
-    table += [(r.month.ja(), *map(format_date_ja, (r.sky_debit, r.sky_deadline, r.safety_debit, r.safety_deadline)))
-              for r in rows]
+    table: list[tuple[str, ...]] = [
+        ("月", "小規模 振替日", "小規模 変更・前納期限", "セーフティ 振替日", "セーフティ 前納期限")
+    ]
+    table += [
+        (r.month.ja(), *map(format_date_ja, (r.sky_debit, r.sky_deadline, r.safety_debit, r.safety_deadline)))
+        for r in rows
+    ]
     out.writelines(line + "\n" for line in format_table(table, "<<<<<"))
 
 
 def cmd_first_debit(args, out) -> None:
     contract = _contract(args)
     first = contract.first_debit
-    out.write(f"{contract.scheme.value} {contract.channel.value} {contract.pattern.value} "
-              f"掛金月額 {contract.monthly_amount:,}円 申込日 {format_date_ja(contract.application_date)}\n")
-    out.write(f"初回振替: {format_date_ja(first.date)} {first.amount:,}円"
-              f"（{first.first_month.ja()}〜{first.last_month.ja()}分）\n")
+    out.write(
+        f"{contract.scheme.value} {contract.channel.value} {contract.pattern.value} "
+        f"掛金月額 {contract.monthly_amount:,}円 申込日 {format_date_ja(contract.application_date)}\n"
+    )
+    out.write(
+        f"初回振替: {format_date_ja(first.date)} {first.amount:,}円"
+        f"（{first.first_month.ja()}〜{first.last_month.ja()}分）\n"
+    )
     out.write("最初の支払い:\n")
     shown = [_payment_cells(p) for p in payments(contract, first.month + 12)[: args.show]]
     out.writelines(f"  {line}\n" for line in format_table(shown, "<<><"))
@@ -99,36 +108,46 @@ def cmd_deduction(args, out) -> None:
     year = parse_count(args.year, what_ja="年", what_en="year")
     received = None if args.discount_received is None else parse_amount(args.discount_received)
     b = deduction.breakdown(contract, year, received)
-    out.write(f"{year}年の小規模企業共済等掛金控除: {b.deductible:,}円"
-              f"（払込 {b.paid:,}円 − 前納減額金 {b.discount_received:,}円）\n")
+    out.write(
+        f"{year}年の小規模企業共済等掛金控除: {b.deductible:,}円"
+        f"（払込 {b.paid:,}円 − 前納減額金 {b.discount_received:,}円）\n"
+    )
     out.write(f"掛金控除証明書: {certificate.dispatch(year, contract).value}\n")
     if b.deductible == 0 and contract.channel is not Channel.CASH:
         following = next((p.date.year for p in payments(contract, Month(year + 2, 12)) if p.date.year > year), None)
         if following:
-            out.write(f"注意: 初回振替が{following}年のため、{year}年の控除はありません（{following}年から控除）。"
-                      "年内の控除を希望する場合は「現金あり」で申し込みます。\n")
+            out.write(
+                f"注意: 初回振替が{following}年のため、{year}年の控除はありません（{following}年から控除）。"
+                "年内の控除を希望する場合は「現金あり」で申し込みます。\n"
+            )
 
 
 def cmd_discount(args, out) -> None:
     paid_on = parse_date(args.paid_on) if args.paid_on else calendar.today()
-    amount = discount.compute(parse_amount(args.monthly_amount),
-                              parse_count(args.months, what_ja="前納月数", what_en="months"), paid_on)
+    amount = discount.compute(
+        parse_amount(args.monthly_amount), parse_count(args.months, what_ja="前納月数", what_en="months"), paid_on
+    )
     out.write(f"前納減額金: {amount:,}円\n")
 
 
 def cmd_failed_debit(args, out) -> None:
-    rows = failed_debit.plan(parse_month(args.failed_month), Scheme.parse(args.scheme),
-                             parse_amount(args.monthly_amount))
-    table = [(row.month.ja(), f"{row.amount:,}円", "、".join(m.ja() for m in row.months_billed) or "請求なし")
-             for row in rows]
+    rows = failed_debit.plan(
+        parse_month(args.failed_month), Scheme.parse(args.scheme), parse_amount(args.monthly_amount)
+    )
+    table = [
+        (row.month.ja(), f"{row.amount:,}円", "、".join(m.ja() for m in row.months_billed) or "請求なし")
+        for row in rows
+    ]
     out.writelines(line + "\n" for line in format_table(table, "<><"))
 
 
 def _contract_arguments(p: argparse.ArgumentParser, date_first: bool) -> None:
     """The contract's arguments, in the order of the matching Excel function."""
-    positional = [("monthly_amount", "掛金月額 (70000, 7万円)"),
-                  ("application_date", "申込日 (2024-12-02, 令和6年12月2日)")]
-    for name, help_text in (positional[::-1] if date_first else positional):
+    positional = [
+        ("monthly_amount", "掛金月額 (70000, 7万円)"),
+        ("application_date", "申込日 (2024-12-02, 令和6年12月2日)"),
+    ]
+    for name, help_text in positional[::-1] if date_first else positional:
         p.add_argument(name, help=help_text)
     p.add_argument("--scheme", default="小規模企業共済", help="制度 (sky / safety)")
     p.add_argument("--channel", default="現金なし", help="申込方法 (現金あり / 現金なし / オンライン)")

@@ -29,11 +29,17 @@ def whole_number(value: Any, what_ja: str, what_en: str, minimum: int | None = 0
     kyosai.errors.OutOfRange: 掛金総額は0以上です（-1）。 / Total premiums must be at least 0 (got -1).
     """
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidNumber(f"{what_ja}は整数で指定してください（{value!r}）。",
-                            f"{what_en} must be a whole number, not {value!r}.", value=value)
+        raise InvalidNumber(
+            f"{what_ja}は整数で指定してください（{value!r}）。",
+            f"{what_en} must be a whole number, not {value!r}.",
+            value=value,
+        )
     if minimum is not None and value < minimum:
-        raise OutOfRange(f"{what_ja}は{minimum:,}以上です（{value:,}）。",
-                         f"{what_en} must be at least {minimum:,} (got {value:,}).", value=value)
+        raise OutOfRange(
+            f"{what_ja}は{minimum:,}以上です（{value:,}）。",
+            f"{what_en} must be at least {minimum:,} (got {value:,}).",
+            value=value,
+        )
     return value
 
 
@@ -44,8 +50,11 @@ def as_date(value: Any, what_ja: str, what_en: str) -> datetime.date:
     if isinstance(value, datetime.datetime):
         return value.date()
     if not isinstance(value, datetime.date):
-        raise InvalidDate(f"{what_ja}は日付で指定してください（{value!r}）。",
-                          f"{what_en} must be a date, not {value!r}.", value=value)
+        raise InvalidDate(
+            f"{what_ja}は日付で指定してください（{value!r}）。",
+            f"{what_en} must be a date, not {value!r}.",
+            value=value,
+        )
     return value
 
 
@@ -55,13 +64,17 @@ def as_month(value: Any, what_ja: str, what_en: str) -> Month:
     >>> as_month("2024-12", "希望月", "The desired month")
     Traceback (most recent call last):
     ...
-    kyosai.errors.InvalidDate: 希望月は年月で指定してください（'2024-12'）。 / The desired month must be a month, not '2024-12'.
+    kyosai.errors.InvalidDate: 希望月は年月で指定してください（'2024-12'）。 / The desired month must be a month,
+    not '2024-12'.
     """
     if value is None:
         raise MissingValue(f"{what_ja}が空欄です。", f"{what_en} is empty.", value=value)
     if not isinstance(value, Month):
-        raise InvalidDate(f"{what_ja}は年月で指定してください（{value!r}）。",
-                          f"{what_en} must be a month, not {value!r}.", value=value)
+        raise InvalidDate(
+            f"{what_ja}は年月で指定してください（{value!r}）。",
+            f"{what_en} must be a month, not {value!r}.",
+            value=value,
+        )
     return value
 
 
@@ -70,12 +83,15 @@ def instance_of(value: Any, kind: type, what_ja: str, what_en: str) -> Any:
     if value is None:
         raise MissingValue(f"{what_ja}が空欄です。", f"{what_en} is empty.", value=value)
     if not isinstance(value, kind):
-        raise InvalidFormat(f"{what_ja}ではありません（{value!r}）。",
-                            f"{what_en} must be a {kind.__name__}, not {value!r}.", value=value)
+        raise InvalidFormat(
+            f"{what_ja}ではありません（{value!r}）。",
+            f"{what_en} must be a {kind.__name__}, not {value!r}.",
+            value=value,
+        )
     return value
 
 
-def rule_date(on: datetime.date) -> datetime.date:
+def rule_date(on: Any) -> datetime.date:
     """The date a rule is applied on (基準日), checked: never defaulted to today in the rules core.
 
     >>> rule_date(None)
@@ -86,12 +102,11 @@ def rule_date(on: datetime.date) -> datetime.date:
     return as_date(on, "基準日", "The reference date")
 
 
-def all_reasons(error: type[KyosaiError], head_ja: str, head_en: str,
-                 reasons: list[tuple[str, str]]) -> KyosaiError:
+def all_reasons(error: type[KyosaiError], head_ja: str, head_en: str, reasons: list[tuple[str, str]]) -> KyosaiError:
     """One error naming every (Japanese, English) reason; ``value`` is the list of reasons."""
-    return error(head_ja + "".join(ja for ja, _ in reasons),
-                 " ".join([head_en, *(en for _, en in reasons)]),
-                 value=list(reasons))
+    return error(
+        head_ja + "".join(ja for ja, _ in reasons), " ".join([head_en, *(en for _, en in reasons)]), value=list(reasons)
+    )
 
 
 def accepts(validate, *args, **kwargs) -> bool:

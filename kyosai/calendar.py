@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime
 import importlib.util
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import holidays
@@ -50,7 +50,7 @@ ONE_DAY = datetime.timedelta(days=1)
 FIRST_YEAR, LAST_YEAR = 1949, 2099
 
 
-@lru_cache(maxsize=None)
+@cache
 def _japan_calendar() -> type:
     """The holidays package's calendar of Japan, imported from Japan's own module.
 
@@ -71,7 +71,7 @@ def _japan_calendar() -> type:
     return sys.modules[name].Japan
 
 
-@lru_cache(maxsize=None)
+@cache
 def _national_holidays(year: int) -> dict[datetime.date, str]:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise OutOfRange(
@@ -94,8 +94,11 @@ def validate_year(year: int) -> int:
     """
     year = whole_number(year, "年", "The year", minimum=None)
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise OutOfRange(f"年は{FIRST_YEAR}〜{LAST_YEAR}年で指定してください（{year}）。",
-                         f"The year must be {FIRST_YEAR}–{LAST_YEAR}, not {year}.", value=year)
+        raise OutOfRange(
+            f"年は{FIRST_YEAR}〜{LAST_YEAR}年で指定してください（{year}）。",
+            f"The year must be {FIRST_YEAR}–{LAST_YEAR}, not {year}.",
+            value=year,
+        )
     return year
 
 

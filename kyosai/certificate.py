@@ -45,13 +45,16 @@ class Dispatch(enum.Enum):
 
 
 def dispatch(year: int, contract: Contract) -> Dispatch:
-    """The dispatch of the certificate for ``year`` for a contract (the parameters in force on 1 January of ``year``)."""
+    """The dispatch of the certificate for ``year`` for a contract (by the parameters of 1 January of ``year``)."""
     year = validate_year(year)
     contract = instance_of(contract, Contract, "契約", "The contract")
     last_month = P.SKY_CERTIFICATE_NOVEMBER_LAST_MONTH.at(datetime.date(year, 1, 1))
     november_cutoff = Month(year, last_month).last_day
-    relevant = [p for p in payments(contract, Month(year, 12))
-                if p.date.year == year or (p.date.year < year and p.last_month.year >= year)]
+    relevant = [
+        p
+        for p in payments(contract, Month(year, 12))
+        if p.date.year == year or (p.date.year < year and p.last_month.year >= year)
+    ]
     if any(p.date <= november_cutoff for p in relevant):
         return Dispatch.NOVEMBER
     if relevant:

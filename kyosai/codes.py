@@ -31,9 +31,15 @@ from .errors import InvalidFormat, KyosaiError, MissingValue
 from .japanese import is_katakana, to_katakana
 
 __all__ = [
-    "corporate_number_check_digit", "validate_corporate_number", "is_valid_corporate_number",
-    "validate_postal_code", "format_postal_code", "validate_phone", "validate_digits",
-    "validate_katakana", "kana_name_key",
+    "corporate_number_check_digit",
+    "validate_corporate_number",
+    "is_valid_corporate_number",
+    "validate_postal_code",
+    "format_postal_code",
+    "validate_phone",
+    "validate_digits",
+    "validate_katakana",
+    "kana_name_key",
 ]
 
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー－]")
@@ -47,18 +53,21 @@ def _digits_of(value: Any, what_ja: str, what_en: str) -> str:
         raise MissingValue(f"{what_ja}が空欄です。", f"{what_en} is empty.", value=value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if type(value) is str and value.isascii():      # most cells: NFKC changes nothing, hyphens at most
-        text = value[:_MAX_TEXT + 1]
+    if type(value) is str and value.isascii():  # most cells: NFKC changes nothing, hyphens at most
+        text = value[: _MAX_TEXT + 1]
         plain = text.replace("-", "")
         return plain if plain.isdigit() else _SEPARATORS.sub("", text)
-    text = unicodedata.normalize("NFKC", str(value))[:_MAX_TEXT + 1]
+    text = unicodedata.normalize("NFKC", str(value))[: _MAX_TEXT + 1]
     return _SEPARATORS.sub("", text)
 
 
-def _bad(value: Any, what_ja: str, rule_ja: str, what_en: str, rule_en: str, hint_ja: str | None = None) -> InvalidFormat:
+def _bad(
+    value: Any, what_ja: str, rule_ja: str, what_en: str, rule_en: str, hint_ja: str | None = None
+) -> InvalidFormat:
     shown = str(value)[:_MAX_TEXT]
-    return InvalidFormat(f"{what_ja}「{shown}」は{rule_ja}。", f"{what_en} {shown!r} {rule_en}.", value=value,
-                         hint_ja=hint_ja)
+    return InvalidFormat(
+        f"{what_ja}「{shown}」は{rule_ja}。", f"{what_en} {shown!r} {rule_en}.", value=value, hint_ja=hint_ja
+    )
 
 
 def corporate_number_check_digit(base: str) -> int:
@@ -77,10 +86,15 @@ def validate_corporate_number(value: Any) -> str:
     if not (len(digits) == 13 and digits.isascii() and digits.isdigit()):
         raise _bad(value, "法人番号", "13桁の数字ではありません", "Corporate number", "is not 13 digits")
     if int(digits[0]) != corporate_number_check_digit(digits[1:]):
-        raise _bad(value, "法人番号", "チェックデジットが合いません（番号の誤記）",
-                   "Corporate number", "has a wrong check digit",
-                   "法人番号のどこかの桁が違います。登記事項証明書か国税庁の法人番号公表サイトで13桁を確かめてください"
-                   "（先頭の1桁は残り12桁から決まる検査用の数字です）。")
+        raise _bad(
+            value,
+            "法人番号",
+            "チェックデジットが合いません（番号の誤記）",
+            "Corporate number",
+            "has a wrong check digit",
+            "法人番号のどこかの桁が違います。登記事項証明書か国税庁の法人番号公表サイトで13桁を確かめてください"
+            "（先頭の1桁は残り12桁から決まる検査用の数字です）。",
+        )
     return digits
 
 
@@ -115,8 +129,14 @@ def validate_postal_code(value: Any) -> str:
     written = unicodedata.normalize("NFKC", str(value)).strip().lstrip("〒").strip()
     hyphens = [m.start() for m in _POSTAL_HYPHEN.finditer(written)]
     if hyphens and hyphens != [3]:
-        raise _bad(value, "郵便番号", "ハイフンの位置が違います（3桁-4桁）", "Postal code", "has its hyphen misplaced",
-                   f"郵便番号は3桁-4桁で書きます（{_hyphenated(digits)} でよいか、住所と照らして確かめてください）。")
+        raise _bad(
+            value,
+            "郵便番号",
+            "ハイフンの位置が違います（3桁-4桁）",
+            "Postal code",
+            "has its hyphen misplaced",
+            f"郵便番号は3桁-4桁で書きます（{_hyphenated(digits)} でよいか、住所と照らして確かめてください）。",
+        )
     return digits
 
 
@@ -139,13 +159,19 @@ def validate_phone(value: Any) -> str:
     if not digits.isdigit():
         digits = _BRACKETS.sub("", digits)
     if not (len(digits) in (10, 11) and digits.isascii() and digits.isdigit() and digits[0] == "0"):
-        raise _bad(value, "電話番号", "0から始まる10桁または11桁の数字ではありません",
-                   "Phone number", "is not 10 or 11 digits starting with 0")
+        raise _bad(
+            value,
+            "電話番号",
+            "0から始まる10桁または11桁の数字ではありません",
+            "Phone number",
+            "is not 10 or 11 digits starting with 0",
+        )
     return digits
 
 
-def validate_digits(value: Any, what_ja: str, min_digits: int, max_digits: int, *, pad: bool = False,
-                    what_en: str | None = None) -> str:
+def validate_digits(
+    value: Any, what_ja: str, min_digits: int, max_digits: int, *, pad: bool = False, what_en: str | None = None
+) -> str:
     """A code of digits (金融機関コード 4, 支店コード 3, 口座番号 ≤ 7 …).
 
     With ``pad`` a shorter code is left-padded with zeros to ``max_digits`` — Excel drops leading

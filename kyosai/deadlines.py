@@ -62,8 +62,9 @@ def pattern_change_deadline(desired: Month, online: bool = False) -> datetime.da
     return prepayment_deadline(desired, Scheme.SKY, online=online)
 
 
-def is_on_time(received: datetime.date, desired: Month, scheme: Scheme | str = Scheme.SKY,
-               online: bool = False) -> bool:
+def is_on_time(
+    received: datetime.date, desired: Month, scheme: Scheme | str = Scheme.SKY, online: bool = False
+) -> bool:
     """True when a request received on ``received`` meets the deadline for ``desired``; else False.
 
     :func:`validate_arrival` accepts it; a late request and unreadable input give False.
@@ -76,8 +77,9 @@ def is_on_time(received: datetime.date, desired: Month, scheme: Scheme | str = S
     return accepts(validate_arrival, received, desired, scheme, online)
 
 
-def validate_arrival(received: datetime.date, desired: Month, scheme: Scheme | str = Scheme.SKY,
-                     online: bool = False) -> datetime.date:
+def validate_arrival(
+    received: datetime.date, desired: Month, scheme: Scheme | str = Scheme.SKY, online: bool = False
+) -> datetime.date:
     """Return ``received``, or raise :class:`LateRequest` (a late request is void) unless it meets the deadline."""
     received = as_date(received, "到着日", "The arrival date")
     desired = as_month(desired, "希望月", "The desired month")

@@ -56,9 +56,9 @@ class Breakdown:
     """How a year's deduction is made up (掛金控除証明書 fields)."""
 
     year: int
-    paid: int                # premiums counted in the year
-    discount_received: int   # 前納減額金 received in the year
-    deductible: int          # paid − discount, never below 0
+    paid: int  # premiums counted in the year
+    discount_received: int  # 前納減額金 received in the year
+    deductible: int  # paid − discount, never below 0
 
 
 def breakdown(contract: Contract, year: int, discount_received: int | None = None) -> Breakdown:
@@ -72,19 +72,23 @@ def breakdown(contract: Contract, year: int, discount_received: int | None = Non
         raise RuleViolation(
             "小規模企業共済等掛金控除は小規模企業共済の掛金だけです。経営セーフティ共済の掛金は損金・必要経費です。",
             "The income deduction is for SKY premiums only; SAFETY premiums are a business expense.",
-            value=contract.scheme.value)
+            value=contract.scheme.value,
+        )
     year = validate_year(year)
     if discount_received is not None:
         discount_received = whole_number(discount_received, "前納減額金", "The discount received", minimum=None)
     if discount_received is not None and discount_received < 0:
-        raise OutOfRange(f"前納減額金は0円以上です（{discount_received}）。",
-                         f"The discount received cannot be negative ({discount_received}).",
-                         value=discount_received)
+        raise OutOfRange(
+            f"前納減額金は0円以上です（{discount_received}）。",
+            f"The discount received cannot be negative ({discount_received}).",
+            value=discount_received,
+        )
     months, reached_per_yen = _per_yen(Shape.of(contract), year)
     paid = contract.monthly_amount * months
     if discount_received is None:
-        discount_received = sum(p.amount for p in paid_out(reached_per_yen, contract.monthly_amount)
-                                if p.month.year == year)
+        discount_received = sum(
+            p.amount for p in paid_out(reached_per_yen, contract.monthly_amount) if p.month.year == year
+        )
     return Breakdown(year, paid, discount_received, max(0, paid - discount_received))
 
 

@@ -34,9 +34,10 @@ October 2025 adds 945 by 31 March 2026, and June 2026 pays the 5,103 accumulated
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
-from typing import Iterable, Mapping, NamedTuple
+from typing import NamedTuple
 
 from .arguments import as_date
 from .errors import OutOfRange
@@ -72,8 +73,11 @@ def compute(monthly_amount: int, months_paid_at_once: int, paid_on: datetime.dat
     """
     for name, value in (("掛金月額", monthly_amount), ("前納月数", months_paid_at_once)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise OutOfRange(f"{name}は0以上の整数です（{value!r}）。",
-                             f"{name} must be a whole number ≥ 0, not {value!r}.", value=value)
+            raise OutOfRange(
+                f"{name}は0以上の整数です（{value!r}）。",
+                f"{name} must be a whole number ≥ 0, not {value!r}.",
+                value=value,
+            )
     paid_on = as_date(paid_on, "支払日", "The payment date")
     now = Month.of(paid_on)
     weight = sum(months_ahead(now, now + k, paid_on) for k in range(months_paid_at_once))
@@ -118,8 +122,8 @@ def payouts(payments: Iterable, until: Month) -> list[DiscountPayout]:
 class Reached(NamedTuple):
     """What one 31 March adds to the balance of 前納減額金 (:func:`reached`)."""
 
-    payout_month: Month      # when a balance at the threshold or above is paid (June)
-    amount: Decimal          # the discount of the 12 months up to the cutoff (31 March)
+    payout_month: Month  # when a balance at the threshold or above is paid (June)
+    amount: Decimal  # the discount of the 12 months up to the cutoff (31 March)
     threshold: int | Decimal
 
 
@@ -128,7 +132,7 @@ def reached(by_month: Mapping[Month, Decimal], until: Month) -> list[Reached]:
     the discount :func:`accrued` (keyed by month, in the order accrued)."""
     if not by_month:
         return []
-    result = []
+    result: list[Reached] = []
     # Month index → (order accrued, amount): each 31 March looks up its 12 months, no scan of all, and
     # adds them in the order accrued, as the Decimal sums always have.
     by_index = {month.index: (order, amount) for order, (month, amount) in enumerate(by_month.items())}
@@ -139,10 +143,16 @@ def reached(by_month: Mapping[Month, Decimal], until: Month) -> list[Reached]:
         payout_month = Month(year, P.PREPAYMENT_DISCOUNT_PAYOUT_MONTH.at(on))
         if payout_month > until:
             return result
-        months = sorted(by_index[index] for index in range((cutoff - 12).index + 1, cutoff.index + 1)
-                        if index in by_index)  # the 12 months up to the cutoff
-        result.append(Reached(payout_month, sum((amount for _, amount in months), Decimal(0)),
-                              P.PREPAYMENT_DISCOUNT_PAYOUT_THRESHOLD.at(on)))
+        months = sorted(
+            by_index[index] for index in range((cutoff - 12).index + 1, cutoff.index + 1) if index in by_index
+        )  # the 12 months up to the cutoff
+        result.append(
+            Reached(
+                payout_month,
+                sum((amount for _, amount in months), Decimal(0)),
+                P.PREPAYMENT_DISCOUNT_PAYOUT_THRESHOLD.at(on),
+            )
+        )
         year += 1
 
 

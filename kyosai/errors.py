@@ -45,8 +45,15 @@ class KyosaiError(ValueError):
 
     code = "invalid-format"
 
-    def __init__(self, message_ja: str, message_en: str, *, value: Any = None, field: str | None = None,
-                 hint_ja: str | None = None):
+    def __init__(
+        self,
+        message_ja: str,
+        message_en: str,
+        *,
+        value: Any = None,
+        field: str | None = None,
+        hint_ja: str | None = None,
+    ):
         super().__init__(f"{message_ja} / {message_en}")
         self.message_ja = message_ja
         self.message_en = message_en
@@ -54,7 +61,7 @@ class KyosaiError(ValueError):
         self.field = field
         self.hint_ja = hint_ja
 
-    def for_field(self, field: str) -> "KyosaiError":
+    def for_field(self, field: str) -> KyosaiError:
         """Name the field the value came from (kept if one is already named); returns self."""
         if self.field is None:
             self.field = field

@@ -151,7 +151,7 @@ def _show(value: Any) -> str:
     """The value as it goes into a message: as typed, shortened when long."""
     try:
         text = value if isinstance(value, str) else str(value)
-    except Exception:  # an int too long to print, an object whose str() fails
+    except Exception:  # noqa: BLE001 - an int too long to print, an object whose str() fails
         text = f"<{type(value).__name__}>"
     return text if len(text) <= 40 else text[:39] + "…"
 
@@ -225,7 +225,7 @@ def _date_from_object(value: Any) -> datetime.date | None:
     if callable(to_date):
         try:
             day = to_date()
-        except Exception:  # whatever a foreign .date() raises, the value is not a date to us
+        except Exception:  # noqa: BLE001 - whatever a foreign .date() raises, the value is not a date to us
             return None
         if isinstance(day, datetime.datetime):
             return day.date()
@@ -270,7 +270,7 @@ def _date_from_text(value: str) -> datetime.date | None:
     text = _arabic_numerals(_TIME_RE.sub("", _fold(value), count=1))
     weekday = _WEEKDAY_RE.search(text)
     if weekday:
-        text = text[:weekday.start()]
+        text = text[: weekday.start()]
     for form in (_from_serial_text, _from_compact, _from_iso, _from_kanji, _from_wareki):
         day = form(text, value)
         if day is not None:
@@ -365,7 +365,8 @@ _WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturda
 def _wrong_weekday(value: Any, day: datetime.date, written: str) -> WrongWeekday:
     actual = _WEEKDAYS[day.weekday()]
     return WrongWeekday(
-        f"「{_show(value)}」の曜日が違います: {day.year}年{day.month}月{day.day}日は{actual}曜日です（{written}曜日と書かれています）。",
+        f"「{_show(value)}」の曜日が違います: {day.year}年{day.month}月{day.day}日は{actual}曜日です"
+        f"（{written}曜日と書かれています）。",
         f"{_show(value)!r}: {day.isoformat()} is a {_WEEKDAYS_EN[day.weekday()]}, "
         f"not a {_WEEKDAYS_EN[_WEEKDAYS.index(written)]}.",
         value=value,
@@ -475,10 +476,10 @@ def _month_from_wareki(text: str, value: str) -> Month | None:
 
 def _calendar_month(value: str, year: str | int, month: str) -> Month:
     """The Month, or InvalidDate for month 13 or year 0 (Month itself would say OutOfRange)."""
-    year, month = int(year), int(month)
-    if not (1 <= year <= 9999 and 1 <= month <= 12):
+    number_of_year, number_of_month = int(year), int(month)
+    if not (1 <= number_of_year <= 9999 and 1 <= number_of_month <= 12):
         raise _not_a_month(value)
-    return Month(year, month)
+    return Month(number_of_year, number_of_month)
 
 
 def _not_a_month(value: Any) -> InvalidDate:

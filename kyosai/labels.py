@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from typing import Any
+from typing import Any, Self
 
 from .errors import InvalidLabel, KyosaiError, MissingValue
 
@@ -55,20 +55,19 @@ class Label(enum.Enum):
     # for messages, and the folded spellings that map to each member.
     title_ja: str
     title_en: str
+    _lookup_table: dict[str, Label]  # built by _lookup() on first use
 
     # Members are singletons compared by identity; Enum's own __hash__ hashes the name in Python,
     # which dominates grouping 100,000 records by their labels.
     __hash__ = object.__hash__
 
     @classmethod
-    def parse(cls, value: Any):
+    def parse(cls, value: Any) -> Self:
         """Read a label as a clerk wrote it; raises InvalidLabel / MissingValue."""
         if isinstance(value, cls):
             return value
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise MissingValue(
-                f"{cls.title_ja}が空欄です。", f"{cls.title_en} is empty.", value=value
-            )
+            raise MissingValue(f"{cls.title_ja}が空欄です。", f"{cls.title_en} is empty.", value=value)
         member = cls._lookup().get(normalize_key(str(value)))
         if member is None:
             choices = " / ".join(m.value for m in cls)
@@ -89,7 +88,7 @@ class Label(enum.Enum):
         return True
 
     @classmethod
-    def _lookup(cls) -> dict[str, "Label"]:
+    def _lookup(cls) -> dict[str, Self]:
         lookup = cls.__dict__.get("_lookup_table")
         if lookup is None:
             lookup = {normalize_key(m.value): m for m in cls}
@@ -121,12 +120,23 @@ class Scheme(Label):
     SAFETY = "経営セーフティ共済"
 
 
-_aliases(Scheme, "制度", "scheme", {
-    Scheme.SKY: ("小規模", "小規模共済", "小規模企業共済制度", "small business mutual aid"),
-    Scheme.SAFETY: ("セーフティ", "セーフティ共済", "経営セーフティ", "倒産防止共済",
-                    "中小企業倒産防止共済", "経営セーフティ共済(中小企業倒産防止共済)",
-                    "business safety mutual aid"),
-})
+_aliases(
+    Scheme,
+    "制度",
+    "scheme",
+    {
+        Scheme.SKY: ("小規模", "小規模共済", "小規模企業共済制度", "small business mutual aid"),
+        Scheme.SAFETY: (
+            "セーフティ",
+            "セーフティ共済",
+            "経営セーフティ",
+            "倒産防止共済",
+            "中小企業倒産防止共済",
+            "経営セーフティ共済(中小企業倒産防止共済)",
+            "business safety mutual aid",
+        ),
+    },
+)
 
 
 class Channel(Label):
@@ -137,11 +147,26 @@ class Channel(Label):
     ONLINE = "オンライン"
 
 
-_aliases(Channel, "申込方法", "channel", {
-    Channel.CASH: ("①現金あり", "1現金あり", "現金", "with cash", "counter"),
-    Channel.NO_CASH: ("②現金なし", "2現金なし", "口座振替", "debit", "direct debit", "no cash", "no_cash", "nocash", "without cash"),
-    Channel.ONLINE: ("オンライン申込", "web", "internet"),
-})
+_aliases(
+    Channel,
+    "申込方法",
+    "channel",
+    {
+        Channel.CASH: ("①現金あり", "1現金あり", "現金", "with cash", "counter"),
+        Channel.NO_CASH: (
+            "②現金なし",
+            "2現金なし",
+            "口座振替",
+            "debit",
+            "direct debit",
+            "no cash",
+            "no_cash",
+            "nocash",
+            "without cash",
+        ),
+        Channel.ONLINE: ("オンライン申込", "web", "internet"),
+    },
+)
 
 
 class Pattern(Label):
@@ -157,12 +182,24 @@ class Pattern(Label):
         return {Pattern.MONTHLY: 1, Pattern.SEMI_ANNUAL: 6, Pattern.ANNUAL: 12}[self]
 
 
-_aliases(Pattern, "払込区分", "payment pattern", {
-    Pattern.MONTHLY: ("月払い", "毎月払", "毎月払い", "月額払", "monthly", "month"),
-    Pattern.SEMI_ANNUAL: ("半年払い", "半年", "semiannual", "semi-annual", "semi_annual", "half-yearly",
-                          "halfyearly"),
-    Pattern.ANNUAL: ("年払い", "年一括", "annual", "annually", "yearly", "year"),
-})
+_aliases(
+    Pattern,
+    "払込区分",
+    "payment pattern",
+    {
+        Pattern.MONTHLY: ("月払い", "毎月払", "毎月払い", "月額払", "monthly", "month"),
+        Pattern.SEMI_ANNUAL: (
+            "半年払い",
+            "半年",
+            "semiannual",
+            "semi-annual",
+            "semi_annual",
+            "half-yearly",
+            "halfyearly",
+        ),
+        Pattern.ANNUAL: ("年払い", "年一括", "annual", "annually", "yearly", "year"),
+    },
+)
 
 
 class MemberType(Label):
@@ -174,12 +211,17 @@ class MemberType(Label):
     PROFESSIONAL_PARTNER = "士業法人社員"
 
 
-_aliases(MemberType, "加入者区分", "member type", {
-    MemberType.PROPRIETOR: ("事業主", "個人", "sole proprietor", "proprietor"),
-    MemberType.CO_MANAGER: ("co-manager", "comanager", "co_manager"),
-    MemberType.OFFICER: ("役員", "会社等の役員", "company officer", "officer"),
-    MemberType.PROFESSIONAL_PARTNER: ("士業法人の社員", "professional partner", "partner"),
-})
+_aliases(
+    MemberType,
+    "加入者区分",
+    "member type",
+    {
+        MemberType.PROPRIETOR: ("事業主", "個人", "sole proprietor", "proprietor"),
+        MemberType.CO_MANAGER: ("co-manager", "comanager", "co_manager"),
+        MemberType.OFFICER: ("役員", "会社等の役員", "company officer", "officer"),
+        MemberType.PROFESSIONAL_PARTNER: ("士業法人の社員", "professional partner", "partner"),
+    },
+)
 
 
 class SkyIndustry(Label):
@@ -198,19 +240,24 @@ class SkyIndustry(Label):
     OTHER = "その他"
 
 
-_aliases(SkyIndustry, "業種", "industry", {
-    SkyIndustry.MANUFACTURING: ("manufacturing",),
-    SkyIndustry.CONSTRUCTION: ("construction",),
-    SkyIndustry.TRANSPORT: ("運送業", "transport"),
-    SkyIndustry.WHOLESALE: ("卸売", "wholesale"),
-    SkyIndustry.RETAIL: ("小売", "retail"),
-    SkyIndustry.SERVICES: ("サービス", "services", "service"),
-    SkyIndustry.LODGING: ("宿泊", "旅館業", "lodging", "hotel", "hotels"),
-    SkyIndustry.ENTERTAINMENT: ("娯楽", "entertainment"),
-    SkyIndustry.REAL_ESTATE: ("不動産", "real estate", "realestate"),
-    SkyIndustry.AGRICULTURE: ("農林業", "agriculture"),
-    SkyIndustry.OTHER: ("その他の業種", "other", "others"),
-})
+_aliases(
+    SkyIndustry,
+    "業種",
+    "industry",
+    {
+        SkyIndustry.MANUFACTURING: ("manufacturing",),
+        SkyIndustry.CONSTRUCTION: ("construction",),
+        SkyIndustry.TRANSPORT: ("運送業", "transport"),
+        SkyIndustry.WHOLESALE: ("卸売", "wholesale"),
+        SkyIndustry.RETAIL: ("小売", "retail"),
+        SkyIndustry.SERVICES: ("サービス", "services", "service"),
+        SkyIndustry.LODGING: ("宿泊", "旅館業", "lodging", "hotel", "hotels"),
+        SkyIndustry.ENTERTAINMENT: ("娯楽", "entertainment"),
+        SkyIndustry.REAL_ESTATE: ("不動産", "real estate", "realestate"),
+        SkyIndustry.AGRICULTURE: ("農林業", "agriculture"),
+        SkyIndustry.OTHER: ("その他の業種", "other", "others"),
+    },
+)
 
 
 class SafetyIndustry(Label):
@@ -228,19 +275,29 @@ class SafetyIndustry(Label):
     OTHER = "その他"
 
 
-_aliases(SafetyIndustry, "業種", "industry", {
-    SafetyIndustry.MANUFACTURING: ("manufacturing",),
-    SafetyIndustry.CONSTRUCTION: ("construction",),
-    SafetyIndustry.TRANSPORT: ("運送業", "transport"),
-    SafetyIndustry.WHOLESALE: ("卸売", "wholesale"),
-    SafetyIndustry.SERVICES: ("サービス", "services", "service"),
-    SafetyIndustry.RETAIL: ("小売", "retail"),
-    SafetyIndustry.RUBBER: ("ゴム製品", "ゴム製品製造", "rubber", "rubber products"),
-    SafetyIndustry.SOFTWARE: ("ソフトウェア業", "情報処理サービス業", "ソフトウェア", "software",
-                              "information processing"),
-    SafetyIndustry.HOTELS: ("旅館", "ホテル・旅館業", "hotels", "hotel", "inns"),
-    SafetyIndustry.OTHER: ("その他の業種", "other", "others"),
-})
+_aliases(
+    SafetyIndustry,
+    "業種",
+    "industry",
+    {
+        SafetyIndustry.MANUFACTURING: ("manufacturing",),
+        SafetyIndustry.CONSTRUCTION: ("construction",),
+        SafetyIndustry.TRANSPORT: ("運送業", "transport"),
+        SafetyIndustry.WHOLESALE: ("卸売", "wholesale"),
+        SafetyIndustry.SERVICES: ("サービス", "services", "service"),
+        SafetyIndustry.RETAIL: ("小売", "retail"),
+        SafetyIndustry.RUBBER: ("ゴム製品", "ゴム製品製造", "rubber", "rubber products"),
+        SafetyIndustry.SOFTWARE: (
+            "ソフトウェア業",
+            "情報処理サービス業",
+            "ソフトウェア",
+            "software",
+            "information processing",
+        ),
+        SafetyIndustry.HOTELS: ("旅館", "ホテル・旅館業", "hotels", "hotel", "inns"),
+        SafetyIndustry.OTHER: ("その他の業種", "other", "others"),
+    },
+)
 
 
 class ApplicantType(Label):
@@ -250,10 +307,15 @@ class ApplicantType(Label):
     SOLE_PROPRIETOR = "個人"
 
 
-_aliases(ApplicantType, "申込者区分", "applicant type", {
-    ApplicantType.COMPANY: ("会社", "corporation", "company"),
-    ApplicantType.SOLE_PROPRIETOR: ("個人事業主", "個人事業者", "sole proprietor", "individual"),
-})
+_aliases(
+    ApplicantType,
+    "申込者区分",
+    "applicant type",
+    {
+        ApplicantType.COMPANY: ("会社", "corporation", "company"),
+        ApplicantType.SOLE_PROPRIETOR: ("個人事業主", "個人事業者", "sole proprietor", "individual"),
+    },
+)
 
 
 class PrepaymentMethod(Label):
@@ -263,10 +325,15 @@ class PrepaymentMethod(Label):
     TRANSFER = "振込"
 
 
-_aliases(PrepaymentMethod, "前納方法", "prepayment method", {
-    PrepaymentMethod.DEBIT: ("ア", "振替", "預金口座振替", "direct debit"),
-    PrepaymentMethod.TRANSFER: ("イ", "振込み", "銀行振込", "bank transfer"),
-})
+_aliases(
+    PrepaymentMethod,
+    "前納方法",
+    "prepayment method",
+    {
+        PrepaymentMethod.DEBIT: ("ア", "振替", "預金口座振替", "direct debit"),
+        PrepaymentMethod.TRANSFER: ("イ", "振込み", "銀行振込", "bank transfer"),
+    },
+)
 
 
 class CancellationKind(Label):
@@ -277,11 +344,16 @@ class CancellationKind(Label):
     BY_SMRJ = "機構解約"
 
 
-_aliases(CancellationKind, "解約の種類", "cancellation kind", {
-    CancellationKind.VOLUNTARY: ("任意", "voluntary"),
-    CancellationKind.DEEMED: ("みなし", "deemed"),
-    CancellationKind.BY_SMRJ: ("機構", "smrj"),
-})
+_aliases(
+    CancellationKind,
+    "解約の種類",
+    "cancellation kind",
+    {
+        CancellationKind.VOLUNTARY: ("任意", "voluntary"),
+        CancellationKind.DEEMED: ("みなし", "deemed"),
+        CancellationKind.BY_SMRJ: ("機構", "smrj"),
+    },
+)
 
 
 class AccountType(Label):
@@ -291,10 +363,15 @@ class AccountType(Label):
     CURRENT = "当座"
 
 
-_aliases(AccountType, "預金種目", "account type", {
-    AccountType.ORDINARY: ("普通預金", "ordinary", "savings"),
-    AccountType.CURRENT: ("当座預金", "current", "checking"),
-})
+_aliases(
+    AccountType,
+    "預金種目",
+    "account type",
+    {
+        AccountType.ORDINARY: ("普通預金", "ordinary", "savings"),
+        AccountType.CURRENT: ("当座預金", "current", "checking"),
+    },
+)
 
 
 class TaxArrears(Label):
@@ -304,7 +381,12 @@ class TaxArrears(Label):
     SOME = "あり"
 
 
-_aliases(TaxArrears, "税の滞納", "tax arrears", {
-    TaxArrears.NONE: ("無", "無し", "no", "false", "0"),
-    TaxArrears.SOME: ("有", "有り", "滞納あり", "yes", "true", "1"),
-})
+_aliases(
+    TaxArrears,
+    "税の滞納",
+    "tax arrears",
+    {
+        TaxArrears.NONE: ("無", "無し", "no", "false", "0"),
+        TaxArrears.SOME: ("有", "有り", "滞納あり", "yes", "true", "1"),
+    },
+)

@@ -51,8 +51,7 @@ __all__ = [
 ]
 
 
-def loan_limit(paid_total: int, receivables: int, outstanding_loans: int = 0, *,
-               on: datetime.date) -> int:
+def loan_limit(paid_total: int, receivables: int, outstanding_loans: int = 0, *, on: datetime.date) -> int:
     """The most a contractor may borrow for one bankruptcy (共済金の貸付限度額), never below 0.
 
     ``min(SAFETY_LOAN_MULTIPLE × paid_total, receivables, SAFETY_LOAN_MAX_OUTSTANDING −
@@ -120,8 +119,9 @@ def request_deadline(bankruptcy_on: datetime.date, *, on: datetime.date | None =
     return elapses_on(bankruptcy_on, months) + datetime.timedelta(days=1)
 
 
-def refusal_reasons(joined_on: datetime.date, bankruptcy_on: datetime.date, requested_on: datetime.date,
-                    months_paid_by_bankruptcy: int) -> list[tuple[str, str]]:
+def refusal_reasons(
+    joined_on: datetime.date, bankruptcy_on: datetime.date, requested_on: datetime.date, months_paid_by_bankruptcy: int
+) -> list[tuple[str, str]]:
     """Every reason a loan request is refused, as (Japanese, English) pairs; [] when none. [SEED][OFF]
 
     1. the bankruptcy came before :func:`covered_from` (``joined_on``): less than 6 months after joining;
@@ -144,43 +144,55 @@ def refusal_reasons(joined_on: datetime.date, bankruptcy_on: datetime.date, requ
     joined_on = as_date(joined_on, "加入日", "The joining date")
     bankruptcy_on = as_date(bankruptcy_on, "倒産日", "The bankruptcy date")
     requested_on = as_date(requested_on, "貸付請求日", "The request date")
-    months_paid = whole_number(months_paid_by_bankruptcy, "倒産日までの掛金納付月数",
-                         "The months of premiums paid by the bankruptcy")
+    months_paid = whole_number(
+        months_paid_by_bankruptcy, "倒産日までの掛金納付月数", "The months of premiums paid by the bankruptcy"
+    )
     if requested_on < bankruptcy_on:
         raise OutOfRange(
             f"貸付請求日{requested_on.isoformat()}が倒産日{bankruptcy_on.isoformat()}より前です。",
             f"The request date {requested_on.isoformat()} is before the bankruptcy on {bankruptcy_on.isoformat()}.",
-            value=requested_on)
+            value=requested_on,
+        )
     reasons: list[tuple[str, str]] = []
 
     after_joining = P.SAFETY_LOAN_MIN_MONTHS_AFTER_JOINING.at(joined_on)
     first = covered_from(joined_on)
     if bankruptcy_on < first:
-        reasons.append((
-            f"倒産日{bankruptcy_on.isoformat()}は加入日{joined_on.isoformat()}から{after_joining}か月未満です"
-            f"（{first.isoformat()}以後の倒産が対象）。",
-            f"The bankruptcy on {bankruptcy_on.isoformat()} came less than {after_joining} months after "
-            f"joining on {joined_on.isoformat()} (covered from {first.isoformat()})."))
+        reasons.append(
+            (
+                f"倒産日{bankruptcy_on.isoformat()}は加入日{joined_on.isoformat()}から{after_joining}か月未満です"
+                f"（{first.isoformat()}以後の倒産が対象）。",
+                f"The bankruptcy on {bankruptcy_on.isoformat()} came less than {after_joining} months after "
+                f"joining on {joined_on.isoformat()} (covered from {first.isoformat()}).",
+            )
+        )
 
     need = P.SAFETY_LOAN_MIN_MONTHS_PAID.at(bankruptcy_on)
     if months_paid < need:
-        reasons.append((
-            f"倒産日までの掛金納付月数{months_paid}か月が{need}か月に達していません。",
-            f"Only {months_paid} months of premiums were paid by the bankruptcy; at least {need} are needed."))
+        reasons.append(
+            (
+                f"倒産日までの掛金納付月数{months_paid}か月が{need}か月に達していません。",
+                f"Only {months_paid} months of premiums were paid by the bankruptcy; at least {need} are needed.",
+            )
+        )
 
     within = P.SAFETY_LOAN_REQUEST_WITHIN_MONTHS.at(bankruptcy_on)
     deadline = request_deadline(bankruptcy_on)
     if requested_on > deadline:
-        reasons.append((
-            f"貸付請求日{requested_on.isoformat()}は倒産日{bankruptcy_on.isoformat()}から{within}か月を経過した後です"
-            f"（請求期限{deadline.isoformat()}）。",
-            f"The request on {requested_on.isoformat()} came more than {within} months after the bankruptcy on "
-            f"{bankruptcy_on.isoformat()} (deadline {deadline.isoformat()})."))
+        reasons.append(
+            (
+                f"貸付請求日{requested_on.isoformat()}は倒産日{bankruptcy_on.isoformat()}から{within}か月を経過した後です"
+                f"（請求期限{deadline.isoformat()}）。",
+                f"The request on {requested_on.isoformat()} came more than {within} months after the bankruptcy on "
+                f"{bankruptcy_on.isoformat()} (deadline {deadline.isoformat()}).",
+            )
+        )
     return reasons
 
 
-def validate_request(joined_on: datetime.date, bankruptcy_on: datetime.date, requested_on: datetime.date,
-                     months_paid_by_bankruptcy: int) -> datetime.date:
+def validate_request(
+    joined_on: datetime.date, bankruptcy_on: datetime.date, requested_on: datetime.date, months_paid_by_bankruptcy: int
+) -> datetime.date:
     """Check a loan request's dates and months paid; return ``requested_on``, or raise RuleViolation
     naming **every** reason of :func:`refusal_reasons`. [SEED][OFF]
 
@@ -190,15 +202,16 @@ def validate_request(joined_on: datetime.date, bankruptcy_on: datetime.date, req
     Traceback (most recent call last):
     ...
     kyosai.errors.RuleViolation: 共済金の貸付けを受けられません。倒産日2024-07-15は加入日2024-04-01から6か月未満です（2024-10-01以後の倒産が対象）。倒産日までの掛金納付月数4か月が6か月に達していません。 / ...
-    """
+    """  # noqa: E501 - a doctest's Japanese message, one unbroken line as raised
     reasons = refusal_reasons(joined_on, bankruptcy_on, requested_on, months_paid_by_bankruptcy)
     if reasons:
         raise all_reasons(RuleViolation, "共済金の貸付けを受けられません。", "No loan can be made:", reasons)
     return as_date(requested_on, "貸付請求日", "The request date")
 
 
-def is_valid_request(joined_on: datetime.date, bankruptcy_on: datetime.date, requested_on: datetime.date,
-                     months_paid_by_bankruptcy: int) -> bool:
+def is_valid_request(
+    joined_on: datetime.date, bankruptcy_on: datetime.date, requested_on: datetime.date, months_paid_by_bankruptcy: int
+) -> bool:
     """True when a loan may be made (:func:`validate_request` accepts the request); else False.
 
     False when a reason of :func:`refusal_reasons` applies, and for unreadable input. [SEED][OFF]

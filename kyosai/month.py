@@ -41,7 +41,7 @@ class Month:
             )
 
     @classmethod
-    def of(cls, day: datetime.date) -> "Month":
+    def of(cls, day: datetime.date) -> Month:
         """The month a date falls in."""
         return cls.from_index(day.year * 12 + day.month - 1)
 
@@ -51,10 +51,10 @@ class Month:
         return self.year * 12 + self.month - 1
 
     @classmethod
-    def from_index(cls, index: int) -> "Month":
+    def from_index(cls, index: int) -> Month:
         return _month_at(index) if cls is Month else cls(index // 12, index % 12 + 1)
 
-    def __add__(self, months: int) -> "Month":
+    def __add__(self, months: int) -> Month:
         if not isinstance(months, int):
             return NotImplemented
         return Month.from_index(self.year * 12 + self.month - 1 + months)  # self.index, inlined (hot)

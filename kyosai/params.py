@@ -5,7 +5,8 @@ and a list of ``{since, value}`` entries; the rules core asks for the value in f
 
 >>> P.SKY_DEBIT_DAY.at(datetime.date(2024, 12, 1))
 18
->>> P.PREPAYMENT_DISCOUNT_RATE.at(datetime.date(2017, 10, 31)), P.PREPAYMENT_DISCOUNT_RATE.at(datetime.date(2017, 11, 1))
+>>> (P.PREPAYMENT_DISCOUNT_RATE.at(datetime.date(2017, 10, 31)),
+...  P.PREPAYMENT_DISCOUNT_RATE.at(datetime.date(2017, 11, 1)))
 (Decimal('0.005'), Decimal('0.0009'))
 
 Headquarters can change a value without touching code: set ``KYOSAI_PARAMETERS`` to a TOML file
@@ -21,11 +22,12 @@ import datetime
 import functools
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .arguments import as_date
 from .errors import OutOfRange
@@ -60,15 +62,18 @@ class Parameter:
         entry = bisect.bisect_right(self._since, on)
         value = self.history[entry - 1][1] if entry else None
         if value is None:
-            raise NoValue(f"{on.isoformat()}には「{self.ja}」の定めがありません（日付を確認してください）。",
-                          f"{self.name} has no value on {on.isoformat()} (check the date).", value=on)
+            raise NoValue(
+                f"{on.isoformat()}には「{self.ja}」の定めがありません（日付を確認してください）。",
+                f"{self.name} has no value on {on.isoformat()} (check the date).",
+                value=on,
+            )
         return value
 
 
 def _convert(value: Any) -> Any:
     """Decimal strings become Decimal; containers are converted recursively, made immutable."""
     if isinstance(value, str):
-        with contextlib.suppress(InvalidOperation):     # not a number: the text itself
+        with contextlib.suppress(InvalidOperation):  # not a number: the text itself
             if any(c.isdigit() for c in value) and not any(c in value for c in "-:"):
                 return Decimal(value)
         return value
@@ -102,8 +107,7 @@ def load(override: str | os.PathLike | None = None) -> dict[str, Parameter]:
             raise ValueError(f"{override}: unknown parameters {', '.join(unknown)}")
         for name, parameter in extra.items():
             base = params[name]
-            params[name] = Parameter(name, parameter.ja or base.ja, parameter.source or base.source,
-                                     parameter.history)
+            params[name] = Parameter(name, parameter.ja or base.ja, parameter.source or base.source, parameter.history)
     return params
 
 
@@ -121,9 +125,11 @@ class _Registry:
         self.generation = 0  # how many times the parameters were reloaded
 
     def _all(self) -> dict[str, Parameter]:
-        if self._params is None:
-            self._use(load())
-        return self._params
+        params = self._params
+        if params is None:
+            params = load()
+            self._use(params)
+        return params
 
     def _use(self, params: dict[str, Parameter]) -> None:
         """Serve ``params`` from now on; the UPPER_CASE names (all of them) are instance attributes too,
@@ -132,8 +138,9 @@ class _Registry:
             self.__dict__.pop(name, None)
         self._params = params
         self._change_dates = None
-        self.__dict__.update((name, parameter) for name, parameter in params.items()
-                             if name.isupper() and not name.startswith("_"))
+        self.__dict__.update(
+            (name, parameter) for name, parameter in params.items() if name.isupper() and not name.startswith("_")
+        )
 
     def __getattr__(self, name: str) -> Parameter:
         if name.startswith("_"):
@@ -166,8 +173,7 @@ class _Registry:
         """
         if self._change_dates is None:
             dates = {since for parameter in self for since, _ in parameter.history}
-            dates |= {value for parameter in self for _, value in parameter.history
-                      if isinstance(value, datetime.date)}
+            dates |= {value for parameter in self for _, value in parameter.history if isinstance(value, datetime.date)}
             self._change_dates = tuple(sorted(dates))
         return self._change_dates
 

@@ -50,14 +50,16 @@ def validate(amount: int, scheme: Scheme | str, on: datetime.date) -> int:
     """Return ``amount`` if it is a valid monthly premium for the scheme, else raise InvalidPremium."""
     scheme = Scheme.parse(scheme)
     if isinstance(amount, bool) or not isinstance(amount, int):
-        raise OutOfRange(f"掛金月額は整数の円で指定してください（{amount!r}）。",
-                         f"The monthly premium must be whole yen, not {amount!r}.", value=amount)
+        raise OutOfRange(
+            f"掛金月額は整数の円で指定してください（{amount!r}）。",
+            f"The monthly premium must be whole yen, not {amount!r}.",
+            value=amount,
+        )
     low, high, step = bounds(scheme, on)
     if not (low <= amount <= high and amount % step == 0):
         raise InvalidPremium(
             f"{scheme.value}の掛金月額は{low:,}円〜{high:,}円の{step:,}円単位です（{amount:,}円）。",
-            f"A {scheme.name} monthly premium is {low:,} to {high:,} yen in steps of {step:,} "
-            f"(got {amount:,}).",
+            f"A {scheme.name} monthly premium is {low:,} to {high:,} yen in steps of {step:,} (got {amount:,}).",
             value=amount,
         )
     return amount
@@ -98,5 +100,7 @@ def validate_lump_sum(monthly_amount: int, months: int, amount: int) -> int:
         raise RuleViolation(
             f"一括納付額{amount:,}円は掛金月額{monthly_amount:,}円の{months}か月分（{expected:,}円）と一致しません。",
             f"A lump sum of {amount:,} yen does not match {months} months at {monthly_amount:,} yen "
-            f"({expected:,} yen).", value=amount)
+            f"({expected:,} yen).",
+            value=amount,
+        )
     return amount

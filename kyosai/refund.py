@@ -45,8 +45,9 @@ _RATE_COLUMN = {
 """The column of ``SAFETY_REFUND_RATES`` for each kind of cancellation."""
 
 
-def refund_rate(months_paid: int, kind: CancellationKind | str = CancellationKind.VOLUNTARY, *,
-                on: datetime.date) -> Decimal:
+def refund_rate(
+    months_paid: int, kind: CancellationKind | str = CancellationKind.VOLUNTARY, *, on: datetime.date
+) -> Decimal:
     """The refund rate (支給率) for ``months_paid`` months and the kind of cancellation. [SEED][OFF]
 
     The row of ``SAFETY_REFUND_RATES`` with the largest ``from_months`` not above ``months_paid``;
@@ -67,8 +68,14 @@ def refund_rate(months_paid: int, kind: CancellationKind | str = CancellationKin
     return rate
 
 
-def compute(paid_total: int, months_paid: int, kind: CancellationKind | str = CancellationKind.VOLUNTARY,
-            loans_received: int = 0, *, on: datetime.date) -> int:
+def compute(
+    paid_total: int,
+    months_paid: int,
+    kind: CancellationKind | str = CancellationKind.VOLUNTARY,
+    loans_received: int = 0,
+    *,
+    on: datetime.date,
+) -> int:
     """解約手当金: ``(paid_total − loans_received × 1/10) × refund_rate``, rounded down to the yen,
     never below 0. [SEED][OFF] docs/rules.md §2.6
 

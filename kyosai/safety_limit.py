@@ -60,7 +60,8 @@ def headroom(paid_total: int, *, on: datetime.date) -> int:
         raise LimitExceeded(
             f"掛金総額{paid_total:,}円が積立限度額{limit:,}円を超えています。",
             f"Total premiums of {paid_total:,} yen exceed the {limit:,}-yen limit.",
-            value=paid_total)
+            value=paid_total,
+        )
     return limit - paid_total
 
 
@@ -73,8 +74,8 @@ def max_prepaid_months(paid_before: int, monthly: int, *, on: datetime.date) -> 
     ``SAFETY_PREPAY_MIN_HEADROOM_MONTHS`` (2) months. [SEED][OFF] docs/rules.md §2.3
 
     >>> on = datetime.date(2025, 4, 1)
-    >>> max_prepaid_months(0, 100_000, on=on), max_prepaid_months(0, 200_000, on=on), max_prepaid_months(0, 30_000, on=on)
-    (79, 39, 266)
+    >>> [max_prepaid_months(0, monthly, on=on) for monthly in (100_000, 200_000, 30_000)]
+    [79, 39, 266]
     >>> max_prepaid_months(7_800_000, 100_000, on=on), max_prepaid_months(7_800_001, 100_000, on=on)
     (1, 0)
     """
@@ -101,7 +102,7 @@ def allowed_prepayment(paid_before: int, monthly: int, months: int, *, on: datet
     Traceback (most recent call last):
     ...
     kyosai.errors.LimitExceeded: 前納80か月分は積立限度額8,000,000円を超えます。前納希望月までの掛金100,000円に加えて前納できるのは79か月分（7,900,000円）までです。 / ...
-    """
+    """  # noqa: E501 - a doctest's Japanese message, one unbroken line as raised
     months = whole_number(months, "前納月数", "The months prepaid", minimum=1)
     most = max_prepaid_months(paid_before, monthly, on=on)
     limit = P.SAFETY_TOTAL_LIMIT.at(on)
@@ -113,7 +114,8 @@ def allowed_prepayment(paid_before: int, monthly: int, months: int, *, on: datet
             f"前納できません。",
             f"The {room:,} yen left under the {limit:,}-yen limit is less than {need} months at "
             f"{monthly:,} yen: no prepayment is possible.",
-            value=months)
+            value=months,
+        )
     remaining = room - monthly
     if months > most:
         raise LimitExceeded(
@@ -121,12 +123,12 @@ def allowed_prepayment(paid_before: int, monthly: int, months: int, *, on: datet
             f"に加えて前納できるのは{most}か月分（{remaining:,}円）までです。",
             f"Prepaying {months} months exceeds the {limit:,}-yen limit: with {paid_before + monthly:,} yen "
             f"paid (the desired month included) at most {most} months ({remaining:,} yen) may be prepaid.",
-            value=months)
+            value=months,
+        )
     return min(months * monthly, remaining)
 
 
-def validate_prepayment(paid_before: int, monthly: int, months: int, amount: int, *,
-                        on: datetime.date) -> int:
+def validate_prepayment(paid_before: int, monthly: int, months: int, amount: int, *, on: datetime.date) -> int:
     """Check the amount on a prepayment request (前納申出額); return it.
 
     The amount must be ``months × monthly`` — or, where that would pass the limit, exactly the
@@ -141,7 +143,8 @@ def validate_prepayment(paid_before: int, monthly: int, months: int, amount: int
     >>> validate_prepayment(7_650_000, 100_000, 3, 300_000, on=on)
     Traceback (most recent call last):
     ...
-    kyosai.errors.LimitExceeded: 前納額300,000円は積立限度額8,000,000円を超えます。前納できるのは250,000円までです。 / ...
+    kyosai.errors.LimitExceeded: 前納額300,000円は積立限度額8,000,000円を超えます。前納できるのは250,000円までです。
+    / ...
     """
     expected = allowed_prepayment(paid_before, monthly, months, on=on)
     amount = whole_number(amount, "前納額", "The prepayment")
@@ -153,16 +156,16 @@ def validate_prepayment(paid_before: int, monthly: int, months: int, amount: int
         raise LimitExceeded(
             f"前納額{amount:,}円は積立限度額{limit:,}円を超えます。前納できるのは{remaining:,}円までです。",
             f"A prepayment of {amount:,} yen exceeds the {limit:,}-yen limit: at most {remaining:,} yen.",
-            value=amount)
+            value=amount,
+        )
     raise RuleViolation(
         f"前納額{amount:,}円は掛金月額{monthly:,}円の{months}か月分（{expected:,}円）と一致しません。",
-        f"A prepayment of {amount:,} yen does not match {months} months at {monthly:,} yen "
-        f"({expected:,} yen).",
-        value=amount)
+        f"A prepayment of {amount:,} yen does not match {months} months at {monthly:,} yen ({expected:,} yen).",
+        value=amount,
+    )
 
 
-def is_valid_prepayment(paid_before: int, monthly: int, months: int, amount: int, *,
-                        on: datetime.date) -> bool:
+def is_valid_prepayment(paid_before: int, monthly: int, months: int, amount: int, *, on: datetime.date) -> bool:
     """True when :func:`validate_prepayment` accepts the request. [SEED][OFF] docs/rules.md §2.3
 
     >>> on = datetime.date(2025, 4, 1)
@@ -188,8 +191,10 @@ def months_until_limit(paid_total: int, monthly: int, *, on: datetime.date) -> i
     """How many more monthly debits reach the limit (the last may be a remainder); 0 at the limit. [SEED]
 
     >>> on = datetime.date(2025, 4, 1)
-    >>> months_until_limit(0, 100_000, on=on), months_until_limit(0, 30_000, on=on), months_until_limit(8_000_000, 5_000, on=on)
-    (80, 267, 0)
+    >>> months_until_limit(0, 100_000, on=on), months_until_limit(0, 30_000, on=on)
+    (80, 267)
+    >>> months_until_limit(8_000_000, 5_000, on=on)
+    0
     """
     return _months_to_fill(headroom(paid_total, on=on), premium.validate(monthly, Scheme.SAFETY, on))
 

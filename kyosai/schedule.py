@@ -38,9 +38,9 @@ import datetime
 import enum
 import itertools
 import operator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from functools import cached_property, lru_cache
-from typing import Iterable, Iterator
 
 from . import debit, premium
 from .errors import LimitExceeded, OutOfRange, RuleViolation
@@ -48,16 +48,26 @@ from .labels import Channel, Pattern, PrepaymentMethod, Scheme
 from .month import Month
 from .params import P, cached
 
-__all__ = ["PaymentKind", "Payment", "Contract", "Shape", "payments", "unit_payments", "iter_payments",
-           "first_debit", "first_debit_date", "validate_sky_prepaid_months"]
+__all__ = [
+    "PaymentKind",
+    "Payment",
+    "Contract",
+    "Shape",
+    "payments",
+    "unit_payments",
+    "iter_payments",
+    "first_debit",
+    "first_debit_date",
+    "validate_sky_prepaid_months",
+]
 
 
 class PaymentKind(enum.Enum):
     """How a payment is made."""
 
-    CASH = "現金"          # at the agency counter on the application day (SKY 現金あり)
-    TRANSFER = "振込"      # SAFETY prepayment transferred to SMRJ's account in the application month
-    DEBIT = "口座振替"     # direct debit on the scheme's debit day
+    CASH = "現金"  # at the agency counter on the application day (SKY 現金あり)
+    TRANSFER = "振込"  # SAFETY prepayment transferred to SMRJ's account in the application month
+    DEBIT = "口座振替"  # direct debit on the scheme's debit day
 
     def __str__(self) -> str:
         return self.value
@@ -111,7 +121,8 @@ def validate_sky_prepaid_months(pattern: Pattern | str, prepaid_months: int) -> 
         raise RuleViolation(
             "小規模企業共済の加入時の前納は月払のときだけ指定できます。",
             "SKY months prepaid at joining apply to the monthly pattern only.",
-            value=prepaid_months)
+            value=prepaid_months,
+        )
     return prepaid_months
 
 
@@ -147,13 +158,19 @@ class Contract:
         premium.validate(self.monthly_amount, self.scheme, self.application_date)
         for name, value in (("前納月数", self.prepaid_months), ("審査遅れの月数", self.review_delay_months)):
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 600:
-                raise OutOfRange(f"{name}は0以上の整数です（{value!r}）。",
-                                 f"{name} must be a whole number ≥ 0, not {value!r}.", value=value)
+                raise OutOfRange(
+                    f"{name}は0以上の整数です（{value!r}）。",
+                    f"{name} must be a whole number ≥ 0, not {value!r}.",
+                    value=value,
+                )
         if self.designated_month is not None and not (
-                isinstance(self.designated_month, int) and 1 <= self.designated_month <= 12):
-            raise OutOfRange(f"指定納付月は1〜12です（{self.designated_month!r}）。",
-                             f"The designated month is 1–12, not {self.designated_month!r}.",
-                             value=self.designated_month)
+            isinstance(self.designated_month, int) and 1 <= self.designated_month <= 12
+        ):
+            raise OutOfRange(
+                f"指定納付月は1〜12です（{self.designated_month!r}）。",
+                f"The designated month is 1–12, not {self.designated_month!r}.",
+                value=self.designated_month,
+            )
         if self.scheme is Scheme.SAFETY:
             self._check_safety()
         else:
@@ -164,21 +181,25 @@ class Contract:
             raise RuleViolation(
                 "経営セーフティ共済に「現金あり」の申込はありません。前納を申込月に払う場合は前納方法「振込」です。",
                 "SAFETY has no cash application; to prepay in the application month use the transfer method.",
-                value=self.channel.value)
+                value=self.channel.value,
+            )
         if self.pattern is not Pattern.MONTHLY:
             raise RuleViolation(
                 "経営セーフティ共済の払込は月払だけです（前納は前納月数で指定します）。",
                 "SAFETY premiums are monthly; prepay with the prepaid months instead.",
-                value=self.pattern.value)
+                value=self.pattern.value,
+            )
         months_before_first_debit = P.SAFETY_FIRST_DEBIT_MONTHS_AFTER.at(self.application_date)
-        at_joining = (months_before_first_debit + self.review_delay_months
-                      + max(self.prepaid_months, 1)) * self.monthly_amount
+        at_joining = (
+            months_before_first_debit + self.review_delay_months + max(self.prepaid_months, 1)
+        ) * self.monthly_amount
         limit = P.SAFETY_TOTAL_LIMIT.at(self.application_date)
         if at_joining > limit:
             raise LimitExceeded(
                 f"加入時の前納で掛金総額が積立限度額{limit:,}円を超えます（{at_joining:,}円）。",
                 f"The premiums at joining ({at_joining:,} yen) exceed the {limit:,}-yen limit.",
-                value=self.prepaid_months)
+                value=self.prepaid_months,
+            )
 
     # ------------------------------------------------------------------ derived facts
     @property
@@ -188,8 +209,9 @@ class Contract:
     @property
     def first_debit_month(self) -> Month:
         """The month of the first debit after joining: M+2, later if the review slipped."""
-        after = (P.SKY_FIRST_DEBIT_MONTHS_AFTER if self.scheme is Scheme.SKY
-                 else P.SAFETY_FIRST_DEBIT_MONTHS_AFTER).at(self.application_date)
+        after = (P.SKY_FIRST_DEBIT_MONTHS_AFTER if self.scheme is Scheme.SKY else P.SAFETY_FIRST_DEBIT_MONTHS_AFTER).at(
+            self.application_date
+        )
         return self.application_month + after + self.review_delay_months
 
     @cached_property  # asked once per payment; depends on the contract's fields only
@@ -255,8 +277,14 @@ def unit_payments(shape: Shape, until: Month) -> list[Payment]:
 
 
 @cached  # a batch asks for the same few application dates and choices again and again
-def first_debit_date(scheme: Scheme, application_date: datetime.date, channel: Channel, pattern: Pattern,
-                     prepaid_months: int = 0, designated_month: int | None = None) -> datetime.date:
+def first_debit_date(
+    scheme: Scheme,
+    application_date: datetime.date,
+    channel: Channel,
+    pattern: Pattern,
+    prepaid_months: int = 0,
+    designated_month: int | None = None,
+) -> datetime.date:
     """The date of the first debit of a contract with these choices, whatever its premium: the dates
     of the payments do not depend on it (see :class:`Shape`), so the scheme's smallest premium
     stands in. The premium itself is the caller's to check (:func:`kyosai.premium.validate`).
@@ -296,7 +324,7 @@ class Shape:
     contract: Contract = field(compare=False)  # one contract of the shape, to work the slots out from
 
     @classmethod
-    def of(cls, contract: Contract) -> "Shape":
+    def of(cls, contract: Contract) -> Shape:
         return cls(_shape_key(contract), contract)
 
 
@@ -313,10 +341,11 @@ def _timeline(shape: Shape, until: Month) -> tuple[Slot, ...]:
 def _to_first_debit(shape: Shape) -> tuple[Slot, ...]:
     """The slots up to and including the first debit."""
     slots = []
-    for slot in _slots(shape.contract):
+    for slot in _slots(shape.contract):  # without end: a debit always comes
         slots.append(slot)
         if slot[1] is PaymentKind.DEBIT:
-            return tuple(slots)
+            break
+    return tuple(slots)
 
 
 def _priced(slots: Iterable[Slot], monthly_amount: int) -> Iterator[Payment]:

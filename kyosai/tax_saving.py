@@ -17,7 +17,8 @@ the reconstruction tax separately, with the same total).
 >>> on = datetime.date(2025, 4, 1)
 >>> compute(7_200_000, 50_000, on=on)
 190200
->>> income_tax(7_200_000, on=on) - income_tax(6_600_000, on=on), resident_tax(7_200_000, on=on) - resident_tax(6_600_000, on=on)
+>>> (income_tax(7_200_000, on=on) - income_tax(6_600_000, on=on),
+...  resident_tax(7_200_000, on=on) - resident_tax(6_600_000, on=on))
 (130200, 60000)
 
 This is the simulator's arithmetic, not a tax return: no other deductions, no rounding of the
@@ -88,8 +89,9 @@ def compute(taxable_income: int, monthly_amount: int, on: datetime.date) -> int:
     premium (:func:`kyosai.premium.validate`); a negative income raises OutOfRange. [OFF] docs/rules.md §1.9
 
     >>> on = datetime.date(2025, 4, 1)
-    >>> compute(7_200_000, 50_000, on=on), compute(7_200_000, 70_000, on=on), compute(0, 70_000, on=on), compute(300_000, 70_000, on=on)
-    (190200, 263200, 0, 45300)
+    >>> [compute(income, monthly, on=on) for income, monthly in
+    ...  [(7_200_000, 50_000), (7_200_000, 70_000), (0, 70_000), (300_000, 70_000)]]
+    [190200, 263200, 0, 45300]
     """
     t = whole_number(taxable_income, "課税される所得金額", "The taxable income")
     on = rule_date(on)
@@ -104,5 +106,8 @@ def _at(parameter: Parameter, on: datetime.date) -> Any:
     try:
         return parameter.at(on)
     except LookupError:
-        raise OutOfRange(f"{on.isoformat()}には「{parameter.ja}」の値がありません。",
-                         f"{parameter.name} has no value on {on.isoformat()}.", value=on) from None
+        raise OutOfRange(
+            f"{on.isoformat()}には「{parameter.ja}」の値がありません。",
+            f"{parameter.name} has no value on {on.isoformat()}.",
+            value=on,
+        ) from None

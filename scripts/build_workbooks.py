@@ -38,9 +38,10 @@ import re
 import sys
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape as xml_escape
 
@@ -48,25 +49,44 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing the package
     sys.path.insert(0, str(ROOT))
 
-from openpyxl import Workbook, load_workbook  # noqa: E402
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side  # noqa: E402
-from openpyxl.utils import get_column_letter  # noqa: E402
-from openpyxl.worksheet.datavalidation import DataValidation  # noqa: E402
-from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
-from openpyxl.worksheet.worksheet import Worksheet  # noqa: E402
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.worksheet import Worksheet
 
-from addin import lite  # noqa: E402
-from kyosai import codes, premium  # noqa: E402
-from kyosai.params import P  # noqa: E402
-from kyosai.japanese import parse_amount, parse_count, parse_date  # noqa: E402
-from kyosai.month import Month  # noqa: E402
-from kyosai.labels import (CancellationKind, Channel, Label, MemberType, Pattern, SafetyIndustry,  # noqa: E402
-                           Scheme, SkyIndustry, TaxArrears)
-from schemas.batches import KINDS, BatchKind, Column, Value  # noqa: E402
-from validator.reading import Limits  # noqa: E402
+from addin import lite
+from kyosai import codes, premium
+from kyosai.japanese import parse_amount, parse_count, parse_date
+from kyosai.labels import (
+    CancellationKind,
+    Channel,
+    Label,
+    MemberType,
+    Pattern,
+    SafetyIndustry,
+    Scheme,
+    SkyIndustry,
+    TaxArrears,
+)
+from kyosai.month import Month
+from kyosai.params import P
+from schemas.batches import KINDS, BatchKind, Column, Value
+from validator.reading import Limits
 
-__all__ = ["OUT_DIR", "build", "check", "fingerprint", "lite_code", "CALCULATOR", "LITE_CALCULATOR",
-           "TEMPLATE_FILES", "SAMPLE_ROWS", "UDF_MODULES"]
+__all__ = [
+    "OUT_DIR",
+    "build",
+    "check",
+    "fingerprint",
+    "lite_code",
+    "CALCULATOR",
+    "LITE_CALCULATOR",
+    "TEMPLATE_FILES",
+    "SAMPLE_ROWS",
+    "UDF_MODULES",
+]
 
 OUT_DIR = ROOT / "workbooks"
 CALCULATOR = "kyosai_calculator"
@@ -87,8 +107,8 @@ D = datetime.date
 THIN = Side(style="thin", color="A6A6A6")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 FILL = {
-    "input": PatternFill("solid", fgColor="FFF2CC"),     # yellow: type here
-    "output": PatternFill("solid", fgColor="DDEBF7"),    # blue: the add-in's result
+    "input": PatternFill("solid", fgColor="FFF2CC"),  # yellow: type here
+    "output": PatternFill("solid", fgColor="DDEBF7"),  # blue: the add-in's result
     "expected": PatternFill("solid", fgColor="EDEDED"),  # grey: the value docs/rules.md gives
     "header": PatternFill("solid", fgColor="D9E1F2"),
     "required": PatternFill("solid", fgColor="FFD966"),  # template: required column
@@ -178,9 +198,14 @@ def judge(pairs: Iterable[tuple[str, str]]) -> str:
 def dropdown(ws: Worksheet, label: type[Label], cells: str, *, allow_blank: bool = False) -> None:
     """A list validation with the label's Japanese choices (the functions read English too)."""
     choices = ",".join(m.value for m in label)
-    dv = DataValidation(type="list", formula1=q(choices), allow_blank=allow_blank,
-                        showErrorMessage=True, errorTitle=label.title_ja,
-                        error=f"{label.title_ja}は一覧から選んでください。")
+    dv = DataValidation(
+        type="list",
+        formula1=q(choices),
+        allow_blank=allow_blank,
+        showErrorMessage=True,
+        errorTitle=label.title_ja,
+        error=f"{label.title_ja}は一覧から選んでください。",
+    )
     dv.add(cells)
     ws.add_data_validation(dv)
 
@@ -220,16 +245,61 @@ class FirstDebitExample:
 
 
 FIRST_DEBIT_EXAMPLES = (
-    FirstDebitExample("12月申込・年払・現金なし（§1.4 [SEED]）", SKY, D(2024, 12, 2), 70000, NO_CASH, ANNUAL, 0,
-                      D(2025, 2, 18), 840_000),
-    FirstDebitExample("12月申込・年払・現金あり（§1.4: 窓口で12か月分、次は12月の振替）", SKY, D(2024, 12, 2), 70000,
-                      CASH, ANNUAL, 0, D(2025, 12, 18), 840_000),
-    FirstDebitExample("10月申込・月払・前納9か月（§1.4 公式Q&A）", SKY, D(2024, 10, 1), 10000, NO_CASH, MONTHLY, 9,
-                      D(2024, 12, 18), 120_000),
-    FirstDebitExample("セーフティ・前納12か月（§2.3 [SEED]）", SAFETY, D(2024, 12, 2), 100000, NO_CASH, MONTHLY, 12,
-                      D(2025, 2, 27), 1_400_000),
-    FirstDebitExample("セーフティ・前納なし（§2.3: 3か月分）", SAFETY, D(2024, 12, 2), 100000, NO_CASH, MONTHLY, 0,
-                      D(2025, 2, 27), 300_000),
+    FirstDebitExample(
+        "12月申込・年払・現金なし（§1.4 [SEED]）",
+        SKY,
+        D(2024, 12, 2),
+        70000,
+        NO_CASH,
+        ANNUAL,
+        0,
+        D(2025, 2, 18),
+        840_000,
+    ),
+    FirstDebitExample(
+        "12月申込・年払・現金あり（§1.4: 窓口で12か月分、次は12月の振替）",
+        SKY,
+        D(2024, 12, 2),
+        70000,
+        CASH,
+        ANNUAL,
+        0,
+        D(2025, 12, 18),
+        840_000,
+    ),
+    FirstDebitExample(
+        "10月申込・月払・前納9か月（§1.4 公式Q&A）",
+        SKY,
+        D(2024, 10, 1),
+        10000,
+        NO_CASH,
+        MONTHLY,
+        9,
+        D(2024, 12, 18),
+        120_000,
+    ),
+    FirstDebitExample(
+        "セーフティ・前納12か月（§2.3 [SEED]）",
+        SAFETY,
+        D(2024, 12, 2),
+        100000,
+        NO_CASH,
+        MONTHLY,
+        12,
+        D(2025, 2, 27),
+        1_400_000,
+    ),
+    FirstDebitExample(
+        "セーフティ・前納なし（§2.3: 3か月分）",
+        SAFETY,
+        D(2024, 12, 2),
+        100000,
+        NO_CASH,
+        MONTHLY,
+        0,
+        D(2025, 2, 27),
+        300_000,
+    ),
 )
 
 
@@ -255,15 +325,15 @@ DEADLINES_START = D(2024, 12, 1)
 # (month, SKY debit, SKY deadline, SAFETY debit, SAFETY deadline); None where docs/rules.md is silent
 DEADLINE_EXAMPLES = (
     (D(2024, 12, 1), D(2024, 12, 18), D(2024, 11, 20), D(2024, 12, 27), D(2024, 12, 5)),  # §1.3, §2.3 [SEED]
-    (D(2025, 1, 1), None, None, None, D(2025, 1, 6)),                                    # §2.3 [SEED]
+    (D(2025, 1, 1), None, None, None, D(2025, 1, 6)),  # §2.3 [SEED]
 )
 
 DISCOUNT_EXAMPLES = ((70000, 12, 4158, "10月に10月〜翌9月分（§1.5 [OFF]）"), (70000, 1, 0, "当月分だけ（前納なし）"))
 
 # (failed month, scheme, monthly, expected amounts per month after the failure)
 FAILED_DEBIT_EXAMPLES = (
-    (D(2024, 12, 1), SKY, 70000, (0, 140_000, 70_000, 140_000)),   # §1.7 [SEED]
-    (D(2024, 12, 1), SAFETY, 100000, (0, 300_000)),                # §2.4 [SEED]
+    (D(2024, 12, 1), SKY, 70000, (0, 140_000, 70_000, 140_000)),  # §1.7 [SEED]
+    (D(2024, 12, 1), SAFETY, 100000, (0, 300_000)),  # §2.4 [SEED]
 )
 FAILED_DEBIT_ROWS = 5  # header + the longest plan (SKY: 4 months)
 FAILED_DEBIT_COLUMNS = 4
@@ -278,25 +348,59 @@ SKY_ELIGIBILITY_EXAMPLES = (
 )
 # (industry, capital or None, employees, business start, as of, tax arrears, expected, note)
 SAFETY_ELIGIBILITY_EXAMPLES = (
-    (SafetyIndustry.MANUFACTURING, 500_000_000, 120, D(2015, 4, 1), D(2024, 12, 2), TaxArrears.NONE, True,
-     "資本金は超えるが従業員300人以下（どちらか）"),
-    (SafetyIndustry.RETAIL, None, 51, D(2015, 4, 1), D(2024, 12, 2), TaxArrears.NONE, False,
-     "個人事業主は従業員数だけ: 小売業50人以下"),
-    (SafetyIndustry.HOTELS, 60_000_000, 200, D(2015, 4, 1), D(2024, 12, 2), TaxArrears.NONE, True,
-     "旅館業は従業員200人以下"),
-    (SafetyIndustry.SERVICES, 10_000_000, 5, D(2024, 6, 1), D(2024, 12, 2), TaxArrears.NONE, False,
-     "事業継続1年未満"),
-    (SafetyIndustry.MANUFACTURING, 10_000_000, 25, D(2015, 4, 1), D(2024, 12, 2), TaxArrears.SOME, False,
-     "税の滞納あり"),
+    (
+        SafetyIndustry.MANUFACTURING,
+        500_000_000,
+        120,
+        D(2015, 4, 1),
+        D(2024, 12, 2),
+        TaxArrears.NONE,
+        True,
+        "資本金は超えるが従業員300人以下（どちらか）",
+    ),
+    (
+        SafetyIndustry.RETAIL,
+        None,
+        51,
+        D(2015, 4, 1),
+        D(2024, 12, 2),
+        TaxArrears.NONE,
+        False,
+        "個人事業主は従業員数だけ: 小売業50人以下",
+    ),
+    (
+        SafetyIndustry.HOTELS,
+        60_000_000,
+        200,
+        D(2015, 4, 1),
+        D(2024, 12, 2),
+        TaxArrears.NONE,
+        True,
+        "旅館業は従業員200人以下",
+    ),
+    (SafetyIndustry.SERVICES, 10_000_000, 5, D(2024, 6, 1), D(2024, 12, 2), TaxArrears.NONE, False, "事業継続1年未満"),
+    (
+        SafetyIndustry.MANUFACTURING,
+        10_000_000,
+        25,
+        D(2015, 4, 1),
+        D(2024, 12, 2),
+        TaxArrears.SOME,
+        False,
+        "税の滞納あり",
+    ),
 )
 
 HEADROOM_EXAMPLES = ((0, 8_000_000, "§2.1 積立限度額"), (7_900_000, 100_000, ""))
-LOAN_EXAMPLES = ((3_000_000, 25_000_000, 0, 25_000_000, "§2.5 掛金総額の10倍と回収困難額の少ない方"),
-                 (3_000_000, 50_000_000, 60_000_000, 20_000_000, "貸付残高と合わせて8,000万円まで"))
-REFUND_EXAMPLES = ((1_200_000, 12, CancellationKind.VOLUNTARY, 0, 960_000, "§2.6 12〜23か月 80%"),
-                   (4_000_000, 40, CancellationKind.BY_SMRJ, 0, 3_800_000, "機構解約 40か月以上 95%"),
-                   (2_000_000, 24, CancellationKind.VOLUNTARY, 5_000_000, 1_275_000,
-                    "貸付500万円: (200万−50万)×85%"))
+LOAN_EXAMPLES = (
+    (3_000_000, 25_000_000, 0, 25_000_000, "§2.5 掛金総額の10倍と回収困難額の少ない方"),
+    (3_000_000, 50_000_000, 60_000_000, 20_000_000, "貸付残高と合わせて8,000万円まで"),
+)
+REFUND_EXAMPLES = (
+    (1_200_000, 12, CancellationKind.VOLUNTARY, 0, 960_000, "§2.6 12〜23か月 80%"),
+    (4_000_000, 40, CancellationKind.BY_SMRJ, 0, 3_800_000, "機構解約 40か月以上 95%"),
+    (2_000_000, 24, CancellationKind.VOLUNTARY, 5_000_000, 1_275_000, "貸付500万円: (200万−50万)×85%"),
+)
 TAX_EXAMPLE = (7_200_000, 50_000, 190_200)  # §1.9 [OFF]
 TAX_TABLE_AMOUNTS = (10_000, 30_000, 50_000, 70_000)
 
@@ -312,17 +416,21 @@ ARRAY_CUSTOMERS = (
 
 
 USAGE_FIRST_STEPS = {
-    "classic": ("初めて開いたとき: xlwings タブ →「Import Functions」を押し、Ctrl+Alt+F9 で再計算します"
-                "（インストール手順は docs/excel.md）。",),
-    "lite": ("xlwings Lite 版: Python のインストールは不要です。Excel に xlwings Lite アドイン（ストアの無料アドイン、"
-             "または管理者が配布）があれば、開くと右側に xlwings Lite が開き、関数が使えるようになります。",
-             "初回はパッケージの読み込みに数秒かかり、その間セルは #BUSY! と表示されます。"
-             "#NAME? のままなら、xlwings Lite を開いてから Ctrl+Alt+F9 で再計算します（docs/excel.md）。"),
+    "classic": (
+        "初めて開いたとき: xlwings タブ →「Import Functions」を押し、Ctrl+Alt+F9 で再計算します"
+        "（インストール手順は docs/excel.md）。",
+    ),
+    "lite": (
+        "xlwings Lite 版: Python のインストールは不要です。Excel に xlwings Lite アドイン（ストアの無料アドイン、"
+        "または管理者が配布）があれば、開くと右側に xlwings Lite が開き、関数が使えるようになります。",
+        "初回はパッケージの読み込みに数秒かかり、その間セルは #BUSY! と表示されます。"
+        "#NAME? のままなら、xlwings Lite を開いてから Ctrl+Alt+F9 で再計算します（docs/excel.md）。",
+    ),
 }
 USAGE_ENGLISH = {
     "classic": "First time: xlwings tab → Import Functions, then Ctrl+Alt+F9.",
     "lite": "xlwings Lite edition: no Python to install; with the xlwings Lite add-in the functions work on "
-            "opening (Windows, Mac, Excel on the web).",
+    "opening (Windows, Mac, Excel on the web).",
 }
 
 
@@ -341,11 +449,15 @@ def _usage_sheet(ws: Worksheet, edition: str = "classic") -> None:
         "  前納減額金 … 前納したときの前納減額金（PREPAY_DISCOUNT）",
         "  振替不能 … 振替不能の後に請求される月と金額（FAILED_DEBIT_PLAN）",
         "  加入資格 … 小規模企業共済・経営セーフティ共済に加入できるか（SKY_ELIGIBLE, SAFETY_ELIGIBLE）",
-        "  セーフティ … 積立限度額までの残り・貸付限度額・解約手当金（SAFETY_HEADROOM, SAFETY_LOAN_LIMIT, SAFETY_REFUND）",
+        "  セーフティ … 積立限度額までの残り・貸付限度額・解約手当金"
+        "（SAFETY_HEADROOM, SAFETY_LOAN_LIMIT, SAFETY_REFUND）",
         "  節税額 … 掛金による年間の節税額（KYOSAI_TAX_SAVING）",
         "  一括計算 … 範囲を渡して多数の顧客を1つの式で計算する例",
-        *(["  xlwings.conf … xlwings の設定（UDF Modules = addin.udfs）。非表示のシートです。変更しないでください。"]
-          if edition == "classic" else []),
+        *(
+            ["  xlwings.conf … xlwings の設定（UDF Modules = addin.udfs）。非表示のシートです。変更しないでください。"]
+            if edition == "classic"
+            else []
+        ),
         "",
         "English: yellow = input, blue = the add-in's result, grey = the value from docs/rules.md; "
         "判定 OK means the add-in works. " + USAGE_ENGLISH[edition],
@@ -356,10 +468,26 @@ def _usage_sheet(ws: Worksheet, edition: str = "classic") -> None:
 
 
 def _first_debit_sheet(ws: Worksheet) -> None:
-    sheet_title(ws, "初回振替日と初回振替額", "FIRST_DEBIT(申込日, 掛金月額, 申込方法, 払込区分, 前納月数, 制度) / "
-                "FIRST_DEBIT_AMOUNT(同じ引数)。小規模の前納月数は初回振替月より後の月数、セーフティは初回振替月から数えます。")
-    headers = ["例", "制度", "申込日", "掛金月額", "申込方法", "払込区分", "前納月数", "初回振替日", "初回振替額",
-               "確認: 振替日", "確認: 振替額", "判定"]
+    sheet_title(
+        ws,
+        "初回振替日と初回振替額",
+        "FIRST_DEBIT(申込日, 掛金月額, 申込方法, 払込区分, 前納月数, 制度) / "
+        "FIRST_DEBIT_AMOUNT(同じ引数)。小規模の前納月数は初回振替月より後の月数、セーフティは初回振替月から数えます。",
+    )
+    headers = [
+        "例",
+        "制度",
+        "申込日",
+        "掛金月額",
+        "申込方法",
+        "払込区分",
+        "前納月数",
+        "初回振替日",
+        "初回振替額",
+        "確認: 振替日",
+        "確認: 振替額",
+        "判定",
+    ]
     for i, text in enumerate(headers):
         put(ws, f"{get_column_letter(i + 1)}4", text, "header")
     for row, ex in enumerate(FIRST_DEBIT_EXAMPLES, start=5):
@@ -385,24 +513,54 @@ def _first_debit_sheet(ws: Worksheet) -> None:
 
 def _deduction_sheet(ws: Worksheet) -> None:
     ex = DEDUCTION_EXAMPLE
-    sheet_title(ws, "掛金控除: 今年と翌年（申込方法ごと）",
-                "KYOSAI_DEDUCTIBLE(年, 掛金月額, 申込日, 申込方法, 払込区分) と CERTIFICATE_DISPATCH(年, 申込日, 申込方法)。"
-                "11月以降に現金なし・オンラインで申し込むと、今年の控除はありません（§1.6）。")
-    for row, (label, value, fmt) in enumerate([("年", ex.year, "0"), ("申込日", ex.application_date, DATE_FORMAT),
-                                               ("掛金月額", ex.monthly_amount, YEN_FORMAT),
-                                               ("払込区分", ex.pattern.value, None)], start=4):
+    sheet_title(
+        ws,
+        "掛金控除: 今年と翌年（申込方法ごと）",
+        "KYOSAI_DEDUCTIBLE(年, 掛金月額, 申込日, 申込方法, 払込区分) と CERTIFICATE_DISPATCH(年, 申込日, 申込方法)。"
+        "11月以降に現金なし・オンラインで申し込むと、今年の控除はありません（§1.6）。",
+    )
+    for row, (label, value, fmt) in enumerate(
+        [
+            ("年", ex.year, "0"),
+            ("申込日", ex.application_date, DATE_FORMAT),
+            ("掛金月額", ex.monthly_amount, YEN_FORMAT),
+            ("払込区分", ex.pattern.value, None),
+        ],
+        start=4,
+    ):
         put(ws, f"A{row}", label, "header")
         put(ws, f"B{row}", value, "input", fmt)
     dropdown(ws, Pattern, "B7")
-    headers = ["申込方法", "今年の控除", "翌年の控除", "控除証明書（今年分）", "確認: 今年", "確認: 翌年", "確認: 証明書", "判定"]
+    headers = [
+        "申込方法",
+        "今年の控除",
+        "翌年の控除",
+        "控除証明書（今年分）",
+        "確認: 今年",
+        "確認: 翌年",
+        "確認: 証明書",
+        "判定",
+    ]
     for i, text in enumerate(headers):
         put(ws, f"{get_column_letter(i + 1)}9", text, "header")
     for row, (channel, this_year, next_year, certificate) in enumerate(ex.expected, start=10):
         put(ws, f"A{row}", channel.value, "input")
-        put(ws, f"B{row}", formula(call("KYOSAI_DEDUCTIBLE", ref("$B$4"), ref("$B$6"), ref("$B$5"), ref(f"A{row}"),
-                                        ref("$B$7"))), "output", YEN_FORMAT)
-        put(ws, f"C{row}", formula(call("KYOSAI_DEDUCTIBLE", Formula("$B$4+1"), ref("$B$6"), ref("$B$5"),
-                                        ref(f"A{row}"), ref("$B$7"))), "output", YEN_FORMAT)
+        put(
+            ws,
+            f"B{row}",
+            formula(call("KYOSAI_DEDUCTIBLE", ref("$B$4"), ref("$B$6"), ref("$B$5"), ref(f"A{row}"), ref("$B$7"))),
+            "output",
+            YEN_FORMAT,
+        )
+        put(
+            ws,
+            f"C{row}",
+            formula(
+                call("KYOSAI_DEDUCTIBLE", Formula("$B$4+1"), ref("$B$6"), ref("$B$5"), ref(f"A{row}"), ref("$B$7"))
+            ),
+            "output",
+            YEN_FORMAT,
+        )
         put(ws, f"D{row}", formula(call("CERTIFICATE_DISPATCH", ref("$B$4"), ref("$B$5"), ref(f"A{row}"))), "output")
         put(ws, f"E{row}", this_year, "expected", YEN_FORMAT)
         put(ws, f"F{row}", next_year, "expected", YEN_FORMAT)
@@ -413,12 +571,25 @@ def _deduction_sheet(ws: Worksheet) -> None:
 
 
 def _deadlines_sheet(ws: Worksheet) -> None:
-    sheet_title(ws, "振替日と前納申出の到着期限（12か月分）",
-                "DEBIT_DATE(年月, 制度) と PREPAY_DEADLINE(希望月, 制度)。開始月を変えると表が変わります。")
+    sheet_title(
+        ws,
+        "振替日と前納申出の到着期限（12か月分）",
+        "DEBIT_DATE(年月, 制度) と PREPAY_DEADLINE(希望月, 制度)。開始月を変えると表が変わります。",
+    )
     put(ws, "A4", "開始月", "header")
     put(ws, "B4", DEADLINES_START, "input", MONTH_FORMAT)
-    headers = ["月", "小規模 振替日", "小規模 前納・変更の到着期限", "セーフティ 振替日", "セーフティ 前納申出の到着期限",
-               "確認: 小規模 振替日", "確認: 小規模 期限", "確認: セーフティ 振替日", "確認: セーフティ 期限", "判定"]
+    headers = [
+        "月",
+        "小規模 振替日",
+        "小規模 前納・変更の到着期限",
+        "セーフティ 振替日",
+        "セーフティ 前納申出の到着期限",
+        "確認: 小規模 振替日",
+        "確認: 小規模 期限",
+        "確認: セーフティ 振替日",
+        "確認: セーフティ 期限",
+        "判定",
+    ]
     for i, text in enumerate(headers):
         put(ws, f"{get_column_letter(i + 1)}6", text, "header")
     expected = {example[0]: example[1:] for example in DEADLINE_EXAMPLES}
@@ -433,7 +604,7 @@ def _deadlines_sheet(ws: Worksheet) -> None:
         known = expected.get(month)
         if known:
             pairs = []
-            for result, check, value in zip("BCDE", "FGHI", known):
+            for result, check, value in zip("BCDE", "FGHI", known, strict=True):
                 if value is not None:
                     put(ws, f"{check}{row}", value, "expected")
                     pairs.append((f"{result}{row}", f"{check}{row}"))
@@ -443,8 +614,12 @@ def _deadlines_sheet(ws: Worksheet) -> None:
 
 
 def _discount_sheet(ws: Worksheet) -> None:
-    sheet_title(ws, "前納減額金", "PREPAY_DISCOUNT(掛金月額, 一度に払う月数)。月数は払込月を含みます。"
-                "率は払込日で決まります（省略時は今日: 2017年11月以降 0.9/1000）。")
+    sheet_title(
+        ws,
+        "前納減額金",
+        "PREPAY_DISCOUNT(掛金月額, 一度に払う月数)。月数は払込月を含みます。"
+        "率は払込日で決まります（省略時は今日: 2017年11月以降 0.9/1000）。",
+    )
     for i, text in enumerate(["例", "掛金月額", "一度に払う月数", "前納減額金", "確認", "判定"]):
         put(ws, f"{get_column_letter(i + 1)}4", text, "header")
     for row, (monthly, months, expected, note) in enumerate(DISCOUNT_EXAMPLES, start=5):
@@ -458,10 +633,14 @@ def _discount_sheet(ws: Worksheet) -> None:
 
 
 def _failed_debit_sheet(ws: Worksheet) -> None:
-    sheet_title(ws, "振替不能の後の請求", "FAILED_DEBIT_PLAN(振替不能月, 制度, 掛金月額) は表を返します。"
-                "ここでは INDEX で1セルずつ取り出しています（Microsoft 365 では1つのセルに入力すればスピルします）。")
+    sheet_title(
+        ws,
+        "振替不能の後の請求",
+        "FAILED_DEBIT_PLAN(振替不能月, 制度, 掛金月額) は表を返します。"
+        "ここでは INDEX で1セルずつ取り出しています（Microsoft 365 では1つのセルに入力すればスピルします）。",
+    )
     top = 4
-    for example_index, (month, scheme, monthly, amounts) in enumerate(FAILED_DEBIT_EXAMPLES):
+    for month, scheme, monthly, amounts in FAILED_DEBIT_EXAMPLES:
         put(ws, f"A{top}", "振替不能月", "header")
         put(ws, f"B{top}", month, "input", MONTH_FORMAT)
         put(ws, f"A{top + 1}", "制度", "header")
@@ -475,8 +654,13 @@ def _failed_debit_sheet(ws: Worksheet) -> None:
             for c in range(FAILED_DEBIT_COLUMNS):
                 role = "header" if r == 0 else "output"
                 fmt = YEN_FORMAT if c == 2 and r else None
-                put(ws, f"{get_column_letter(c + 1)}{first + r}",
-                    formula(f'IFERROR(INDEX({plan},{r + 1},{c + 1}),"")'), role, fmt)
+                put(
+                    ws,
+                    f"{get_column_letter(c + 1)}{first + r}",
+                    formula(f'IFERROR(INDEX({plan},{r + 1},{c + 1}),"")'),
+                    role,
+                    fmt,
+                )
         put(ws, f"E{first}", "確認: 金額", "header")
         put(ws, f"F{first}", "判定", "header")
         for i, amount in enumerate(amounts, start=1):
@@ -489,8 +673,12 @@ def _failed_debit_sheet(ws: Worksheet) -> None:
 
 
 def _eligibility_sheet(ws: Worksheet) -> None:
-    sheet_title(ws, "加入資格", "SKY_ELIGIBLE(業種, 従業員数, 加入者区分) と SAFETY_ELIGIBLE(業種, 資本金, 従業員数, "
-                "事業開始日, 判定日, 税の滞納)。TRUE なら加入できます。")
+    sheet_title(
+        ws,
+        "加入資格",
+        "SKY_ELIGIBLE(業種, 従業員数, 加入者区分) と SAFETY_ELIGIBLE(業種, 資本金, 従業員数, "
+        "事業開始日, 判定日, 税の滞納)。TRUE なら加入できます。",
+    )
     put(ws, "A4", "小規模企業共済", "header")
     for i, text in enumerate(["例", "業種", "従業員数", "加入者区分", "加入できるか", "確認", "判定"]):
         put(ws, f"{get_column_letter(i + 1)}5", text, "header")
@@ -552,10 +740,15 @@ def _safety_sheet(ws: Worksheet) -> None:
     for paid, receivables, outstanding, expected, note in LOAN_EXAMPLES:
         row += 1
         put(ws, f"A{row}", note)
-        for letter, value in zip("BCD", (paid, receivables, outstanding)):
+        for letter, value in zip("BCD", (paid, receivables, outstanding), strict=True):
             put(ws, f"{letter}{row}", value, "input", YEN_FORMAT)
-        put(ws, f"E{row}", formula(call("SAFETY_LOAN_LIMIT", ref(f"B{row}"), ref(f"C{row}"), ref(f"D{row}"))),
-            "output", YEN_FORMAT)
+        put(
+            ws,
+            f"E{row}",
+            formula(call("SAFETY_LOAN_LIMIT", ref(f"B{row}"), ref(f"C{row}"), ref(f"D{row}"))),
+            "output",
+            YEN_FORMAT,
+        )
         put(ws, f"F{row}", expected, "expected", YEN_FORMAT)
         put(ws, f"G{row}", judge([(f"E{row}", f"F{row}")]), "judge")
 
@@ -580,8 +773,12 @@ def _safety_sheet(ws: Worksheet) -> None:
 
 def _tax_sheet(ws: Worksheet) -> None:
     income, monthly, expected = TAX_EXAMPLE
-    sheet_title(ws, "小規模企業共済の節税額（年間）", "KYOSAI_TAX_SAVING(課税される所得金額, 掛金月額)。"
-                "中小機構の節税シミュレーションと同じ計算（所得税・復興特別所得税・住民税）。")
+    sheet_title(
+        ws,
+        "小規模企業共済の節税額（年間）",
+        "KYOSAI_TAX_SAVING(課税される所得金額, 掛金月額)。"
+        "中小機構の節税シミュレーションと同じ計算（所得税・復興特別所得税・住民税）。",
+    )
     put(ws, "A4", "課税される所得金額", "header")
     put(ws, "B4", income, "input", YEN_FORMAT)
     for i, text in enumerate(["掛金月額", "年間の掛金", "節税額", "確認（§1.9 [OFF]）", "判定"]):
@@ -597,10 +794,14 @@ def _tax_sheet(ws: Worksheet) -> None:
 
 
 def _array_sheet(ws: Worksheet) -> None:
-    sheet_title(ws, "一括計算（配列）: 範囲を渡すと1つの式で全員分",
-                "各列の式は範囲（B6:B10 など）を引数にした配列数式です。誤りのある行（4行目: 掛金月額 70,500円）だけが「#…」になります。",
-                "Microsoft 365 では =FIRST_DEBIT(B6:B10,C6:C10,D6:D10,E6:E10) を1つのセルに入力するとスピルします。"
-                "空の行は空のままなので、B6:B10000 のように先の行まで指定できます。")
+    sheet_title(
+        ws,
+        "一括計算（配列）: 範囲を渡すと1つの式で全員分",
+        "各列の式は範囲（B6:B10 など）を引数にした配列数式です。"
+        "誤りのある行（4行目: 掛金月額 70,500円）だけが「#…」になります。",
+        "Microsoft 365 では =FIRST_DEBIT(B6:B10,C6:C10,D6:D10,E6:E10) を1つのセルに入力するとスピルします。"
+        "空の行は空のままなので、B6:B10000 のように先の行まで指定できます。",
+    )
     put(ws, "A4", "控除の年", "header")
     put(ws, "B4", ARRAY_YEAR, "input", "0")
     headers = ["顧客", "申込日", "掛金月額", "申込方法", "払込区分", "初回振替日", "初回振替額", "控除（B4の年）"]
@@ -614,10 +815,11 @@ def _array_sheet(ws: Worksheet) -> None:
         put(ws, f"D{row}", channel.value, "input")
         put(ws, f"E{row}", pattern.value, "input")
     columns = [ref(f"{c}{first}:{c}{last}") for c in "BCDE"]
-    outputs = (("F", call("FIRST_DEBIT", *columns), DATE_FORMAT),
-               ("G", call("FIRST_DEBIT_AMOUNT", *columns), YEN_FORMAT),
-               ("H", call("KYOSAI_DEDUCTIBLE", ref("$B$4"), columns[1], columns[0], columns[2], columns[3]),
-                YEN_FORMAT))
+    outputs = (
+        ("F", call("FIRST_DEBIT", *columns), DATE_FORMAT),
+        ("G", call("FIRST_DEBIT_AMOUNT", *columns), YEN_FORMAT),
+        ("H", call("KYOSAI_DEDUCTIBLE", ref("$B$4"), columns[1], columns[0], columns[2], columns[3]), YEN_FORMAT),
+    )
     for letter, text, fmt in outputs:
         for row in range(first, last + 1):
             put(ws, f"{letter}{row}", None, "output", fmt)
@@ -635,7 +837,8 @@ def _xlwings_conf_sheet(ws: Worksheet) -> None:
     notes = [
         "このシートは xlwings の設定です（A1 から下へ、空行まで読まれます）。シート名・A1・B1 を変えないでください。",
         "UDF Modules = addin.udfs: 関数は Python パッケージ kyosai の addin/udfs.py から読み込まれます。",
-        "Python の場所（Interpreter_Win）などは xlwings リボンの設定が使われます。ここに空の行を追加すると設定が上書きされるので注意。",
+        "Python の場所（Interpreter_Win）などは xlwings リボンの設定が使われます。"
+        "ここに空の行を追加すると設定が上書きされるので注意。",
         "This sheet configures xlwings (read from A1 down to the first empty row): UDF Modules = addin.udfs.",
     ]
     for i, note in enumerate(notes, start=3):
@@ -704,8 +907,8 @@ def lite_formula(text: str) -> str:
 
 # ==================================================================================== templates
 
-HEADER_ROW = 3             # title, instruction, header (docs/batch-format.md: header within the first 10 rows)
-DATA_ROWS = Limits().max_rows   # rows below the header that carry the validations: all the validator accepts
+HEADER_ROW = 3  # title, instruction, header (docs/batch-format.md: header within the first 10 rows)
+DATA_ROWS = Limits().max_rows  # rows below the header that carry the validations: all the validator accepts
 SAMPLE_SHEET = "記入例"
 KIND_SCHEME = {"sky-application": Scheme.SKY, "safety-application": Scheme.SAFETY}
 """The scheme of a kind whose rows do not say it (the prepayment kind has a 制度 column)."""
@@ -713,8 +916,14 @@ KIND_SCHEME = {"sky-application": Scheme.SKY, "safety-application": Scheme.SAFET
 CODE_VALUES = {Value.DIGITS, Value.REFERENCE, Value.POSTAL_CODE, Value.PHONE, Value.CORPORATE_NUMBER}
 NUMBER_FORMATS = {
     **{value: TEXT_FORMAT for value in CODE_VALUES},
-    Value.TEXT: TEXT_FORMAT, Value.KATAKANA: TEXT_FORMAT, Value.LABEL: TEXT_FORMAT, Value.MONTH: TEXT_FORMAT,
-    Value.DATE: DATE_FORMAT, Value.AMOUNT: YEN_FORMAT, Value.COUNT: "0", Value.CALENDAR_MONTH: "0",
+    Value.TEXT: TEXT_FORMAT,
+    Value.KATAKANA: TEXT_FORMAT,
+    Value.LABEL: TEXT_FORMAT,
+    Value.MONTH: TEXT_FORMAT,
+    Value.DATE: DATE_FORMAT,
+    Value.AMOUNT: YEN_FORMAT,
+    Value.COUNT: "0",
+    Value.CALENDAR_MONTH: "0",
 }
 """How each kind of column is formatted: codes (and any text) as text ``@`` so leading zeros
 survive and nothing is turned into a date; months as text too (``2024-12``)."""
@@ -725,65 +934,207 @@ survive and nothing is turned into a date; months as text too (``2024-12``)."""
 SAMPLE_ROWS: dict[str, tuple[dict[str, Any], ...]] = {
     "sky-application": (
         {},
-        {"receipt_no": "A-0002", "application_date": D(2024, 12, 3), "channel": "現金なし", "member_type": "会社役員",
-         "name": "佐藤 花子", "name_kana": "サトウ ハナコ", "birth_date": D(1980, 7, 15), "postal_code": "530-0001",
-         "address": "大阪府大阪市北区梅田1-1-1", "phone": "06-6123-4567", "industry": "製造業", "employees": 18,
-         "monthly_amount": 30000, "payment_pattern": "月払", "designated_month": None, "bank_code": "0005",
-         "branch_code": "123", "account_type": "当座", "account_number": "0456789", "account_holder_kana": "サトウ ハナコ"},
-        {"receipt_no": "A-0003", "application_date": D(2024, 12, 5), "channel": "オンライン", "name": "鈴木 一郎",
-         "name_kana": "スズキ イチロウ", "birth_date": D(1968, 11, 3), "postal_code": "060-0001",
-         "address": "北海道札幌市中央区北一条西1-1", "phone": "011-123-4567", "industry": "サービス業", "employees": 5,
-         "monthly_amount": 10000, "payment_pattern": "月払", "designated_month": None, "prepaid_months": 3,
-         "branch_code": "005", "account_number": "1234567", "account_holder_kana": "スズキ イチロウ"},
-        {"receipt_no": "A-0004", "application_date": D(2024, 12, 5), "member_type": "共同経営者", "name": "山田 花子",
-         "name_kana": "ヤマダ ハナコ", "birth_date": D(1977, 2, 20), "proprietor_ref": "A-0001",
-         "monthly_amount": 20000, "payment_pattern": "半年払", "account_number": "0123457",
-         "account_holder_kana": "ヤマダ ハナコ"},
-        {"receipt_no": "A-0005", "application_date": D(2024, 10, 28), "channel": "現金なし", "name": "高橋 健",
-         "name_kana": "タカハシ ケン", "birth_date": D(1990, 9, 9), "postal_code": "980-0811",
-         "address": "宮城県仙台市青葉区一番町1-1-1", "phone": "090-1234-5678", "industry": "建設業", "employees": 12,
-         "monthly_amount": 50000, "designated_month": 10, "bank_code": "0001", "branch_code": "004",
-         "account_number": "12345", "account_holder_kana": "タカハシ ケン"},
+        {
+            "receipt_no": "A-0002",
+            "application_date": D(2024, 12, 3),
+            "channel": "現金なし",
+            "member_type": "会社役員",
+            "name": "佐藤 花子",
+            "name_kana": "サトウ ハナコ",
+            "birth_date": D(1980, 7, 15),
+            "postal_code": "530-0001",
+            "address": "大阪府大阪市北区梅田1-1-1",
+            "phone": "06-6123-4567",
+            "industry": "製造業",
+            "employees": 18,
+            "monthly_amount": 30000,
+            "payment_pattern": "月払",
+            "designated_month": None,
+            "bank_code": "0005",
+            "branch_code": "123",
+            "account_type": "当座",
+            "account_number": "0456789",
+            "account_holder_kana": "サトウ ハナコ",
+        },
+        {
+            "receipt_no": "A-0003",
+            "application_date": D(2024, 12, 5),
+            "channel": "オンライン",
+            "name": "鈴木 一郎",
+            "name_kana": "スズキ イチロウ",
+            "birth_date": D(1968, 11, 3),
+            "postal_code": "060-0001",
+            "address": "北海道札幌市中央区北一条西1-1",
+            "phone": "011-123-4567",
+            "industry": "サービス業",
+            "employees": 5,
+            "monthly_amount": 10000,
+            "payment_pattern": "月払",
+            "designated_month": None,
+            "prepaid_months": 3,
+            "branch_code": "005",
+            "account_number": "1234567",
+            "account_holder_kana": "スズキ イチロウ",
+        },
+        {
+            "receipt_no": "A-0004",
+            "application_date": D(2024, 12, 5),
+            "member_type": "共同経営者",
+            "name": "山田 花子",
+            "name_kana": "ヤマダ ハナコ",
+            "birth_date": D(1977, 2, 20),
+            "proprietor_ref": "A-0001",
+            "monthly_amount": 20000,
+            "payment_pattern": "半年払",
+            "account_number": "0123457",
+            "account_holder_kana": "ヤマダ ハナコ",
+        },
+        {
+            "receipt_no": "A-0005",
+            "application_date": D(2024, 10, 28),
+            "channel": "現金なし",
+            "name": "高橋 健",
+            "name_kana": "タカハシ ケン",
+            "birth_date": D(1990, 9, 9),
+            "postal_code": "980-0811",
+            "address": "宮城県仙台市青葉区一番町1-1-1",
+            "phone": "090-1234-5678",
+            "industry": "建設業",
+            "employees": 12,
+            "monthly_amount": 50000,
+            "designated_month": 10,
+            "bank_code": "0001",
+            "branch_code": "004",
+            "account_number": "12345",
+            "account_holder_kana": "タカハシ ケン",
+        },
     ),
     "safety-application": (
         {"account_holder_kana": "カ）サンプルセイサクショ"},
-        {"receipt_no": "A-0002", "application_date": D(2024, 12, 4), "applicant_type": "個人", "name": "田中 修",
-         "name_kana": "タナカ オサム", "corporate_number": None, "postal_code": "460-0008",
-         "address": "愛知県名古屋市中区栄1-1-1", "phone": "052-123-4567", "industry": "小売業", "capital": None,
-         "employees": 4, "business_start_date": D(2010, 6, 1), "monthly_amount": 50000, "prepaid_months": None,
-         "prepayment_method": None, "branch_code": "234", "account_number": "7654321",
-         "account_holder_kana": "タナカ オサム"},
-        {"receipt_no": "A-0003", "application_date": D(2024, 12, 6), "name": "株式会社サンプル商事",
-         "name_kana": "カブシキガイシャサンプルショウジ", "corporate_number": "999999000001", "industry": "卸売業",
-         "capital": 50_000_000, "employees": 120, "business_start_date": D(2000, 4, 1), "monthly_amount": 200000,
-         "prepaid_months": 12, "prepayment_method": "振込", "bank_code": "0005", "branch_code": "001",
-         "account_type": "当座", "account_number": "0001234", "account_holder_kana": "カ）サンプルショウジ"},
-        {"receipt_no": "A-0004", "application_date": D(2024, 12, 9), "name": "株式会社サンプルソフト",
-         "name_kana": "カブシキガイシャサンプルソフト", "corporate_number": "999999000002",
-         "industry": "ソフトウェア業・情報処理サービス業", "capital": 300_000_000, "employees": 250,
-         "business_start_date": D(2012, 10, 1), "previous_cancellation_date": D(2023, 3, 31),
-         "monthly_amount": 30000, "prepaid_months": None, "prepayment_method": None, "account_number": "2345678",
-         "account_holder_kana": "カ）サンプルソフト"},
-        {"receipt_no": "A-0005", "application_date": D(2024, 12, 10), "applicant_type": "個人", "name": "伊藤 美咲",
-         "name_kana": "イトウ ミサキ", "corporate_number": None, "postal_code": "600-8001",
-         "address": "京都府京都市下京区四条通1-1", "phone": "075-123-4567", "industry": "旅館業", "capital": None,
-         "employees": 15, "business_start_date": D(1995, 7, 1), "monthly_amount": 5000, "prepaid_months": 6,
-         "account_number": "0000123", "account_holder_kana": "イトウ ミサキ"},
+        {
+            "receipt_no": "A-0002",
+            "application_date": D(2024, 12, 4),
+            "applicant_type": "個人",
+            "name": "田中 修",
+            "name_kana": "タナカ オサム",
+            "corporate_number": None,
+            "postal_code": "460-0008",
+            "address": "愛知県名古屋市中区栄1-1-1",
+            "phone": "052-123-4567",
+            "industry": "小売業",
+            "capital": None,
+            "employees": 4,
+            "business_start_date": D(2010, 6, 1),
+            "monthly_amount": 50000,
+            "prepaid_months": None,
+            "prepayment_method": None,
+            "branch_code": "234",
+            "account_number": "7654321",
+            "account_holder_kana": "タナカ オサム",
+        },
+        {
+            "receipt_no": "A-0003",
+            "application_date": D(2024, 12, 6),
+            "name": "株式会社サンプル商事",
+            "name_kana": "カブシキガイシャサンプルショウジ",
+            "corporate_number": "999999000001",
+            "industry": "卸売業",
+            "capital": 50_000_000,
+            "employees": 120,
+            "business_start_date": D(2000, 4, 1),
+            "monthly_amount": 200000,
+            "prepaid_months": 12,
+            "prepayment_method": "振込",
+            "bank_code": "0005",
+            "branch_code": "001",
+            "account_type": "当座",
+            "account_number": "0001234",
+            "account_holder_kana": "カ）サンプルショウジ",
+        },
+        {
+            "receipt_no": "A-0004",
+            "application_date": D(2024, 12, 9),
+            "name": "株式会社サンプルソフト",
+            "name_kana": "カブシキガイシャサンプルソフト",
+            "corporate_number": "999999000002",
+            "industry": "ソフトウェア業・情報処理サービス業",
+            "capital": 300_000_000,
+            "employees": 250,
+            "business_start_date": D(2012, 10, 1),
+            "previous_cancellation_date": D(2023, 3, 31),
+            "monthly_amount": 30000,
+            "prepaid_months": None,
+            "prepayment_method": None,
+            "account_number": "2345678",
+            "account_holder_kana": "カ）サンプルソフト",
+        },
+        {
+            "receipt_no": "A-0005",
+            "application_date": D(2024, 12, 10),
+            "applicant_type": "個人",
+            "name": "伊藤 美咲",
+            "name_kana": "イトウ ミサキ",
+            "corporate_number": None,
+            "postal_code": "600-8001",
+            "address": "京都府京都市下京区四条通1-1",
+            "phone": "075-123-4567",
+            "industry": "旅館業",
+            "capital": None,
+            "employees": 15,
+            "business_start_date": D(1995, 7, 1),
+            "monthly_amount": 5000,
+            "prepaid_months": 6,
+            "account_number": "0000123",
+            "account_holder_kana": "イトウ ミサキ",
+        },
     ),
     "prepayment": (
         {},
-        {"receipt_no": "A-0002", "scheme": "小規模企業共済", "contract_number": "0012345678", "name": "山田 太郎",
-         "monthly_amount": 70000, "paid_total": None, "prepaid_months": 12, "prepayment_amount": 840000,
-         "desired_month": "2025-01", "received_date": D(2024, 12, 10)},
-        {"receipt_no": "A-0003", "contract_number": "2345678901", "name": "株式会社サンプル商事",
-         "paid_total": 7_650_000, "prepaid_months": 3, "prepayment_amount": 250_000, "desired_month": "2025-01",
-         "received_date": D(2024, 12, 20)},
-        {"receipt_no": "A-0004", "scheme": "小規模企業共済", "contract_number": "3456789012", "name": "鈴木 一郎",
-         "monthly_amount": 10000, "paid_total": None, "prepaid_months": 6, "prepayment_amount": 60000,
-         "desired_month": "2025-04", "received_date": D(2025, 3, 10)},
-        {"receipt_no": "A-0005", "contract_number": "4567890123", "name": "株式会社サンプルソフト",
-         "monthly_amount": 200000, "paid_total": 0, "prepaid_months": 39, "prepayment_amount": 7_800_000,
-         "desired_month": "2025-02", "received_date": D(2025, 2, 3)},
+        {
+            "receipt_no": "A-0002",
+            "scheme": "小規模企業共済",
+            "contract_number": "0012345678",
+            "name": "山田 太郎",
+            "monthly_amount": 70000,
+            "paid_total": None,
+            "prepaid_months": 12,
+            "prepayment_amount": 840000,
+            "desired_month": "2025-01",
+            "received_date": D(2024, 12, 10),
+        },
+        {
+            "receipt_no": "A-0003",
+            "contract_number": "2345678901",
+            "name": "株式会社サンプル商事",
+            "paid_total": 7_650_000,
+            "prepaid_months": 3,
+            "prepayment_amount": 250_000,
+            "desired_month": "2025-01",
+            "received_date": D(2024, 12, 20),
+        },
+        {
+            "receipt_no": "A-0004",
+            "scheme": "小規模企業共済",
+            "contract_number": "3456789012",
+            "name": "鈴木 一郎",
+            "monthly_amount": 10000,
+            "paid_total": None,
+            "prepaid_months": 6,
+            "prepayment_amount": 60000,
+            "desired_month": "2025-04",
+            "received_date": D(2025, 3, 10),
+        },
+        {
+            "receipt_no": "A-0005",
+            "contract_number": "4567890123",
+            "name": "株式会社サンプルソフト",
+            "monthly_amount": 200000,
+            "paid_total": 0,
+            "prepaid_months": 39,
+            "prepayment_amount": 7_800_000,
+            "desired_month": "2025-02",
+            "received_date": D(2025, 2, 3),
+        },
     ),
 }
 """Corporate numbers given with 12 digits get their check digit from the rules core."""
@@ -834,9 +1185,15 @@ def _premium_rule(cell: str, scheme: Scheme) -> str:
 def _validation(kind: BatchKind, column: Column, letter: str) -> DataValidation:
     """The data validation of one column, with the column's hint as input and error message."""
     first = f"{letter}{HEADER_ROW + 1}"
-    common = dict(allow_blank=True, showInputMessage=True, showErrorMessage=True,
-                  promptTitle=column.header[:32], prompt=column.hint_ja[:255] or None,
-                  errorTitle=column.header[:32], error=(column.hint_ja or column.header)[:255])
+    common = dict(
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        promptTitle=column.header[:32],
+        prompt=column.hint_ja[:255] or None,
+        errorTitle=column.header[:32],
+        error=(column.hint_ja or column.header)[:255],
+    )
     value = column.value
     if value is Value.LABEL:
         return DataValidation(type="list", formula1=q(",".join(column.choices)), **common)
@@ -846,24 +1203,32 @@ def _validation(kind: BatchKind, column: Column, letter: str) -> DataValidation:
             rule = _premium_rule(first, KIND_SCHEME[kind.name])
         else:
             scheme_cell = f"${get_column_letter(kind.columns.index(scheme_column) + 1)}{HEADER_ROW + 1}"
-            rule = (f"IF({scheme_cell}={q(Scheme.SKY.value)},{_premium_rule(first, Scheme.SKY)},"
-                    f"{_premium_rule(first, Scheme.SAFETY)})")
+            rule = (
+                f"IF({scheme_cell}={q(Scheme.SKY.value)},{_premium_rule(first, Scheme.SKY)},"
+                f"{_premium_rule(first, Scheme.SAFETY)})"
+            )
         return DataValidation(type="custom", formula1=rule, **common)
     if value is Value.AMOUNT:
-        return DataValidation(type="custom", formula1=f"AND(ISNUMBER({first}),{first}>=0,{first}=INT({first}))",
-                              **common)
+        return DataValidation(
+            type="custom", formula1=f"AND(ISNUMBER({first}),{first}>=0,{first}=INT({first}))", **common
+        )
     if value is Value.COUNT:
         return DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", **common)
     if value is Value.CALENDAR_MONTH:
         return DataValidation(type="whole", operator="between", formula1="1", formula2="12", **common)
     if value is Value.DATE:
         # A warning, not a stop: 和暦 typed as text is still read by the validator.
-        return DataValidation(type="date", operator="between", formula1="DATE(1900,1,1)",
-                              formula2="DATE(2099,12,31)", errorStyle="warning", **common)
+        return DataValidation(
+            type="date",
+            operator="between",
+            formula1="DATE(1900,1,1)",
+            formula2="DATE(2099,12,31)",
+            errorStyle="warning",
+            **common,
+        )
     if value is Value.DIGITS and column.digits:
         low, high = column.digits
-        return DataValidation(type="textLength", operator="between", formula1=str(low), formula2=str(high),
-                              **common)
+        return DataValidation(type="textLength", operator="between", formula1=str(low), formula2=str(high), **common)
     return DataValidation(**common)  # any value: the input message alone
 
 
@@ -871,8 +1236,13 @@ def _template_sheet(ws: Worksheet, kind: BatchKind, rows: list[list[Any]] | None
     sample = rows is not None
     title = kind.title_ja + ("（記入例 — このシートは提出しないでください）" if sample else "")
     put(ws, "A1", title).font = TITLE_FONT
-    put(ws, "A2", "見出しの黄色は必須、灰色は任意の項目です。セルを選ぶと書き方が表示されます。1行に1件。"
-                  "見出し行（3行目）は変えないでください。" + ("" if sample else "書き方は「記入例」シートを参照。"), "note")
+    put(
+        ws,
+        "A2",
+        "見出しの黄色は必須、灰色は任意の項目です。セルを選ぶと書き方が表示されます。1行に1件。"
+        "見出し行（3行目）は変えないでください。" + ("" if sample else "書き方は「記入例」シートを参照。"),
+        "note",
+    )
     last_row = HEADER_ROW + DATA_ROWS
     for index, column in enumerate(kind.columns, start=1):
         letter = get_column_letter(index)
@@ -885,14 +1255,16 @@ def _template_sheet(ws: Worksheet, kind: BatchKind, rows: list[list[Any]] | None
         header.number_format = "General"
         dimension = ws.column_dimensions[letter]
         dimension.number_format = NUMBER_FORMATS[column.value]
-        longest = max([_display_width(column.header)] +
-                      [_display_width(r[index - 1]) for r in rows or [] if r[index - 1] is not None])
+        longest = max(
+            [_display_width(column.header)]
+            + [_display_width(r[index - 1]) for r in rows or [] if r[index - 1] is not None]
+        )
         dimension.width = min(max(longest + 3, 10), 42)
         dv = _validation(kind, column, letter)
         dv.add(f"{letter}{HEADER_ROW + 1}:{letter}{last_row}")
         ws.add_data_validation(dv)
     for r, values in enumerate(rows or [], start=HEADER_ROW + 1):
-        for index, (column, value) in enumerate(zip(kind.columns, values), start=1):
+        for index, (column, value) in enumerate(zip(kind.columns, values, strict=True), start=1):
             cell = ws.cell(row=r, column=index, value=value)
             cell.number_format = NUMBER_FORMATS[column.value]
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
@@ -904,7 +1276,7 @@ def _print_setup(ws: Worksheet) -> None:
     the rows need), the header row repeated at the top of each page."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0    # 0: no limit on the pages tall
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # 0: no limit on the pages tall
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
@@ -926,21 +1298,21 @@ def template(kind: BatchKind) -> Workbook:
 SAMPLES = "samples"
 SAMPLE_MISTAKES: dict[str, tuple[tuple[int, dict[str, Any]], ...]] = {
     "sky-application": (
-        (1, {"employees": 25}),               # 製造業: at most 20 employees
-        (2, {"monthly_amount": 10250}),       # not a 500-yen step
-        (3, {"proprietor_ref": "A-0099"}),    # no such proprietor in the file
-        (4, {"receipt_no": "A-0001"}),        # receipt number used twice
+        (1, {"employees": 25}),  # 製造業: at most 20 employees
+        (2, {"monthly_amount": 10250}),  # not a 500-yen step
+        (3, {"proprietor_ref": "A-0099"}),  # no such proprietor in the file
+        (4, {"receipt_no": "A-0001"}),  # receipt number used twice
     ),
     "safety-application": (
-        (0, {"corporate_number": "1010001008830"}),   # wrong check digit
-        (1, {"employees": 60}),                        # 小売業 sole proprietor: at most 50
-        (2, {"prepaid_months": 39}),                   # 41 months × 200,000 > 8,000,000
+        (0, {"corporate_number": "1010001008830"}),  # wrong check digit
+        (1, {"employees": 60}),  # 小売業 sole proprietor: at most 50
+        (2, {"prepaid_months": 39}),  # 41 months × 200,000 > 8,000,000
         (3, {"tax_arrears": "あり"}),
     ),
     "prepayment": (
-        (0, {"prepayment_amount": 1_150_000}),         # not 12 × 100,000
-        (1, {"received_date": D(2024, 12, 23)}),       # SKY January: by 2024-12-20
-        (4, {"prepayment_amount": 8_000_000}),         # over the limit
+        (0, {"prepayment_amount": 1_150_000}),  # not 12 × 100,000
+        (1, {"received_date": D(2024, 12, 23)}),  # SKY January: by 2024-12-20
+        (4, {"prepayment_amount": 8_000_000}),  # over the limit
     ),
 }
 
@@ -956,7 +1328,7 @@ def sample_batch(kind: BatchKind, mistakes: tuple = ()) -> Workbook:
         for alias, value in overrides.items():
             rows[index][aliases.index(alias)] = value
     for r, values in enumerate(rows, start=HEADER_ROW + 1):
-        for i, (column, value) in enumerate(zip(kind.columns, values), start=1):
+        for i, (column, value) in enumerate(zip(kind.columns, values, strict=True), start=1):
             ws.cell(row=r, column=i, value=value).number_format = NUMBER_FORMATS[column.value]
     return wb
 
@@ -972,8 +1344,9 @@ def sample_csv(kind: BatchKind, path: Path, mistakes: tuple = ()) -> Path:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c.header for c in kind.columns])
     for values in rows:
-        writer.writerow(["" if v is None else v.strftime("%Y/%m/%d") if isinstance(v, datetime.date) else v
-                         for v in values])
+        writer.writerow(
+            ["" if v is None else v.strftime("%Y/%m/%d") if isinstance(v, datetime.date) else v for v in values]
+        )
     path.write_bytes(out.getvalue().encode("cp932"))
     return path
 
@@ -1015,8 +1388,9 @@ def save(wb: Workbook, path: Path, extra_parts: dict[str, bytes] | None = None) 
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
     with zipfile.ZipFile(buffer) as source:
         parts = {info.filename: source.read(info.filename) for info in source.infolist()}
-    parts["docProps/core.xml"] = _W3CDTF.sub(lambda m: f"{m[1]}{stamp}{m[3]}",
-                                             parts["docProps/core.xml"].decode("utf-8")).encode("utf-8")
+    parts["docProps/core.xml"] = _W3CDTF.sub(
+        lambda m: f"{m[1]}{stamp}{m[3]}", parts["docProps/core.xml"].decode("utf-8")
+    ).encode("utf-8")
     if path.suffix == ".xlsm":
         parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(XLSX_TYPE.encode(), XLSM_TYPE.encode())
     if extra_parts:
@@ -1056,11 +1430,13 @@ def _xml_attr(text: str) -> str:
 
 def lite_parts(files: dict[str, str]) -> dict[str, bytes]:
     """The parts of the xlwings Lite web extension carrying ``files`` (name → text)."""
-    properties = {"Office.AutoShowTaskpaneWithDocument": "true",  # Office opens the task pane with the file
-                  **{name: json.dumps(text, ensure_ascii=False) for name, text in files.items()},
-                  "pyodideVersion": json.dumps(lite.PYODIDE_VERSION),
-                  # Lite's workbook setting "Startup Behavior": start with the workbook and show the task pane
-                  "xlwingsSettingsWorkbook": json.dumps({"startupBehavior": "taskpane"})}
+    properties = {
+        "Office.AutoShowTaskpaneWithDocument": "true",  # Office opens the task pane with the file
+        **{name: json.dumps(text, ensure_ascii=False) for name, text in files.items()},
+        "pyodideVersion": json.dumps(lite.PYODIDE_VERSION),
+        # Lite's workbook setting "Startup Behavior": start with the workbook and show the task pane
+        "xlwingsSettingsWorkbook": json.dumps({"startupBehavior": "taskpane"}),
+    }
     webextension = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<we:webextension xmlns:we="{WE_NS}" id="{WEBEXTENSION_ID}">'
@@ -1068,27 +1444,36 @@ def lite_parts(files: dict[str, str]) -> dict[str, bytes]:
         f'<we:alternateReferences><we:reference id="{lite.ADDIN_STORE_ID.upper()}" version="1.0.0.0" '
         f'store="{lite.ADDIN_STORE_ID.upper()}" storeType="OMEX"/></we:alternateReferences>'
         "<we:properties>"
-        + "".join(f'<we:property name="{_xml_attr(name)}" value="{_xml_attr(value)}"/>'
-                  for name, value in properties.items())
-        + f'</we:properties><we:bindings/><we:snapshot xmlns:r="{R_NS}"/></we:webextension>')
+        + "".join(
+            f'<we:property name="{_xml_attr(name)}" value="{_xml_attr(value)}"/>' for name, value in properties.items()
+        )
+        + f'</we:properties><we:bindings/><we:snapshot xmlns:r="{R_NS}"/></we:webextension>'
+    )
     taskpanes = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<wetp:taskpanes xmlns:wetp="{WETP_NS}"><wetp:taskpane dockstate="right" visibility="1" width="438" row="1">'
-        f'<wetp:webextensionref xmlns:r="{R_NS}" r:id="rId1"/></wetp:taskpane></wetp:taskpanes>')
+        f'<wetp:webextensionref xmlns:r="{R_NS}" r:id="rId1"/></wetp:taskpane></wetp:taskpanes>'
+    )
     rels = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<Relationships xmlns="{REL_NS}"><Relationship Id="rId1" Type="{WEBEXTENSION_REL}" '
-        'Target="webextension1.xml"/></Relationships>')
-    return {WEBEXTENSION: webextension.encode("utf-8"), TASKPANES: taskpanes.encode("utf-8"),
-            "xl/webextensions/_rels/taskpanes.xml.rels": rels.encode("utf-8")}
+        'Target="webextension1.xml"/></Relationships>'
+    )
+    return {
+        WEBEXTENSION: webextension.encode("utf-8"),
+        TASKPANES: taskpanes.encode("utf-8"),
+        "xl/webextensions/_rels/taskpanes.xml.rels": rels.encode("utf-8"),
+    }
 
 
 def _add_parts(parts: dict[str, bytes], extra: dict[str, bytes]) -> dict[str, bytes]:
     """``parts`` with the web-extension parts added, declared in [Content_Types].xml and related
     from the package (the task panes open with the workbook)."""
     types = parts["[Content_Types].xml"].decode("utf-8")
-    overrides = "".join(f'<Override PartName="/{name}" ContentType="{content_type}"/>'
-                        for name, content_type in ((TASKPANES, TASKPANES_TYPE), (WEBEXTENSION, WEBEXTENSION_TYPE)))
+    overrides = "".join(
+        f'<Override PartName="/{name}" ContentType="{content_type}"/>'
+        for name, content_type in ((TASKPANES, TASKPANES_TYPE), (WEBEXTENSION, WEBEXTENSION_TYPE))
+    )
     parts["[Content_Types].xml"] = types.replace("</Types>", overrides + "</Types>").encode("utf-8")
     rels = parts["_rels/.rels"].decode("utf-8")
     relation = f'<Relationship Id="rIdLiteTaskpanes" Type="{TASKPANES_REL}" Target="{TASKPANES}"/>'
@@ -1102,8 +1487,11 @@ def lite_code(path: Path) -> dict[str, str]:
         if WEBEXTENSION not in archive.namelist():
             return {}
         root = ElementTree.fromstring(archive.read(WEBEXTENSION))
-    return {prop.get("name"): json.loads(prop.get("value"))
-            for prop in root.iter(f"{{{WE_NS}}}property") if prop.get("name") in LITE_FILES}
+    return {
+        prop.get("name"): json.loads(prop.get("value"))
+        for prop in root.iter(f"{{{WE_NS}}}property")
+        if prop.get("name") in LITE_FILES
+    }
 
 
 LITE_FILES = ("main.py", "requirements.txt")
@@ -1131,6 +1519,7 @@ def build(out_dir: Path = OUT_DIR) -> list[Path]:
 
 # ==================================================================================== checking
 
+
 def fingerprint(path: Path) -> dict[str, Any]:
     """What a workbook contains, as comparable data: every cell's value or formula and style,
     column widths and formats, data validations, sheet settings, document properties and the
@@ -1149,25 +1538,59 @@ def fingerprint(path: Path) -> dict[str, Any]:
                 if value is None and not cell.has_style:
                     continue
                 cells[cell.coordinate] = (
-                    repr(value), cell.number_format, cell.font.b, cell.font.i, cell.font.sz,
+                    repr(value),
+                    cell.number_format,
+                    cell.font.b,
+                    cell.font.i,
+                    cell.font.sz,
                     cell.font.color.rgb if cell.font.color is not None else None,
-                    cell.fill.fill_type, cell.fill.fgColor.rgb, cell.border.left.style,
-                    cell.alignment.wrap_text)
+                    cell.fill.fill_type,
+                    cell.fill.fgColor.rgb,
+                    cell.border.left.style,
+                    cell.alignment.wrap_text,
+                )
         columns = {key: (d.min, d.max, d.width, d.number_format) for key, d in sorted(ws.column_dimensions.items())}
         validations = sorted(
-            (str(dv.sqref), dv.type, dv.operator, dv.formula1, dv.formula2, dv.allow_blank, dv.showDropDown,
-             dv.showInputMessage, dv.showErrorMessage, dv.promptTitle, dv.prompt, dv.errorTitle, dv.error,
-             dv.errorStyle)
-            for dv in ws.data_validations.dataValidation)
+            (
+                str(dv.sqref),
+                dv.type,
+                dv.operator,
+                dv.formula1,
+                dv.formula2,
+                dv.allow_blank,
+                dv.showDropDown,
+                dv.showInputMessage,
+                dv.showErrorMessage,
+                dv.promptTitle,
+                dv.prompt,
+                dv.errorTitle,
+                dv.error,
+                dv.errorStyle,
+            )
+            for dv in ws.data_validations.dataValidation
+        )
         setup = ws.page_setup
-        printing = (setup.paperSize, setup.orientation, setup.fitToWidth, setup.fitToHeight,
-                    ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None,
-                    ws.print_title_rows)
-        sheets[ws.title] = {"cells": cells, "columns": columns, "validations": validations,
-                            "freeze": ws.freeze_panes, "state": ws.sheet_state, "print": printing}
+        printing = (
+            setup.paperSize,
+            setup.orientation,
+            setup.fitToWidth,
+            setup.fitToHeight,
+            ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None,
+            ws.print_title_rows,
+        )
+        sheets[ws.title] = {
+            "cells": cells,
+            "columns": columns,
+            "validations": validations,
+            "freeze": ws.freeze_panes,
+            "state": ws.sheet_state,
+            "print": printing,
+        }
     props = wb.properties
     with zipfile.ZipFile(path) as archive:
-        web_extension = {name: archive.read(name) for name in archive.namelist() if name.startswith("xl/webextensions/")}
+        web_extension = {
+            name: archive.read(name) for name in archive.namelist() if name.startswith("xl/webextensions/")
+        }
     return {
         "web_extension": web_extension,
         "sheets": sheets,

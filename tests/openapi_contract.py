@@ -88,26 +88,36 @@ def _bytes_as_text(data: bytes, **_parameters) -> str:
     return data.decode("latin-1")
 
 
-FILE_BODIES = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _workbook,
-               "application/vnd.ms-excel.sheet.macroEnabled.12": _workbook,
-               # openapi-core looks a deserializer up by the media type in lower case
-               "application/vnd.ms-excel.sheet.macroenabled.12": _workbook,
-               "text/csv": _bytes_as_text}
+FILE_BODIES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _workbook,
+    "application/vnd.ms-excel.sheet.macroEnabled.12": _workbook,
+    # openapi-core looks a deserializer up by the media type in lower case
+    "application/vnd.ms-excel.sheet.macroenabled.12": _workbook,
+    "text/csv": _bytes_as_text,
+}
 
 
 @functools.cache
 def contract() -> OpenAPI:
     """The document as openapi-core checks answers against it (built once per test session)."""
-    return OpenAPI.from_dict(document(), config=Config(path_finder_cls=_PathFinder,
-                                                       additional_properties_default_policy="forbid",
-                                                       extra_media_type_deserializers=FILE_BODIES))
+    return OpenAPI.from_dict(
+        document(),
+        config=Config(
+            path_finder_cls=_PathFinder,
+            additional_properties_default_policy="forbid",
+            extra_media_type_deserializers=FILE_BODIES,
+        ),
+    )
 
 
 @functools.cache
 def _error_body() -> OAS31Validator:
     """The ``Error`` schema, closed at its top level (``unevaluatedProperties`` sees what ``$ref`` listed)."""
-    schema = {"$ref": "#/components/schemas/Error", "unevaluatedProperties": False,
-              "components": document()["components"]}
+    schema = {
+        "$ref": "#/components/schemas/Error",
+        "unevaluatedProperties": False,
+        "components": document()["components"],
+    }
     return OAS31Validator(schema, format_checker=OAS31Validator.FORMAT_CHECKER)
 
 
@@ -137,13 +147,17 @@ def check_answer(app: Flask, response) -> None:
             raise ContractBroken(f"{said}; no route has it, so it should be {no_route.code}") from None
         errors = [e.message for e in _error_body().iter_errors(response.get_json(silent=True))]
         if response.mimetype != "application/json" or errors:
-            raise ContractBroken(f"{said} without the Error body of openapi.yaml: {response.mimetype} {errors[:5]}")
+            raise ContractBroken(
+                f"{said} without the Error body of openapi.yaml: {response.mimetype} {errors[:5]}"
+            ) from None
         return
     try:
         contract().validate_response(_AnsweredRequest(request), WerkzeugOpenAPIResponse(response))
     except OpenAPIError as exc:
-        raise ContractBroken(f"{said}, which validator/service/openapi.yaml does not describe:\n{_why(exc)}\n"
-                             f"body: {response.get_data()[:600]!r}") from None
+        raise ContractBroken(
+            f"{said}, which validator/service/openapi.yaml does not describe:\n{_why(exc)}\n"
+            f"body: {response.get_data()[:600]!r}"
+        ) from None
 
 
 class ContractClient(FlaskClient):

@@ -36,8 +36,15 @@ def column(*values):
 
 # The functions and their argument order, as the issue fixes them (optional ones may follow).
 ISSUE_SIGNATURES = {
-    "KYOSAI_DEDUCTIBLE": ["year", "monthly_amount", "application_date", "channel", "pattern",
-                          "prepaid_months", "discount_received"],
+    "KYOSAI_DEDUCTIBLE": [
+        "year",
+        "monthly_amount",
+        "application_date",
+        "channel",
+        "pattern",
+        "prepaid_months",
+        "discount_received",
+    ],
     "FIRST_DEBIT": ["application_date", "monthly_amount", "channel", "pattern", "prepaid_months", "scheme"],
     "FIRST_DEBIT_AMOUNT": ["application_date", "monthly_amount", "channel", "pattern", "prepaid_months", "scheme"],
     "DEBIT_DATE": ["month", "scheme"],
@@ -54,9 +61,20 @@ ISSUE_SIGNATURES = {
 }
 # Arguments the issue writes without brackets: the rest must be optional.
 ISSUE_REQUIRED = {
-    "KYOSAI_DEDUCTIBLE": 5, "FIRST_DEBIT": 2, "FIRST_DEBIT_AMOUNT": 2, "DEBIT_DATE": 1, "PREPAY_DEADLINE": 1,
-    "PREPAY_DISCOUNT": 2, "CERTIFICATE_DISPATCH": 3, "FAILED_DEBIT_PLAN": 1, "KYOSAI_TAX_SAVING": 2,
-    "SKY_ELIGIBLE": 2, "SAFETY_ELIGIBLE": 3, "SAFETY_HEADROOM": 1, "SAFETY_LOAN_LIMIT": 2, "SAFETY_REFUND": 2,
+    "KYOSAI_DEDUCTIBLE": 5,
+    "FIRST_DEBIT": 2,
+    "FIRST_DEBIT_AMOUNT": 2,
+    "DEBIT_DATE": 1,
+    "PREPAY_DEADLINE": 1,
+    "PREPAY_DISCOUNT": 2,
+    "CERTIFICATE_DISPATCH": 3,
+    "FAILED_DEBIT_PLAN": 1,
+    "KYOSAI_TAX_SAVING": 2,
+    "SKY_ELIGIBLE": 2,
+    "SAFETY_ELIGIBLE": 3,
+    "SAFETY_HEADROOM": 1,
+    "SAFETY_LOAN_LIMIT": 2,
+    "SAFETY_REFUND": 2,
 }
 
 
@@ -71,6 +89,7 @@ def test_the_decorators_are_inert_here_and_the_functions_callable():
 
     def f(x):
         return x
+
     assert func(f) is f and arg("x", doc="…")(f) is f and ret()(f) is f
     assert not hasattr(f, "__xlfunc__") and not hasattr(udfs.FIRST_DEBIT, "__xlfunc__")
     assert callable(udfs.FIRST_DEBIT) and udfs.DEBIT_DATE("2024-12") == D(2024, 12, 18)
@@ -89,11 +108,17 @@ def test_defaults_are_sky_no_cash_monthly():
     for name in ("FIRST_DEBIT", "FIRST_DEBIT_AMOUNT"):
         params = inspect.signature(getattr(udfs, name)).parameters
         assert (params["channel"].default, params["pattern"].default, params["scheme"].default) == (
-            "現金なし", "月払", "小規模企業共済")
-    assert udfs.FIRST_DEBIT("2024-12-02", 70000) == udfs.FIRST_DEBIT("2024-12-02", 70000, "現金なし", "月払", 0, "小規模企業共済")
+            "現金なし",
+            "月払",
+            "小規模企業共済",
+        )
+    assert udfs.FIRST_DEBIT("2024-12-02", 70000) == udfs.FIRST_DEBIT(
+        "2024-12-02", 70000, "現金なし", "月払", 0, "小規模企業共済"
+    )
 
 
 # ------------------------------------------------------------------------------------ seed examples
+
 
 def test_first_debit_of_the_seed_december_annual_application_without_cash():
     args = (serial(2024, 12, 2), 70000.0, "現金なし", "年払")
@@ -167,7 +192,7 @@ def test_eligibility_is_true_or_false_and_unreadable_input_a_message():
     assert udfs.SKY_ELIGIBLE(None, 5, "士業法人社員") is True
     assert udfs.SKY_ELIGIBLE("花屋", 3).startswith("#業種「花屋」は選べません")
     assert udfs.SAFETY_ELIGIBLE("製造業", 500_000_000, 120) is True
-    assert udfs.SAFETY_ELIGIBLE("小売業", None, 51) is False          # a sole proprietor: employees alone
+    assert udfs.SAFETY_ELIGIBLE("小売業", None, 51) is False  # a sole proprietor: employees alone
     assert udfs.SAFETY_ELIGIBLE("小売業", "", 50, "2024-06-01", "2025-01-06") is False  # under a year
     assert udfs.SAFETY_ELIGIBLE("小売業", "", 50, "2023-06-01", "2025-01-06") is True
     assert udfs.SAFETY_ELIGIBLE("小売業", None, 50, None, None, "あり") is False
@@ -186,14 +211,17 @@ def test_safety_headroom_loan_limit_and_refund():
 
 # ------------------------------------------------------------------------------------ messages
 
+
 def test_bad_input_gives_a_message_naming_the_argument():
     assert udfs.FIRST_DEBIT("2024-13-01", 70000) == (
-        "#申込日: 「2024-13-01」は日付として読めません（例: 2024/12/1、令和6年12月1日、R6.12.1）。")
-    assert udfs.FIRST_DEBIT("2024-12-02", "七万") .startswith("#掛金月額: 「七万」は金額として読めません")
+        "#申込日: 「2024-13-01」は日付として読めません（例: 2024/12/1、令和6年12月1日、R6.12.1）。"
+    )
+    assert udfs.FIRST_DEBIT("2024-12-02", "七万").startswith("#掛金月額: 「七万」は金額として読めません")
     assert udfs.FIRST_DEBIT("2024-12-02", 70000, "weekly").startswith("#申込方法「weekly」は選べません")
     assert udfs.FIRST_DEBIT(None, 70000) == "#申込日: 日付が空欄です。"
     assert udfs.KYOSAI_DEDUCTIBLE(2024, 70500, "2024-12-02", "現金あり", "年払").startswith(
-        "#小規模企業共済の掛金月額は1,000円〜70,000円の500円単位です")
+        "#小規模企業共済の掛金月額は1,000円〜70,000円の500円単位です"
+    )
     assert udfs.DEBIT_DATE("#N/A").startswith("#年月: 「#N/A」は年月として読めません")
 
 
@@ -205,6 +233,7 @@ def test_an_empty_optional_argument_takes_its_default():
 def test_a_bug_is_logged_and_shown_as_an_internal_error(monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
+
     monkeypatch.setattr("kyosai.debit.compute", broken)
     cells.clear_caches()
     with caplog.at_level(logging.ERROR, logger="kyosai.addin"):
@@ -249,13 +278,14 @@ def test_in_xlwings_lite_the_log_goes_to_standard_error(monkeypatch, capsys):
         cells.logger.error("DEBIT_DATE failed")
         assert "kyosai.addin: DEBIT_DATE failed" in capsys.readouterr().err
     finally:
-        for handler in cells.logger.handlers[len(before):]:
+        for handler in cells.logger.handlers[len(before) :]:
             cells.logger.removeHandler(handler)
         monkeypatch.undo()
         importlib.reload(udfs)
 
 
 # ------------------------------------------------------------------------------------ array form
+
 
 def test_a_column_of_customers_gives_a_column_and_a_bad_row_only_its_message():
     dates = column(serial(2024, 12, 2), "2024-13-01", serial(2024, 10, 1), None, serial(2024, 12, 2))
@@ -264,7 +294,7 @@ def test_a_column_of_customers_gives_a_column_and_a_bad_row_only_its_message():
     assert result[0] == [840_000]
     assert result[1][0].startswith("#申込日: 「2024-13-01」")
     assert result[2] == [30_000]
-    assert result[3] == [None]                      # an empty row stays empty
+    assert result[3] == [None]  # an empty row stays empty
     assert result[4][0].startswith("#小規模企業共済の掛金月額は")
     assert len(result) == 5 and all(len(row) == 1 for row in result)
 
@@ -292,7 +322,10 @@ def test_the_table_function_refuses_ranges():
 
 def test_true_and_1_are_not_confused_by_the_caches():
     assert udfs.SAFETY_HEADROOM(column(1, True, 1.0)) == [
-        [7_999_999], ["#掛金総額: 「True」は金額として読めません（例: 70000、70,000円、7万円）。"], [7_999_999]]
+        [7_999_999],
+        ["#掛金総額: 「True」は金額として読めません（例: 70000、70,000円、7万円）。"],
+        [7_999_999],
+    ]
     assert udfs.SAFETY_HEADROOM(True).startswith("#掛金総額")
 
 
@@ -331,6 +364,7 @@ def test_results_are_cached_and_the_caches_emptied_on_a_new_day(monkeypatch):
 
 
 # ------------------------------------------------------------------------------------ xlwings metadata
+
 
 @pytest.fixture(scope="module")
 def registered():
@@ -372,6 +406,7 @@ def test_the_windows_decorators_reject_an_argument_name_that_is_no_parameter(reg
 
     def F(month):
         return month
+
     with pytest.raises(Exception, match="Invalid argument name 'monht'"):
         windows.xlarg("monht", doc="typo")(F)
 
@@ -401,14 +436,96 @@ def test_every_xw_arg_names_a_real_parameter_with_a_short_japanese_doc(registere
 
 
 VBA_KEYWORDS = {
-    "and", "as", "boolean", "byref", "byte", "byval", "call", "case", "const", "currency", "date", "decimal",
-    "declare", "dim", "do", "double", "each", "else", "elseif", "empty", "end", "enum", "eqv", "erase", "error",
-    "event", "exit", "false", "for", "friend", "function", "get", "global", "gosub", "goto", "if", "imp",
-    "implements", "in", "integer", "is", "let", "like", "long", "loop", "lset", "me", "mod", "new", "next",
-    "not", "nothing", "null", "object", "on", "option", "optional", "or", "paramarray", "preserve", "private",
-    "property", "public", "raiseevent", "redim", "rem", "resume", "return", "rset", "select", "set", "single",
-    "static", "step", "stop", "string", "sub", "then", "to", "true", "type", "typeof", "until", "variant",
-    "wend", "while", "with", "withevents", "xor", "caller",
+    "and",
+    "as",
+    "boolean",
+    "byref",
+    "byte",
+    "byval",
+    "call",
+    "case",
+    "const",
+    "currency",
+    "date",
+    "decimal",
+    "declare",
+    "dim",
+    "do",
+    "double",
+    "each",
+    "else",
+    "elseif",
+    "empty",
+    "end",
+    "enum",
+    "eqv",
+    "erase",
+    "error",
+    "event",
+    "exit",
+    "false",
+    "for",
+    "friend",
+    "function",
+    "get",
+    "global",
+    "gosub",
+    "goto",
+    "if",
+    "imp",
+    "implements",
+    "in",
+    "integer",
+    "is",
+    "let",
+    "like",
+    "long",
+    "loop",
+    "lset",
+    "me",
+    "mod",
+    "new",
+    "next",
+    "not",
+    "nothing",
+    "null",
+    "object",
+    "on",
+    "option",
+    "optional",
+    "or",
+    "paramarray",
+    "preserve",
+    "private",
+    "property",
+    "public",
+    "raiseevent",
+    "redim",
+    "rem",
+    "resume",
+    "return",
+    "rset",
+    "select",
+    "set",
+    "single",
+    "static",
+    "step",
+    "stop",
+    "string",
+    "sub",
+    "then",
+    "to",
+    "true",
+    "type",
+    "typeof",
+    "until",
+    "variant",
+    "wend",
+    "while",
+    "with",
+    "withevents",
+    "xor",
+    "caller",
 }
 
 

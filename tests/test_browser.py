@@ -15,8 +15,9 @@ Every page and report it shows is checked with axe-core (the npm package in ``te
 against WCAG 2.1 A and AA (JIS X 8341-3 AA): no serious or critical violation.
 
 Without Chromium, Playwright or axe-core the test is skipped with the reason, except on CI
-(``CI=true``), where that is a failure. ``KYOSAI_SCREENSHOT_DIR=docs/img`` (``make screenshot``) writes the
-screenshots of the report page and of headquarters' list used by docs/service.md; otherwise it goes to a temporary folder.
+(``CI=true``), where that is a failure. ``KYOSAI_SCREENSHOT_DIR=docs/img`` (``make screenshot``) writes
+the screenshots of the report page and of headquarters' list used by docs/service.md; otherwise they go
+to a temporary folder.
 """
 
 from __future__ import annotations
@@ -36,9 +37,17 @@ SAMPLES = ROOT / "workbooks" / "samples"
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--lang=ja"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--lang=ja",
+]
 
 
 def _unavailable(reason: str):
@@ -48,8 +57,12 @@ def _unavailable(reason: str):
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("KYOSAI_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium",
-                      shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("KYOSAI_CHROMIUM"),
+        shutil.which("chromium"),
+        "/usr/bin/chromium",
+        shutil.which("chromium-browser"),
+    ):
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -61,7 +74,7 @@ def browser_server(tmp_path_factory):
     if executable is None:
         _unavailable("Chromium is not installed (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright  # noqa: F401
+        from playwright.sync_api import sync_playwright  # noqa: F401 - only whether it is installed
     except ImportError:
         _unavailable("the playwright package is not installed (pip install -e '.[test]')")
     folder = tmp_path_factory.mktemp("browser")
@@ -74,8 +87,13 @@ def browser_server(tmp_path_factory):
     log_path = folder / "server.log"
     process = start_server(instance, port, log_path)
     try:
-        yield {"url": f"http://127.0.0.1:{port}", "tokens": tokens, "executable": executable, "folder": folder,
-               "log": log_path}
+        yield {
+            "url": f"http://127.0.0.1:{port}",
+            "tokens": tokens,
+            "executable": executable,
+            "folder": folder,
+            "log": log_path,
+        }
     finally:
         stop_server(process)
 
@@ -86,10 +104,15 @@ def browser(browser_server, tmp_path):
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),                       # a fresh --user-data-dir
-            executable_path=browser_server["executable"], headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900}, locale="ja-JP", accept_downloads=True,
-            bypass_csp=True)  # for axe-core only: the pages forbid inline scripts, and axe is injected as one
+            str(tmp_path / "profile"),  # a fresh --user-data-dir
+            executable_path=browser_server["executable"],
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 900},
+            locale="ja-JP",
+            accept_downloads=True,
+            bypass_csp=True,
+        )  # for axe-core only: the pages forbid inline scripts, and axe is injected as one
         try:
             yield context
         finally:
@@ -102,8 +125,11 @@ def assert_accessible(target, where: str) -> None:
         _unavailable("axe-core is not installed (make npm-deps)")
     target.add_script_tag(path=str(AXE))
     result = target.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
-    grave = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
-             for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    grave = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not grave, f"{where}: " + "; ".join(grave)
     assert result["passes"], f"{where}: axe checked nothing"
 
@@ -151,7 +177,7 @@ def test_a_clerk_checks_fixes_and_submits_and_headquarters_sees_it(browser_serve
     expect(page.locator("#who-hq")).to_be_hidden()
     assert tokens["agency"] not in page.url
     assert page.evaluate("sessionStorage.getItem('kyosai.token')") == tokens["agency"]
-    assert browser.cookies() == []                                   # nothing ambient to forge requests with
+    assert browser.cookies() == []  # nothing ambient to forge requests with
 
     # a batch with mistakes: the verdict, the findings in the report, no submit button
     page.set_input_files("#file", str(SAMPLES / "sky-application_with_errors.xlsx"))
@@ -293,7 +319,7 @@ def test_the_page_fits_the_report_shows_the_marked_columns_and_speaks_japanese(b
     from playwright.sync_api import expect
 
     url, tokens = browser_server["url"], browser_server["tokens"]
-    page = browser.new_page()                                  # 1280 × 900
+    page = browser.new_page()  # 1280 × 900
     # file choosers are caught from now on: turned on just before a key press, the catching can be late
     page.on("filechooser", lambda chooser: None)
     _login(page, url, tokens["agency"])
@@ -309,8 +335,9 @@ def test_the_page_fits_the_report_shows_the_marked_columns_and_speaks_japanese(b
     # the long one is chosen with the keyboard: Tab reaches the hidden picker, Enter opens it
     lines = (SAMPLES / "sky-application_with_errors_cp932.csv").read_text(encoding="cp932").splitlines()
     long_file = tmp_path / "長い申込.csv"
-    long_file.write_text("\n".join([lines[0]] + [lines[3].replace("A-0003", f"B-{n:04d}", 1) for n in range(60)]),
-                         encoding="utf-8")
+    long_file.write_text(
+        "\n".join([lines[0]] + [lines[3].replace("A-0003", f"B-{n:04d}", 1) for n in range(60)]), encoding="utf-8"
+    )
     page.focus("#kind")
     page.keyboard.press("Shift+Tab")
     assert page.evaluate("document.activeElement.id") == "file"
@@ -331,8 +358,8 @@ def test_the_page_fits_the_report_shows_the_marked_columns_and_speaks_japanese(b
     page.wait_for_function(f"document.getElementById('report-frame').offsetHeight < {long_height} - 1000")
     sizes = frame.evaluate(FRAME_GAP)
     alone = _report_height_alone(browser, frame.get_attribute("srcdoc"), sizes["width"])
-    assert abs(sizes["outer"] - alone) <= 4, (sizes, alone)      # no blank space left by the long report
-    assert sizes["inner"] <= sizes["outer"]                       # and nothing hidden in the frame
+    assert abs(sizes["outer"] - alone) <= 4, (sizes, alone)  # no blank space left by the long report
+    assert sizes["inner"] <= sizes["outer"]  # and nothing hidden in the frame
 
     # at 1280 px every marked cell (A, C, L, M and N) is inside the grid's view, the columns without
     # findings folded away; the checkbox shows them all (its note goes, a scroll bar comes), the frame follows
@@ -361,5 +388,6 @@ def test_the_page_fits_the_report_shows_the_marked_columns_and_speaks_japanese(b
             assert pair[0] in "・、）" or pair[0].isspace(), f"{selector} breaks inside a word at 320 px: {pair}"
     page.wait_for_function(FRAME_FITS)
     assert page.frame(url="about:srcdoc").evaluate(
-        "document.documentElement.scrollWidth <= document.documentElement.clientWidth")   # no sideways page
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )  # no sideways page
     assert_accessible(page, "the page on a phone")

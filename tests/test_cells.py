@@ -19,16 +19,77 @@ from schemas.batches import KINDS, Value
 from schemas.cells import _FAST, read_texts, reader
 
 COLUMNS = {column.value: column for kind in KINDS.values() for column in kind.columns}
-FAST_COLUMNS = sorted({(c.value.name, c.alias): c for kind in KINDS.values() for c in kind.columns
-                       if c.value in _FAST}.items())
+FAST_COLUMNS = sorted(
+    {(c.value.name, c.alias): c for kind in KINDS.values() for c in kind.columns if c.value in _FAST}.items()
+)
 
-PIECES = st.sampled_from([
-    "0", "1", "9", "00", "123", "0123456", "12345678", "2024", "1999", "2100", "19", "20", "-", "/", ".", ",",
-    " ", "\u3000", "\t", "\x1c", "\x1f", "\x85", "\xa0", "\n", "１", "０", "－", "ー", "‐", "〒",
-    "ア", "ヤマダ", "タロウ", "ヴ", "ヵ", "ヶ", "・", "ｱ", "ﾔﾏﾀﾞ", "やまだ", "山田", "太郎",
-    "万", "円", "年", "月", "日", "R6.", "令和", "昭和50年4月1日", "12", "31", "02", "2", "30", "e", "E", "+",
-    "(", ")", "\u200b", "é", "𠮷",
-])
+PIECES = st.sampled_from(
+    [
+        "0",
+        "1",
+        "9",
+        "00",
+        "123",
+        "0123456",
+        "12345678",
+        "2024",
+        "1999",
+        "2100",
+        "19",
+        "20",
+        "-",
+        "/",
+        ".",
+        ",",
+        " ",
+        "\u3000",
+        "\t",
+        "\x1c",
+        "\x1f",
+        "\x85",
+        "\xa0",
+        "\n",
+        "１",
+        "０",
+        "－",
+        "ー",
+        "‐",
+        "〒",
+        "ア",
+        "ヤマダ",
+        "タロウ",
+        "ヴ",
+        "ヵ",
+        "ヶ",
+        "・",
+        "ｱ",
+        "ﾔﾏﾀﾞ",
+        "やまだ",
+        "山田",
+        "太郎",
+        "万",
+        "円",
+        "年",
+        "月",
+        "日",
+        "R6.",
+        "令和",
+        "昭和50年4月1日",
+        "12",
+        "31",
+        "02",
+        "2",
+        "30",
+        "e",
+        "E",
+        "+",
+        "(",
+        ")",
+        "\u200b",
+        "é",
+        "𠮷",
+    ]
+)
 TEXTS = st.one_of(
     st.lists(PIECES, min_size=1, max_size=6).map("".join),
     st.from_regex(r"\A[0-9]{1,22}\Z"),
@@ -57,8 +118,9 @@ def assert_same(column, texts):
     values, errors = one_by_one(column, texts)
     for i, text in enumerate(texts):
         assert (type(fast_values[i]), fast_values[i]) == (type(values[i]), values[i]), (column.alias, text)
-    assert {i: (type(e), e.message_ja) for i, e in fast_errors.items()} == \
-           {i: (type(e), e.message_ja) for i, e in errors.items()}, column.alias
+    assert {i: (type(e), e.message_ja) for i, e in fast_errors.items()} == {
+        i: (type(e), e.message_ja) for i, e in errors.items()
+    }, column.alias
 
 
 @pytest.mark.parametrize("key, column", FAST_COLUMNS, ids=[f"{v}-{a}" for (v, a), _ in FAST_COLUMNS])
@@ -68,17 +130,34 @@ def test_the_fast_readers_agree_with_the_readers(key, column, texts):
     assert_same(column, texts)
 
 
-@pytest.mark.parametrize("value, texts", [
-    (Value.AMOUNT, ["10000", "0123", "999999999999999", "1000000000000000", "７万円", "1,000", "1e3", " 5"]),
-    (Value.COUNT, ["4", "0", "999999999", "1000000000", "４", "-1", "3.0"]),
-    (Value.DATE, ["2024-07-19", "2024/2/3", "2024/2/30", "1899-12-31", "2100-01-01", "R6.12.2", "2024-12-02 13:05:00",
-                  "45627", "45627.5", "2024-1-1", "2024/01/01"]),
-    (Value.KATAKANA, ["ヤマダ タロウ", "ヤマダ  タロウ", "ーア", "ヴァヵヶ", "ﾔﾏﾀﾞ", "ヤマダ\u3000タロウ", "ア ー"]),
-    (Value.PHONE, ["06-1058-4329", "0312345678", "03-1234-567", "090-1234-56789", "1312345678", "(03)1234-5678"]),
-    (Value.POSTAL_CODE, ["341-0046", "1058453", "1058-453", "〒105-8453", "105-84531"]),
-    (Value.DIGITS, ["0009", "9", "12345", "0012345", "12345678", "１２３"]),
-    (Value.TEXT, ["山田 太郎", " 山田", "山田\x1c", "x" * 1000, "x" * 1001, "\u3000"]),
-])
+@pytest.mark.parametrize(
+    "value, texts",
+    [
+        (Value.AMOUNT, ["10000", "0123", "999999999999999", "1000000000000000", "７万円", "1,000", "1e3", " 5"]),
+        (Value.COUNT, ["4", "0", "999999999", "1000000000", "４", "-1", "3.0"]),
+        (
+            Value.DATE,
+            [
+                "2024-07-19",
+                "2024/2/3",
+                "2024/2/30",
+                "1899-12-31",
+                "2100-01-01",
+                "R6.12.2",
+                "2024-12-02 13:05:00",
+                "45627",
+                "45627.5",
+                "2024-1-1",
+                "2024/01/01",
+            ],
+        ),
+        (Value.KATAKANA, ["ヤマダ タロウ", "ヤマダ  タロウ", "ーア", "ヴァヵヶ", "ﾔﾏﾀﾞ", "ヤマダ\u3000タロウ", "ア ー"]),
+        (Value.PHONE, ["06-1058-4329", "0312345678", "03-1234-567", "090-1234-56789", "1312345678", "(03)1234-5678"]),
+        (Value.POSTAL_CODE, ["341-0046", "1058453", "1058-453", "〒105-8453", "105-84531"]),
+        (Value.DIGITS, ["0009", "9", "12345", "0012345", "12345678", "１２３"]),
+        (Value.TEXT, ["山田 太郎", " 山田", "山田\x1c", "x" * 1000, "x" * 1001, "\u3000"]),
+    ],
+)
 def test_the_edges_of_each_fast_form(value, texts):
     for column in {c.alias: c for kind in KINDS.values() for c in kind.columns if c.value is value}.values():
         assert_same(column, texts)
@@ -100,8 +179,28 @@ def test_records_are_folded_alike_one_by_one_and_all_at_once(texts):
     assert normalized_all(texts) == [None if t is None else normalized(t) for t in texts]
 
 
-@pytest.mark.parametrize("text", ["ﾔﾏﾀﾞ ﾀﾛｳ", "゛゜", "ＡＢＣ\u3000ｄ", "ABC\x1c\x1d", "㈱山田", "①-２", "Ⅻ", "ｶﾞｷﾞｸﾞ",
-                                  "\u200bA", "\ufeffB", "İ", "ΣΑΣ", "ß", "ﬁ", "ヴ", "ｳﾞ", "\u30fc\uff70-"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ﾔﾏﾀﾞ ﾀﾛｳ",
+        "゛゜",
+        "ＡＢＣ\u3000ｄ",
+        "ABC\x1c\x1d",
+        "㈱山田",
+        "①-２",
+        "Ⅻ",
+        "ｶﾞｷﾞｸﾞ",
+        "\u200bA",
+        "\ufeffB",
+        "İ",
+        "ΣΑΣ",
+        "ß",
+        "ﬁ",
+        "ヴ",
+        "ｳﾞ",
+        "\u30fc\uff70-",
+    ],
+)
 def test_the_folding_of_odd_texts(text):
     from schemas.rules import normalized, normalized_all
 

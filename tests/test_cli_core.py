@@ -3,7 +3,6 @@
 import io
 import re
 
-import pytest
 from wcwidth import wcswidth
 
 from kyosai.__main__ import build_parser, display_width, format_table, run
@@ -46,39 +45,39 @@ def test_bad_input_exits_2_with_both_languages(capsys):
 # The tables line up on a terminal: columns measured in display columns (a kanji takes two), checked
 # with wcwidth, not with the core's own measure.
 
+
 def cell_columns(line: str) -> list[tuple[int, int]]:
     """(first, last + 1) display column of each cell of a table line (cells are two spaces apart)."""
-    from wcwidth import wcswidth
     spans, at = [], 0
     for cell in re.split(r" {2,}", line.strip()):
         index = line.index(cell, at)
-        spans.append((wcswidth(line[:index]), wcswidth(line[:index + len(cell)])))
+        spans.append((wcswidth(line[:index]), wcswidth(line[: index + len(cell)])))
         at = index + len(cell)
     return spans
 
 
 def test_timetable_columns_line_up_by_display_width():
-    status, text = call("timetable", "--from", "2024-09", "--months", "16")   # 1- and 2-digit months and days
+    status, text = call("timetable", "--from", "2024-09", "--months", "16")  # 1- and 2-digit months and days
     lines = text.splitlines()
     assert status == 0 and len(lines) == 17 and lines[0].startswith("月")
     starts = {tuple(first for first, _ in cell_columns(line)) for line in lines}
-    assert len(starts) == 1 and len(next(iter(starts))) == 5              # every cell starts where its heading does
+    assert len(starts) == 1 and len(next(iter(starts))) == 5  # every cell starts where its heading does
     assert all(line == line.rstrip() for line in lines)
 
 
 def test_amount_columns_are_right_aligned_by_display_width():
-    status, text = call("failed-debit", "2025-08", "100000", "--scheme", "safety")   # 2025年9月, 2025年10月
+    status, text = call("failed-debit", "2025-08", "100000", "--scheme", "safety")  # 2025年9月, 2025年10月
     spans = [cell_columns(line) for line in text.splitlines()]
     assert status == 0 and len(spans) == 2
-    assert spans[0][1][1] == spans[1][1][1] and spans[0][2][0] == spans[1][2][0]   # 0円 and 300,000円 end together
-    status, text = call("first-debit", "2025-06-02", "70000", "--show", "4")        # 8月 to 11月
+    assert spans[0][1][1] == spans[1][1][1] and spans[0][2][0] == spans[1][2][0]  # 0円 and 300,000円 end together
+    status, text = call("first-debit", "2025-06-02", "70000", "--show", "4")  # 8月 to 11月
     payments = [cell_columns(line) for line in text.splitlines()[3:]]
     assert len(payments) == 4
-    assert len({(s[0][0], s[1][0], s[2][1], s[3][0]) for s in payments}) == 1   # 210,000円 and 70,000円 end together
+    assert len({(s[0][0], s[1][0], s[2][1], s[3][0]) for s in payments}) == 1  # 210,000円 and 70,000円 end together
 
 
 def test_format_table_measures_with_the_width_it_is_given():
     lines = format_table([("名前", "件数"), ("a", "12")], "<>")
     assert lines == ["名前  件数", "a       12"]
-    assert format_table([("ab", "x")], "<<", width=lambda text: 1) == ["ab  x"]    # a caller's own measure
-    assert display_width("2024年12月") == 10 and display_width("ｱ") == 1             # halfwidth kana: one column
+    assert format_table([("ab", "x")], "<<", width=lambda text: 1) == ["ab  x"]  # a caller's own measure
+    assert display_width("2024年12月") == 10 and display_width("ｱ") == 1  # halfwidth kana: one column

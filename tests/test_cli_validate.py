@@ -23,9 +23,11 @@ def good(tmp_path):
 
 @pytest.fixture
 def bad(tmp_path):
-    return write_xlsx(tmp_path / "bad.xlsx", "sky-application",
-                      rows_of("sky-application", [{}, dict(monthly_amount="70500", name="佐藤 花子",
-                                                           birth_date="1980-01-01")]))
+    return write_xlsx(
+        tmp_path / "bad.xlsx",
+        "sky-application",
+        rows_of("sky-application", [{}, dict(monthly_amount="70500", name="佐藤 花子", birth_date="1980-01-01")]),
+    )
 
 
 def test_valid_file_exits_0_with_json_on_stdout(good, capsys):
@@ -33,7 +35,7 @@ def test_valid_file_exits_0_with_json_on_stdout(good, capsys):
     out, err = capsys.readouterr()
     report = json.loads(out)
     assert report["valid"] and report["source"]["filename"] == "good.xlsx"
-    assert "受付可" in err                                  # the summary table goes to stderr
+    assert "受付可" in err  # the summary table goes to stderr
 
 
 def test_file_with_errors_exits_1(bad, capsys):
@@ -53,7 +55,7 @@ def test_unreadable_file_exits_2(tmp_path, good, capsys):
 
 def test_usage_errors_exit_2(good, capsys):
     assert main(["validate", str(good), "--format", "pdf"]) == 2
-    assert main(["validate", str(good), str(good), "--format", "html"]) == 2   # several files need --out
+    assert main(["validate", str(good), str(good), "--format", "html"]) == 2  # several files need --out
     assert main(["validate", str(good), "--as-of", "someday"]) == 2
     assert "--as-of" in capsys.readouterr().err
 
@@ -72,7 +74,7 @@ def test_every_format_into_out_dir(tmp_path, good, bad, fmt):
         assert "要修正" in text and 'id="cell-N5"' in text
     elif fmt == "csv":
         text = report.read_bytes().decode("utf-8-sig")
-        assert "invalid-premium" in text and ",\"5\"," in text.replace(",5,", ",\"5\",")
+        assert "invalid-premium" in text and ',"5",' in text.replace(",5,", ',"5",')
     else:
         book = openpyxl.load_workbook(report)
         sheet = book["小規模企業共済_申込"]
@@ -81,8 +83,9 @@ def test_every_format_into_out_dir(tmp_path, good, bad, fmt):
 
 
 def test_csv_source_gets_an_annotated_workbook(tmp_path):
-    path = write_csv(tmp_path / "batch.csv", "sky-application",
-                     rows_of("sky-application", [dict(employees="7")]), encoding="cp932")
+    path = write_csv(
+        tmp_path / "batch.csv", "sky-application", rows_of("sky-application", [dict(employees="7")]), encoding="cp932"
+    )
     out = tmp_path / "reports"
     assert main(["validate", str(path), "--format", "xlsx", "--out", str(out), *AS_OF]) == 1
     book = openpyxl.load_workbook(out / "batch.report.xlsx")
@@ -97,16 +100,23 @@ def test_rules_core_questions_still_answer(capsys):
 
 # ------------------------------------------------------------------------------ the summary table
 
+
 def summary_lines(err: str) -> list[str]:
     lines = err.splitlines()
-    return lines[next(i for i, line in enumerate(lines) if line.startswith("ファイル")):]
+    return lines[next(i for i, line in enumerate(lines) if line.startswith("ファイル")) :]
 
 
 def test_summary_columns_line_up_by_display_width_with_japanese_names(tmp_path, capsys):
-    long = "2024年12月分_小規模企業共済_申込_東京支店_第{}回提出_最終版.xlsx"   # the same but for one digit
-    paths = [write_xlsx(tmp_path / name, "sky-application", rows_of("sky-application", rows))
-             for name, rows in ((long.format(1), [{}]), (long.format(2), [{}, dict(monthly_amount="70500")]),
-                                ("申込.xlsx", [{}]), ("a.xlsx", [{}]))]
+    long = "2024年12月分_小規模企業共済_申込_東京支店_第{}回提出_最終版.xlsx"  # the same but for one digit
+    paths = [
+        write_xlsx(tmp_path / name, "sky-application", rows_of("sky-application", rows))
+        for name, rows in (
+            (long.format(1), [{}]),
+            (long.format(2), [{}, dict(monthly_amount="70500")]),
+            ("申込.xlsx", [{}]),
+            ("a.xlsx", [{}]),
+        )
+    ]
     assert main(["validate", *map(str, paths), str(tmp_path / "ない.xlsx"), "--out", str(tmp_path / "r"), *AS_OF]) == 2
     lines = summary_lines(capsys.readouterr().err)
     assert len(lines) == 6
@@ -114,12 +124,12 @@ def test_summary_columns_line_up_by_display_width_with_japanese_names(tmp_path, 
     verdicts = ["判定", "受付可", "要修正", "受付可", "受付可", "読込不可"]
     # every row's 判定 and 備考 start in the same display column as their headings, and the numbers end
     # in the same column: the width of the text before them is the same on every line
-    assert len({wcswidth(line[:line.index(verdict)]) for line, verdict in zip(lines, verdicts)}) == 1
-    assert len({wcswidth(line[:line.rindex(note)]) for line, note in zip(lines, notes)}) == 1
-    names = [line[:line.index(verdict)].rstrip() for line, verdict in zip(lines, verdicts)][1:]
+    assert len({wcswidth(line[: line.index(verdict)]) for line, verdict in zip(lines, verdicts, strict=True)}) == 1
+    assert len({wcswidth(line[: line.rindex(note)]) for line, note in zip(lines, notes, strict=True)}) == 1
+    names = [line[: line.index(verdict)].rstrip() for line, verdict in zip(lines, verdicts, strict=True)][1:]
     assert names[2:] == ["申込.xlsx", "a.xlsx", "ない.xlsx"]
     first, second = names[:2]
-    assert first != second and "..." in first and "..." in second        # shortened in the middle, not alike
+    assert first != second and "..." in first and "..." in second  # shortened in the middle, not alike
     assert first.startswith("2024年12月分") and first.endswith("1回提出_最終版.xlsx")
     assert second.endswith("2回提出_最終版.xlsx") and wcswidth(first) <= cli.NAME_COLUMNS
 
@@ -138,25 +148,34 @@ def test_two_files_of_one_name_are_told_apart_and_names_cannot_move_the_cursor(t
 
 
 def texts(max_size):
-    return st.lists(st.sampled_from(["a", "b", "_", "1", "2", "日", "本", "提", "出", "e\u0301", "👍🏽", "..."]),
-                    max_size=max_size).map("".join)
+    return st.lists(
+        st.sampled_from(["a", "b", "_", "1", "2", "日", "本", "提", "出", "e\u0301", "👍🏽", "..."]), max_size=max_size
+    ).map("".join)
 
 
 # names alike but for their middle (what a batch folder holds), and some others
-file_names = st.builds(lambda start, end, middles, others: [start + middle + end for middle in middles] + others,
-                       texts(20), texts(20), st.lists(texts(4), max_size=6), st.lists(texts(40), max_size=3))
+file_names = st.builds(
+    lambda start, end, middles, others: [start + middle + end for middle in middles] + others,
+    texts(20),
+    texts(20),
+    st.lists(texts(4), max_size=6),
+    st.lists(texts(40), max_size=3),
+)
 
 
 @given(file_names, st.integers(min_value=6, max_value=30))
 def test_names_are_shortened_in_the_middle_and_never_to_the_same_text(names, columns):
     shown = cli.shorten_middle(names, columns)
     assert len(shown) == len(names)
-    for name, short in zip(names, shown):
-        if short != name:       # its start and its end, around "...", in fewer columns
+    for name, short in zip(names, shown, strict=True):
+        if short != name:  # its start and its end, around "...", in fewer columns
             assert wcswidth(short) < wcswidth(name)
-            assert any(name.startswith(short[:i]) and name.endswith(short[i + 3:])
-                       for i in range(len(short)) if short.startswith("...", i))
-        if wcswidth(short) > columns:   # more room only where two names would otherwise read the same
+            assert any(
+                name.startswith(short[:i]) and name.endswith(short[i + 3 :])
+                for i in range(len(short))
+                if short.startswith("...", i)
+            )
+        if wcswidth(short) > columns:  # more room only where two names would otherwise read the same
             assert any(cli._clip(other, columns) == cli._clip(name, columns) for other in names if other != name)
     assert len(set(shown)) == len(set(names))
     assert all(shown[i] == shown[j] for i in range(len(names)) for j in range(len(names)) if names[i] == names[j])

@@ -22,15 +22,20 @@ from kyosai.schedule import Contract, Shape, first_debit, iter_payments, payment
 D = dt.date
 
 # Every cache of parameter-dependent results in the core (kyosai.params.cached).
-CORE_CACHES = [schedule._timeline, schedule._to_first_debit, deduction._per_yen, premium._bounds,
-               debit._compute, calendar._closure_reason]
+CORE_CACHES = [
+    schedule._timeline,
+    schedule._to_first_debit,
+    deduction._per_yen,
+    premium._bounds,
+    debit._compute,
+    calendar._closure_reason,
+]
 
 
 def plain_breakdown(contract, year):
     """The deduction payment by payment over the priced schedule: no shapes, no per-yen caches."""
     schedule_ = payments(contract, Month(year, 12))
-    paid = sum(p.amount // len(p.months) * sum(1 for m in p.months if deduction_year(p, m) == year)
-               for p in schedule_)
+    paid = sum(p.amount // len(p.months) * sum(1 for m in p.months if deduction_year(p, m) == year) for p in schedule_)
     discount = sum(p.amount for p in payouts(schedule_, Month(year, 12)) if p.month.year == year)
     return paid, discount
 
@@ -50,10 +55,12 @@ def sky_contracts():
 @pytest.fixture
 def override(tmp_path):
     """Reload the parameters with an override file; the shipped ones are back afterwards."""
+
     def use(text):
         path = tmp_path / "hq.toml"
         path.write_text(text, encoding="utf-8")
         P.reload(path)
+
     yield use
     P.reload()
 
@@ -77,13 +84,16 @@ def test_contracts_differing_in_their_premium_only_share_a_shape():
     assert Shape.of(a) != Shape.of(Contract(Scheme.SKY, 10000, D(2024, 6, 4), "現金あり", "年払"))
 
 
-@pytest.mark.parametrize("contract", [
-    Contract(Scheme.SKY, 70000, D(2024, 12, 2), "現金あり", "年払"),
-    Contract(Scheme.SKY, 10000, D(2024, 10, 10), prepaid_months=9),
-    Contract(Scheme.SAFETY, 200000, D(2024, 12, 2), prepaid_months=12),
-    Contract(Scheme.SAFETY, 200000, D(2024, 12, 2), prepaid_months=12, prepayment_method="振込"),
-    Contract(Scheme.SAFETY, 100000, D(2024, 12, 2), review_delay_months=1),
-])
+@pytest.mark.parametrize(
+    "contract",
+    [
+        Contract(Scheme.SKY, 70000, D(2024, 12, 2), "現金あり", "年払"),
+        Contract(Scheme.SKY, 10000, D(2024, 10, 10), prepaid_months=9),
+        Contract(Scheme.SAFETY, 200000, D(2024, 12, 2), prepaid_months=12),
+        Contract(Scheme.SAFETY, 200000, D(2024, 12, 2), prepaid_months=12, prepayment_method="振込"),
+        Contract(Scheme.SAFETY, 100000, D(2024, 12, 2), review_delay_months=1),
+    ],
+)
 def test_cached_payments_are_the_stream_of_payments(contract):
     until = Month(2029, 12)  # SAFETY at 200,000 a month reaches the limit before
     listed = list(itertools.takewhile(lambda p: p.month <= until, iter_payments(contract)))
@@ -93,13 +103,16 @@ def test_cached_payments_are_the_stream_of_payments(contract):
 
 def test_reload_empties_the_caches_of_schedules_and_deductions(override):
     contract = Contract(Scheme.SKY, 70000, D(2024, 6, 3), "現金なし", "年払")
-    assert first_debit(contract).date == D(2024, 8, 19)   # the 18th is a Sunday
+    assert first_debit(contract).date == D(2024, 8, 19)  # the 18th is a Sunday
     assert deduction.compute(contract, 2024) == 840_000
-    override("[SKY_DEBIT_DAY]\nvalues = [{ since = 1900-01-01, value = 5 }]\n"
-             "[SKY_MAX_PREMIUM]\nvalues = [{ since = 1900-01-01, value = 60000 }]\n")
+    override(
+        "[SKY_DEBIT_DAY]\nvalues = [{ since = 1900-01-01, value = 5 }]\n"
+        "[SKY_MAX_PREMIUM]\nvalues = [{ since = 1900-01-01, value = 60000 }]\n"
+    )
     assert first_debit(Contract(Scheme.SKY, 60000, D(2024, 6, 3), "現金なし", "年払")).date == D(2024, 8, 5)
-    assert payments(Contract(Scheme.SKY, 60000, D(2024, 6, 3), "現金なし", "年払"), Month(2024, 12))[0].date \
-        == D(2024, 8, 5)
+    assert payments(Contract(Scheme.SKY, 60000, D(2024, 6, 3), "現金なし", "年払"), Month(2024, 12))[0].date == D(
+        2024, 8, 5
+    )
     with pytest.raises(Exception, match="70,000"):
         Contract(Scheme.SKY, 70000, D(2024, 6, 3), "現金なし", "年払")
 

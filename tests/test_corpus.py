@@ -15,12 +15,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import corpus
 import pytest
 
+import corpus
+from validator import sandbox
 from validator.cli import main
 from validator.findings import CATALOGUE
-from validator import sandbox
 from validator.reading import Limits, ReadFailure, read_batch, read_batch_isolated
 from validator.reading.child import WARM, child_failure
 from validator.service.errors import READ_FAILURE_STATUS as HTTP_STATUS
@@ -81,6 +81,7 @@ def test_the_corpus_is_what_the_script_builds():
 
 # ------------------------------------------------------------------------------------ through the CLI
 
+
 @pytest.mark.parametrize("case", corpus.params())
 def test_exit_status_and_japanese_message(case, built, capsys):
     path = path_of(case, built)
@@ -125,11 +126,11 @@ def test_values_are_read_exactly(case, built):
 @pytest.mark.parametrize("case", corpus.params(readable=False))
 def test_nothing_is_written_for_an_unreadable_file(case, built, tmp_path, capsys):
     path = path_of(case, built)
-    for fmt in ("xlsx", "csv"):                    # the binary workbook and the text report
+    for fmt in ("xlsx", "csv"):  # the binary workbook and the text report
         out = tmp_path / fmt
         status, _, err = run_cli(capsys, path, "--out", out, "--format", fmt)
         assert status == 2 and "読込不可" in err
-        assert list(out.iterdir()) == []            # no report, no half-written .part
+        assert list(out.iterdir()) == []  # no report, no half-written .part
 
 
 @pytest.mark.parametrize("case", corpus.params(readable=True, aspect="report"))
@@ -151,14 +152,21 @@ def test_csv_report_of_a_readable_file_escapes_formulas(case, built, tmp_path, c
 
 # ------------------------------------------------------------------------------------ memory and isolation
 
+
 @pytest.mark.parametrize("case", corpus.params(aspect="memory"))
 def test_peak_memory_of_the_isolated_reader(case, built):
     """The real reader in the real memory-capped child; it reports its own peak resident memory."""
     path, limits = path_of(case, built), Limits()
     try:
-        tag, outcome, peak = sandbox.run(corpus.measured_read, os.fspath(path), limits=limits,
-                                         memory_mb=limits.memory_mb, seconds=limits.seconds, warm=WARM)
-    except sandbox.ChildFailure as failed:          # the child hit its caps: that is an outcome too
+        tag, outcome, peak = sandbox.run(
+            corpus.measured_read,
+            os.fspath(path),
+            limits=limits,
+            memory_mb=limits.memory_mb,
+            seconds=limits.seconds,
+            warm=WARM,
+        )
+    except sandbox.ChildFailure as failed:  # the child hit its caps: that is an outcome too
         failure = child_failure(failed, os.fspath(path), None, limits)
         assert case["exit"] == 2 and failure.finding.code == case["code"] == "file-too-large"
         return
@@ -195,11 +203,24 @@ def test_the_whole_corpus_through_a_real_kyosai_process(built, tmp_path):
     paths = [path_of(c, built) for c in cases]
     readable = [c for c in cases if c["exit"] != 2]
     out = tmp_path / "reports"
-    status, err, peak = _run([sys.executable, "-m", "validator.cli", "validate", *map(str, paths), "--out", str(out),
-                              "--format", "csv", *AS_OF], tmp_path)
+    status, err, peak = _run(
+        [
+            sys.executable,
+            "-m",
+            "validator.cli",
+            "validate",
+            *map(str, paths),
+            "--out",
+            str(out),
+            "--format",
+            "csv",
+            *AS_OF,
+        ],
+        tmp_path,
+    )
     assert status == 2, err[-2000:]
     names = sorted(p.name for p in out.iterdir())
-    assert len(names) == len(readable)           # formula-injection.csv and .xlsx get a report each
+    assert len(names) == len(readable)  # formula-injection.csv and .xlsx get a report each
     assert all(any(name.startswith(Path(c["file"]).stem) for name in names) for c in readable)
     assert err.count("読込不可") == sum(c["exit"] == 2 for c in cases)
     assert err.count("受付可") == sum(c["exit"] == 0 for c in cases)
@@ -213,14 +234,17 @@ def test_the_kyosai_command(tmp_path):
     if not script.exists():
         pytest.skip("the kyosai script is not installed in this environment")
     valid, broken = (corpus.cases(committed=True, readable=flag)[0] for flag in (True, False))
-    status, err, _ = _run([str(script), "validate", str(corpus.FILES / valid["file"]),
-                           str(corpus.FILES / broken["file"]), *AS_OF], tmp_path)
+    status, err, _ = _run(
+        [str(script), "validate", str(corpus.FILES / valid["file"]), str(corpus.FILES / broken["file"]), *AS_OF],
+        tmp_path,
+    )
     assert status == 2 and "受付可" in err and "読込不可" in err
     first, second = json.loads((tmp_path / "stdout").read_text(encoding="utf-8"))
     assert first["valid"] is True and second["findings"][0]["code"] == broken["code"]
 
 
 # ------------------------------------------------------------------------------------ bugs the corpus found
+
 
 def test_reports_of_files_with_the_same_stem(tmp_path, capsys):
     """batch.xlsx and batch.csv (or a/batch.xlsx and b/batch.xlsx) once wrote the same report name."""
@@ -230,10 +254,11 @@ def test_reports_of_files_with_the_same_stem(tmp_path, capsys):
     again = other / xlsx["file"]
     again.write_bytes((corpus.FILES / xlsx["file"]).read_bytes())
     out = tmp_path / "reports"
-    status, _, _ = run_cli(capsys, corpus.FILES / xlsx["file"], corpus.FILES / csv_["file"], again, "--out", out,
-                           "--format", "json")
+    status, _, _ = run_cli(
+        capsys, corpus.FILES / xlsx["file"], corpus.FILES / csv_["file"], again, "--out", out, "--format", "json"
+    )
     assert status == 1
-    assert len(list(out.iterdir())) == 3        # one report per file checked, none overwritten
+    assert len(list(out.iterdir())) == 3  # one report per file checked, none overwritten
 
 
 def test_zero_width_characters_do_not_hide_duplicates():
@@ -249,7 +274,6 @@ def test_an_error_cell_is_not_also_reported_as_missing(tmp_path):
     """An #N/A cell in a required column was once also reported as 記入漏れ (formulas-and-errors.xlsx)."""
     from batchfiles import AS_OF as as_of
     from batchfiles import rows_of, write_csv
-
     from validator.check import validate_file
 
     path = write_csv(tmp_path / "b.csv", "sky-application", rows_of("sky-application", [dict(employees="#N/A")]))

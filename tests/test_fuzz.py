@@ -19,24 +19,27 @@ import io
 import os
 import zipfile
 
-import corpus
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import corpus
 from kyosai import codes, japanese
 from kyosai.errors import KyosaiError
 from schemas.batches import KINDS
 from schemas.cells import read
 from validator.check import check_table
 from validator.reading import Limits, ReadFailure, Table, read_batch, read_batch_isolated
-from validator.service.errors import READ_FAILURE_STATUS as HTTP_STATUS
 from validator.report import Report
+from validator.service.errors import READ_FAILURE_STATUS as HTTP_STATUS
 
 SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 1
 AS_OF = datetime.date(2024, 12, 10)
-FILE = settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                              HealthCheck.too_slow])
+FILE = settings(
+    max_examples=60 * SCALE,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 PURE = settings(max_examples=300 * SCALE, deadline=None)
 
 VALID_XLSX = (corpus.FILES / "valid.xlsx").read_bytes()
@@ -49,7 +52,7 @@ def outcome(path) -> tuple:
     try:
         table = read_batch(path, limits=Limits(max_rows=500))
     except ReadFailure as failure:
-        assert failure.finding.code in HTTP_STATUS     # each has the status a service answers with
+        assert failure.finding.code in HTTP_STATUS  # each has the status a service answers with
         assert failure.finding.message_ja and failure.finding.hint_ja
         return ("failure", failure.finding.code)
     assert isinstance(table, Table)
@@ -66,8 +69,18 @@ def write(tmp_path, name: str, data: bytes):
 
 # ------------------------------------------------------------------------------------ bytes
 
-MAGIC = [b"", b"PK\x03\x04", b"PK\x05\x06", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"\xef\xbb\xbf", b"\xff\xfe",
-         b"<?xml", b"%PDF", "受付番号,申込日\r\n".encode(), "受付番号,申込日\r\n".encode("cp932")]
+MAGIC = [
+    b"",
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"<?xml",
+    b"%PDF",
+    "受付番号,申込日\r\n".encode(),
+    "受付番号,申込日\r\n".encode("cp932"),
+]
 
 
 @FILE
@@ -100,12 +113,39 @@ def test_byte_mutated_workbooks(tmp_path, data):
     outcome(write(tmp_path, "fuzz.xlsx", data))
 
 
-XML_TOKENS = ['<c r="XFD1048576"><v>1</v></c>', '<c r="A2" t="e"><v>#N/A</v></c>', '<c r="B2"><f>1+1</f><v>2</v></c>',
-              '<c r="C2" t="s"><v>99999</v></c>', '<c r="D2" t="inlineStr"><is><t>x</t></is></c>', "</row>",
-              '<row r="3">', '<row r="1048577">', '<row r="0">', '<c r="A0">', '<c r="ZZZZ1">', 't="e"', "<f>", "</c>",
-              "&amp;", "&lol;", "<!DOCTYPE x>", "\x00", '<c r="AA7" t="b"><v>1</v></c>', '<c r="E2" t="d"><v>x</v></c>',
-              '<c r="E2" t="n"><v>1e400</v></c>', '<c r="E2" t="n"><v>nan</v></c>', "<v>", "</v>", "]]>", "<![CDATA[",
-              '<mergeCell ref="A1:XFD1048576"/>', "<sheetData/>", '<dimension ref="A1:XFD1048576"/>', "一", "\ufeff"]
+XML_TOKENS = [
+    '<c r="XFD1048576"><v>1</v></c>',
+    '<c r="A2" t="e"><v>#N/A</v></c>',
+    '<c r="B2"><f>1+1</f><v>2</v></c>',
+    '<c r="C2" t="s"><v>99999</v></c>',
+    '<c r="D2" t="inlineStr"><is><t>x</t></is></c>',
+    "</row>",
+    '<row r="3">',
+    '<row r="1048577">',
+    '<row r="0">',
+    '<c r="A0">',
+    '<c r="ZZZZ1">',
+    't="e"',
+    "<f>",
+    "</c>",
+    "&amp;",
+    "&lol;",
+    "<!DOCTYPE x>",
+    "\x00",
+    '<c r="AA7" t="b"><v>1</v></c>',
+    '<c r="E2" t="d"><v>x</v></c>',
+    '<c r="E2" t="n"><v>1e400</v></c>',
+    '<c r="E2" t="n"><v>nan</v></c>',
+    "<v>",
+    "</v>",
+    "]]>",
+    "<![CDATA[",
+    '<mergeCell ref="A1:XFD1048576"/>',
+    "<sheetData/>",
+    '<dimension ref="A1:XFD1048576"/>',
+    "一",
+    "\ufeff",
+]
 
 
 @st.composite
@@ -116,7 +156,7 @@ def xml_mutations(draw, text: str):
         if draw(st.booleans()):
             out = out[:at] + draw(st.sampled_from(XML_TOKENS)) + out[at:]
         else:
-            out = out[:at] + out[at + draw(st.integers(1, 40)):]
+            out = out[:at] + out[at + draw(st.integers(1, 40)) :]
     return out
 
 
@@ -138,8 +178,36 @@ def test_mutated_sheet_xml(tmp_path, sheet, encoding):
     outcome(write(tmp_path, "fuzz.xlsx", _with_sheet(sheet.encode(encoding, "surrogatepass"))))
 
 
-CSV_PIECES = ['"', '""', ",", "\n", "\r", "\r\n", "\t", "\x00", "\ufeff", "#N/A", "=1+1", "＝", "　", "\u200b",
-              "①", "㈱", "ﾊﾟ", "ガ", "\u3099", "令和元年", "R6.12.2", "45627", "7万円", "-", "1e9", "\\", "¥", "\ud800"]
+CSV_PIECES = [
+    '"',
+    '""',
+    ",",
+    "\n",
+    "\r",
+    "\r\n",
+    "\t",
+    "\x00",
+    "\ufeff",
+    "#N/A",
+    "=1+1",
+    "＝",
+    "　",
+    "\u200b",
+    "①",
+    "㈱",
+    "ﾊﾟ",
+    "ガ",
+    "\u3099",
+    "令和元年",
+    "R6.12.2",
+    "45627",
+    "7万円",
+    "-",
+    "1e9",
+    "\\",
+    "¥",
+    "\ud800",
+]
 
 
 @st.composite
@@ -148,7 +216,7 @@ def csv_mutations(draw, text: str):
     for _ in range(draw(st.integers(1, 8))):
         at = draw(st.integers(0, len(out)))
         piece = draw(st.sampled_from(CSV_PIECES) | st.text(max_size=5))
-        out = out[:at] + piece + out[at + draw(st.integers(0, 3)):]
+        out = out[:at] + piece + out[at + draw(st.integers(0, 3)) :]
     return out
 
 
@@ -176,13 +244,23 @@ def test_the_isolated_reader_agrees(tmp_path, data):
 
 # what calamine, the CSV reader or Excel (the add-in) can hand over
 CELLS = st.one_of(
-    st.none(), st.booleans(), st.text(max_size=40),
-    st.floats(), st.integers(min_value=-2 ** 1023, max_value=2 ** 1023),
-    st.dates(), st.datetimes(), st.times(), st.timedeltas(), st.decimals(),
+    st.none(),
+    st.booleans(),
+    st.text(max_size=40),
+    st.floats(),
+    st.integers(min_value=-(2**1023), max_value=2**1023),
+    st.dates(),
+    st.datetimes(),
+    st.times(),
+    st.timedeltas(),
+    st.decimals(),
     st.from_regex(r"\A(令和|平成|昭和|大正|明治|R|H|S|T|M)(元|\d{1,3})[年./\-](\d{1,2})[月./\-](\d{1,2})日?\Z"),
     st.from_regex(r"\A[△▲\-]?[¥\\]?(\d{1,4}億)?(\d{1,5}万)?\d{0,7}(\.\d{1,3})?円?\Z"),
     st.from_regex(r"\A\d{2,5}[\-ー－]\d{1,4}[\-ー－]\d{3,4}\Z"),
-    st.text(alphabet="0123456789０１２３４５６７８９年月日令和平成.-/／－ー万円千,，　 ｱｲｳｶﾞﾊﾟカナがな\u3099\u200b", max_size=20),
+    st.text(
+        alphabet="0123456789０１２３４５６７８９年月日令和平成.-/／－ー万円千,，　 ｱｲｳｶﾞﾊﾟカナがな\u3099\u200b",
+        max_size=20,
+    ),
 )
 COLUMNS = [column for kind in KINDS.values() for column in kind.columns]
 
@@ -196,10 +274,19 @@ def test_any_cell_in_any_column_reads_or_raises_the_projects_error(column, raw):
         assert error.message_ja and error.message_en
 
 
-PARSERS = [japanese.parse_date, japanese.parse_month, japanese.parse_amount, japanese.parse_count,
-           japanese.format_wareki, japanese.to_excel_serial, codes.validate_postal_code, codes.validate_phone,
-           codes.validate_corporate_number, codes.validate_katakana,
-           lambda v: codes.validate_digits(v, "口座番号", 1, 7, pad=True)]
+PARSERS = [
+    japanese.parse_date,
+    japanese.parse_month,
+    japanese.parse_amount,
+    japanese.parse_count,
+    japanese.format_wareki,
+    japanese.to_excel_serial,
+    codes.validate_postal_code,
+    codes.validate_phone,
+    codes.validate_corporate_number,
+    codes.validate_katakana,
+    lambda v: codes.validate_digits(v, "口座番号", 1, 7, pad=True),
+]
 
 
 @PURE
@@ -232,7 +319,7 @@ def test_what_the_core_writes_reads_back(day):
 
 
 @PURE
-@given(yen=st.integers(0, 10 ** 12))
+@given(yen=st.integers(0, 10**12))
 def test_amounts_as_clerks_write_them(yen):
     assert japanese.parse_amount(yen) == yen
     assert japanese.parse_amount(f"{yen:,}円") == yen
@@ -245,6 +332,7 @@ def test_amounts_as_clerks_write_them(yen):
 
 # ------------------------------------------------------------------------------------ the schemas, on any records
 
+
 @st.composite
 def tables(draw):
     """A table as the reader makes it, with any values in its cells."""
@@ -255,9 +343,10 @@ def tables(draw):
     present = [c for c in kind.columns if c.required or draw(st.booleans())]
     columns = {c.alias: (column_letter(j), c.header) for j, c in enumerate(present)}
     records = []
-    for r in range(draw(st.integers(1, 6))):           # mostly valid cells, a quarter of them anything
-        values = {c.alias: draw(CELLS) if draw(st.integers(0, 3)) == 0 else _plausible(kind.name, c.alias, r)
-                  for c in present}
+    for r in range(draw(st.integers(1, 6))):  # mostly valid cells, a quarter of them anything
+        values = {
+            c.alias: draw(CELLS) if draw(st.integers(0, 3)) == 0 else _plausible(kind.name, c.alias, r) for c in present
+        }
         records.append(Record(r + 2, values))
     source = Source(filename="fuzz.xlsx", sha256="", size=0, kind=kind.name, sheet=kind.sheet, format="xlsx")
     return Table.from_records(kind, source, 1, columns, records)

@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import itertools
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -10,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kyosai.errors import (InvalidDate, InvalidFormat, InvalidNumber, KyosaiError, MissingValue, OutOfRange,
-                           WrongWeekday)
+from kyosai.errors import InvalidDate, InvalidFormat, InvalidNumber, KyosaiError, MissingValue, OutOfRange, WrongWeekday
 from kyosai.japanese import (
     ERAS,
     format_date_ja,
@@ -253,10 +253,14 @@ def test_long_values_are_shortened_in_messages():
 
 
 def test_era_table_is_contiguous():
-    for era, following in zip(ERAS, ERAS[1:]):
+    for era, following in itertools.pairwise(ERAS):
         assert era.end + datetime.timedelta(days=1) == following.start
     assert [era.start for era in ERAS] == [
-        D(1868, 1, 25), D(1912, 7, 30), D(1926, 12, 25), D(1989, 1, 8), D(2019, 5, 1)
+        D(1868, 1, 25),
+        D(1912, 7, 30),
+        D(1926, 12, 25),
+        D(1989, 1, 8),
+        D(2019, 5, 1),
     ]
     assert ERAS[-1].end is None
 
@@ -637,14 +641,14 @@ def test_parse_count_names_what_it_counts():
         ("ﾊﾟﾋﾟﾌﾟﾍﾟﾎﾟ", "パピプペポ"),
         ("", ""),
         # the long vowel as bank files and keyboards write it
-        ("ｽﾐｽ ﾙ-ｼ-", "スミス ルーシー"),          # a bank's half-width name: the 全銀 set has no ｰ
-        ("ｲ-.ﾏﾈ-（ｶ", "イー.マネー(カ"),          # as a bank CSV lists a company account
-        ("ｼﾞｮｰ", "ジョー"),                      # half-width ｰ
-        ("スミス　ジョ−", "スミス ジョー"),       # U+2212 minus sign
-        ("ヨ‐コ", "ヨーコ"),                     # U+2010 hyphen
-        ("コ―ヒ―", "コーヒー"),                  # U+2015 horizontal bar
-        ("ケ～キ", "ケーキ"),                     # full-width tilde
-        ("メ〜ル", "メール"),                     # wave dash
+        ("ｽﾐｽ ﾙ-ｼ-", "スミス ルーシー"),  # a bank's half-width name: the 全銀 set has no ｰ
+        ("ｲ-.ﾏﾈ-（ｶ", "イー.マネー(カ"),  # as a bank CSV lists a company account
+        ("ｼﾞｮｰ", "ジョー"),  # half-width ｰ
+        ("スミス　ジョ−", "スミス ジョー"),  # U+2212 minus sign
+        ("ヨ‐コ", "ヨーコ"),  # U+2010 hyphen
+        ("コ―ヒ―", "コーヒー"),  # U+2015 horizontal bar
+        ("ケ～キ", "ケーキ"),  # full-width tilde
+        ("メ〜ル", "メール"),  # wave dash
         # spacing voicing marks typed after the kana join it
         ("カ゛ス", "ガス"),
         ("ハ゜ン", "パン"),
@@ -656,15 +660,19 @@ def test_to_katakana(text, expected):
     assert expected == "" or is_katakana(expected)
 
 
-@pytest.mark.parametrize("applicant, account_holder", [
-    ("スミス ルーシー", "ｽﾐｽ ﾙ-ｼ-"),
-    ("ヤマダ タロウ", "ﾔﾏﾀﾞ ﾀﾛｳ"),
-    ("サトウ ジョー", "ｻﾄｳ ｼﾞｮ-"),
-    ("キャッシュ ケイ", "ｷﾔﾂｼﾕ ｹｲ"),   # small kana: banks print them full size
-    ("ガス タロウ", "カ゛ス タロウ"),
-])
+@pytest.mark.parametrize(
+    "applicant, account_holder",
+    [
+        ("スミス ルーシー", "ｽﾐｽ ﾙ-ｼ-"),
+        ("ヤマダ タロウ", "ﾔﾏﾀﾞ ﾀﾛｳ"),
+        ("サトウ ジョー", "ｻﾄｳ ｼﾞｮ-"),
+        ("キャッシュ ケイ", "ｷﾔﾂｼﾕ ｹｲ"),  # small kana: banks print them full size
+        ("ガス タロウ", "カ゛ス タロウ"),
+    ],
+)
 def test_an_applicant_and_the_account_holder_as_the_bank_writes_it_are_one_name(applicant, account_holder):
     from kyosai.codes import kana_name_key
+
     assert kana_name_key(applicant) == kana_name_key(account_holder)
 
 
@@ -808,30 +816,39 @@ def test_nan_is_an_empty_cell_everywhere():
 
 # ------------------------------------------------------------------------------------------- weekdays, kanji numerals
 
-@pytest.mark.parametrize("text, expected", [
-    ("令和6年12月2日(月)", D(2024, 12, 2)),
-    ("令和6年12月2日（月曜日）", D(2024, 12, 2)),
-    ("2024/12/2 月曜", D(2024, 12, 2)),
-    ("2024年12月18日(水)", D(2024, 12, 18)),     # as format_date_ja writes it
-    ("令和六年十二月二日", D(2024, 12, 2)),
-    ("二〇二四年十二月二日", D(2024, 12, 2)),
-    ("令和元年五月一日", D(2019, 5, 1)),
-    ("平成三十一年四月三十日", D(2019, 4, 30)),
-    ("令和六年十二月二日（月）", D(2024, 12, 2)),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("令和6年12月2日(月)", D(2024, 12, 2)),
+        ("令和6年12月2日（月曜日）", D(2024, 12, 2)),
+        ("2024/12/2 月曜", D(2024, 12, 2)),
+        ("2024年12月18日(水)", D(2024, 12, 18)),  # as format_date_ja writes it
+        ("令和六年十二月二日", D(2024, 12, 2)),
+        ("二〇二四年十二月二日", D(2024, 12, 2)),
+        ("令和元年五月一日", D(2019, 5, 1)),
+        ("平成三十一年四月三十日", D(2019, 4, 30)),
+        ("令和六年十二月二日（月）", D(2024, 12, 2)),
+    ],
+)
 def test_a_weekday_that_fits_and_kanji_numerals_are_read(text, expected):
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text, written, actual", [
-    ("令和6年12月2日(火)", "火", "月"),
-    ("2024-12-02 日曜", "日", "月"),
-    ("R6.12.18（木）", "木", "水"),
-])
+@pytest.mark.parametrize(
+    "text, written, actual",
+    [
+        ("令和6年12月2日(火)", "火", "月"),
+        ("2024-12-02 日曜", "日", "月"),
+        ("R6.12.18（木）", "木", "水"),
+    ],
+)
 def test_a_weekday_that_contradicts_the_date_is_refused_naming_the_right_one(text, written, actual):
     with pytest.raises(WrongWeekday) as caught:
         parse_date(text)
-    assert f"{actual}曜日です" in caught.value.message_ja and f"{written}曜日と書かれています" in caught.value.message_ja
+    assert (
+        f"{actual}曜日です" in caught.value.message_ja and f"{written}曜日と書かれています" in caught.value.message_ja
+    )
     assert isinstance(caught.value, InvalidDate)
 
 

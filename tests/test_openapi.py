@@ -38,8 +38,9 @@ RULE_VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<arguments>[^)]*)\))?
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "AS_OF": "2025-03-31",
-                      "ISOLATED": False})
+    app = create_app(
+        {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "AS_OF": "2025-03-31", "ISOLATED": False}
+    )
     yield app
     app.extensions["kyosai"].engine.dispose()
 
@@ -51,18 +52,25 @@ def flask_routes(app) -> set[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(API + "/"):
             continue
-        templates = [rule.rule[len(API):]]
+        templates = [rule.rule[len(API) :]]
         for variable in RULE_VARIABLE.finditer(rule.rule):
-            expand = ([a.strip().strip("'\"") for a in variable["arguments"].split(",")]
-                      if variable["converter"] == "any" else ["{}"])
+            expand = (
+                [a.strip().strip("'\"") for a in variable["arguments"].split(",")]
+                if variable["converter"] == "any"
+                else ["{}"]
+            )
             templates = [t.replace(variable[0], value, 1) for t in templates for value in expand]
         routes |= {(t, method) for t in templates for method in rule.methods - AUTOMATIC_METHODS}
     return routes
 
 
 def documented_routes(doc: dict) -> set[tuple[str, str]]:
-    return {(re.sub(r"\{\w+\}", "{}", path), method.upper())
-            for path, item in doc["paths"].items() for method in item if method in OPERATIONS}
+    return {
+        (re.sub(r"\{\w+\}", "{}", path), method.upper())
+        for path, item in doc["paths"].items()
+        for method in item
+        if method in OPERATIONS
+    }
 
 
 def resolve(doc: dict, node):
@@ -78,10 +86,11 @@ def resolve(doc: dict, node):
 
 # ------------------------------------------------------------------------------------------ the document
 
+
 def test_the_document_is_valid_openapi_3_1():
     doc = document()
     assert doc["openapi"].startswith("3.1.")
-    validate_spec(doc, cls=OpenAPIV31SpecValidator)      # raises with the reason
+    validate_spec(doc, cls=OpenAPIV31SpecValidator)  # raises with the reason
 
 
 def test_its_paths_and_methods_are_exactly_the_flask_routes(app):
@@ -106,7 +115,7 @@ def test_path_parameters_have_the_patterns_of_the_routes():
             schema = resolve(doc, parameter["schema"])
             assert parameter["required"] is True and schema["pattern"] == f"^{HexId.regex}$", path
             ids += 1
-    assert ids == 7            # every /validations/{id}… and /submissions/{id}… path
+    assert ids == 7  # every /validations/{id}… and /submissions/{id}… path
 
 
 def test_kinds_are_the_batch_kinds():
@@ -149,8 +158,10 @@ def test_every_example_matches_its_schema():
     for where, content in _media_types(doc):
         examples = [content["example"]] if "example" in content else []
         examples += [resolve(doc, e)["value"] for e in content.get("examples", {}).values()]
-        validator = OAS31Validator({**_closed(content.get("schema", {})), "components": components},
-                                   format_checker=OAS31Validator.FORMAT_CHECKER)
+        validator = OAS31Validator(
+            {**_closed(content.get("schema", {})), "components": components},
+            format_checker=OAS31Validator.FORMAT_CHECKER,
+        )
         for example in examples:
             errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(example)]
             assert not errors, f"{where}: {errors}"
@@ -165,12 +176,13 @@ def test_the_document_ships_in_the_package():
 
 # ------------------------------------------------------------------------------------------ served
 
+
 def test_it_is_served_without_a_token_and_never_cached(app):
     response = app.test_client().get(f"{API}/openapi.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.headers["Cache-Control"] == "no-store"
-    assert response.get_json() == document()          # JSON as written: nothing YAML-only (dates) in it
-    assert "検査" in response.get_data(as_text=True)     # UTF-8, not \\u escapes
+    assert response.get_json() == document()  # JSON as written: nothing YAML-only (dates) in it
+    assert "検査" in response.get_data(as_text=True)  # UTF-8, not \\u escapes
 
 
 def _operations(doc):
@@ -206,6 +218,7 @@ def test_an_unexpected_error_is_the_documented_500(tmp_path):
 
         def broken():
             raise RuntimeError("disk on fire")
+
         app.view_functions["api.me"] = broken
         response = app.test_client().get(f"{API}/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 500 and response.get_json()["code"] == "internal-error"
@@ -215,6 +228,7 @@ def test_an_unexpected_error_is_the_documented_500(tmp_path):
 
 # ------------------------------------------------------------------------------------------ the contract check
 
+
 def test_every_test_client_checks_the_contract(app):
     assert isinstance(app.test_client(), ContractClient)
 
@@ -223,8 +237,12 @@ def test_an_undescribed_field_fails_the_check(app, monkeypatch):
     token = create_token(app.extensions["kyosai"].engine, "代理店A")[0]
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
-    vid = client.post(f"{API}/validations", headers=headers, content_type="multipart/form-data",
-                      data={"file": (VALID.open("rb"), VALID.name)}).get_json()["id"]
+    vid = client.post(
+        f"{API}/validations",
+        headers=headers,
+        content_type="multipart/form-data",
+        data={"file": (VALID.open("rb"), VALID.name)},
+    ).get_json()["id"]
     real = service_api.validation_body
     monkeypatch.setattr(service_api, "validation_body", lambda v: {**real(v), "undescribed": 1})
     with pytest.raises(ContractBroken, match="undescribed"):

@@ -7,18 +7,30 @@ import pytest
 
 from kyosai import premium
 from kyosai.errors import InvalidLabel, InvalidPremium, MissingValue, OutOfRange
-from kyosai.labels import Channel, Pattern, Scheme, SafetyIndustry, SkyIndustry
+from kyosai.labels import Channel, Pattern, SafetyIndustry, Scheme, SkyIndustry
 from kyosai.params import P, load
 
 ON = dt.date(2025, 4, 1)  # the rules are asked on a date of the law in force
 
 
-@pytest.mark.parametrize("amount, scheme, valid", [
-    (1000, Scheme.SKY, True), (1500, Scheme.SKY, True), (70000, Scheme.SKY, True),
-    (950, Scheme.SKY, False), (70500, Scheme.SKY, False), (1250, Scheme.SKY, False), (0, Scheme.SKY, False),
-    (5000, Scheme.SAFETY, True), (200000, Scheme.SAFETY, True), (100000, Scheme.SAFETY, True),
-    (4999, Scheme.SAFETY, False), (7500, Scheme.SAFETY, False), (205000, Scheme.SAFETY, False),
-])
+@pytest.mark.parametrize(
+    "amount, scheme, valid",
+    [
+        (1000, Scheme.SKY, True),
+        (1500, Scheme.SKY, True),
+        (70000, Scheme.SKY, True),
+        (950, Scheme.SKY, False),
+        (70500, Scheme.SKY, False),
+        (1250, Scheme.SKY, False),
+        (0, Scheme.SKY, False),
+        (5000, Scheme.SAFETY, True),
+        (200000, Scheme.SAFETY, True),
+        (100000, Scheme.SAFETY, True),
+        (4999, Scheme.SAFETY, False),
+        (7500, Scheme.SAFETY, False),
+        (205000, Scheme.SAFETY, False),
+    ],
+)
 def test_premium_range_and_step(amount, scheme, valid):
     assert premium.is_valid(amount, scheme, on=ON) is valid
     if not valid:
@@ -59,8 +71,11 @@ def test_a_rule_that_changes_on_a_date_is_a_dated_value_and_an_epoch_boundary():
 
 def test_headquarters_can_override_a_parameter(tmp_path):
     override = tmp_path / "hq.toml"
-    override.write_text('[SKY_CHANGE_DEADLINE_DAY]\nvalues = [{ since = 2027-01-01, value = 15 },'
-                        ' { since = 1900-01-01, value = 20 }]\n', encoding="utf-8")
+    override.write_text(
+        "[SKY_CHANGE_DEADLINE_DAY]\nvalues = [{ since = 2027-01-01, value = 15 },"
+        " { since = 1900-01-01, value = 20 }]\n",
+        encoding="utf-8",
+    )
     params = load(override)
     assert params["SKY_CHANGE_DEADLINE_DAY"].at(dt.date(2026, 12, 1)) == 20
     assert params["SKY_CHANGE_DEADLINE_DAY"].at(dt.date(2027, 1, 1)) == 15
@@ -74,9 +89,9 @@ def test_headquarters_can_override_a_parameter(tmp_path):
 def test_override_changes_the_rules(tmp_path, monkeypatch):
     from kyosai import deadlines
     from kyosai.month import Month
+
     override = tmp_path / "hq.toml"
-    override.write_text("[SKY_CHANGE_DEADLINE_DAY]\nvalues = [{ since = 1900-01-01, value = 15 }]\n",
-                        encoding="utf-8")
+    override.write_text("[SKY_CHANGE_DEADLINE_DAY]\nvalues = [{ since = 1900-01-01, value = 15 }]\n", encoding="utf-8")
     try:
         P.reload(override)
         assert deadlines.prepayment_deadline(Month(2024, 12), Scheme.SKY) == dt.date(2024, 11, 15)
@@ -85,15 +100,26 @@ def test_override_changes_the_rules(tmp_path, monkeypatch):
     assert deadlines.prepayment_deadline(Month(2024, 12), Scheme.SKY) == dt.date(2024, 11, 20)
 
 
-@pytest.mark.parametrize("cls, text, member", [
-    (Scheme, "小規模企業共済", Scheme.SKY), (Scheme, "safety", Scheme.SAFETY),
-    (Scheme, "中小企業倒産防止共済", Scheme.SAFETY), (Scheme, "ＳＫＹ", Scheme.SKY),
-    (Channel, "現金あり", Channel.CASH), (Channel, "cash", Channel.CASH), (Channel, "debit", Channel.NO_CASH),
-    (Channel, "online", Channel.ONLINE), (Channel, "①現金あり", Channel.CASH),
-    (Pattern, "月払い", Pattern.MONTHLY), (Pattern, "semiannual", Pattern.SEMI_ANNUAL),
-    (Pattern, "年払", Pattern.ANNUAL), (Pattern, " 半年払 ", Pattern.SEMI_ANNUAL),
-    (SkyIndustry, "宿泊業", SkyIndustry.LODGING), (SafetyIndustry, "ソフトウェア業", SafetyIndustry.SOFTWARE),
-])
+@pytest.mark.parametrize(
+    "cls, text, member",
+    [
+        (Scheme, "小規模企業共済", Scheme.SKY),
+        (Scheme, "safety", Scheme.SAFETY),
+        (Scheme, "中小企業倒産防止共済", Scheme.SAFETY),
+        (Scheme, "ＳＫＹ", Scheme.SKY),
+        (Channel, "現金あり", Channel.CASH),
+        (Channel, "cash", Channel.CASH),
+        (Channel, "debit", Channel.NO_CASH),
+        (Channel, "online", Channel.ONLINE),
+        (Channel, "①現金あり", Channel.CASH),
+        (Pattern, "月払い", Pattern.MONTHLY),
+        (Pattern, "semiannual", Pattern.SEMI_ANNUAL),
+        (Pattern, "年払", Pattern.ANNUAL),
+        (Pattern, " 半年払 ", Pattern.SEMI_ANNUAL),
+        (SkyIndustry, "宿泊業", SkyIndustry.LODGING),
+        (SafetyIndustry, "ソフトウェア業", SafetyIndustry.SOFTWARE),
+    ],
+)
 def test_labels_in_japanese_and_english(cls, text, member):
     assert cls.parse(text) is member
 

@@ -10,19 +10,32 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from fixtures import hostile
-from validator.check import check_table
-from fixtures.batchfiles import (PREPAYMENT_HEADERS, SKY_HEADERS, WORKSHEET_OPEN, csv_text_row, inline_row,
-                                 make_xlsx, ole2, patch_member, prepayment_row, raw_xlsx, rewrite_zip, sky_row,
-                                 write_csv, zip_bomb)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fixtures import hostile
+from fixtures.batchfiles import (
+    PREPAYMENT_HEADERS,
+    SKY_HEADERS,
+    WORKSHEET_OPEN,
+    csv_text_row,
+    inline_row,
+    make_xlsx,
+    ole2,
+    patch_member,
+    prepayment_row,
+    raw_xlsx,
+    rewrite_zip,
+    sky_row,
+    write_csv,
+    zip_bomb,
+)
+from validator.check import check_table
 from validator.findings import CATALOGUE, make
 from validator.reading import Limits, ReadFailure, Record, Table, column_letter, read_batch, read_batch_isolated
+from validator.report import Source
 from validator.service.errors import READ_FAILURE_STATUS as HTTP_STATUS
 from validator.service.errors import read_failure_status as status
-from validator.report import Source
 
 SKY_SHEET = "小規模企業共済_申込"
 
@@ -43,9 +56,19 @@ def codes(table: Table) -> list[tuple]:
 
 # ------------------------------------------------------------------------------------ layout
 
+
 def test_title_and_instruction_rows_then_header_on_row_3_with_blank_rows(tmp_path):
-    rows = [["小規模企業共済 契約申込"], ["太枠内を記入してください"], SKY_HEADERS,
-            sky_row(1), [None] * 22, sky_row(2), [], [], sky_row(3)]
+    rows = [
+        ["小規模企業共済 契約申込"],
+        ["太枠内を記入してください"],
+        SKY_HEADERS,
+        sky_row(1),
+        [None] * 22,
+        sky_row(2),
+        [],
+        [],
+        sky_row(3),
+    ]
     path = make_xlsx(tmp_path / "batch.xlsx", [(SKY_SHEET, rows)])
     table = read_batch(path)
     assert table.kind.name == "sky-application"
@@ -54,8 +77,15 @@ def test_title_and_instruction_rows_then_header_on_row_3_with_blank_rows(tmp_pat
     assert table.records[0].values["receipt_no"] == "A-0001"
     assert table.findings == []
     data = path.read_bytes()
-    assert table.source == Source(filename="batch.xlsx", sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                                  kind="sky-application", sheet=SKY_SHEET, encoding=None, format="xlsx")
+    assert table.source == Source(
+        filename="batch.xlsx",
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        kind="sky-application",
+        sheet=SKY_SHEET,
+        encoding=None,
+        format="xlsx",
+    )
     assert table.columns["receipt_no"] == ("A", "受付番号")
     assert table.columns["account_holder_kana"] == ("V", "口座名義カナ")
 
@@ -77,9 +107,9 @@ def test_header_below_row_10_is_not_found(tmp_path):
 
 def test_header_cells_matched_after_nfkc_trim_and_aliases(tmp_path):
     headers = list(SKY_HEADERS)
-    headers[0] = "　受付番号 "          # full-width and half-width spaces
-    headers[5] = "ﾌﾘｶﾞﾅ"               # half-width kana
-    headers[13] = "monthly_amount"     # the alias
+    headers[0] = "　受付番号 "  # full-width and half-width spaces
+    headers[5] = "ﾌﾘｶﾞﾅ"  # half-width kana
+    headers[13] = "monthly_amount"  # the alias
     table = read_batch(make_xlsx(tmp_path / "b.xlsx", [(SKY_SHEET, [headers, sky_row(1)])]))
     assert table.columns["receipt_no"] == ("A", "　受付番号 ")
     assert table.columns["name_kana"] == ("F", "ﾌﾘｶﾞﾅ")
@@ -88,11 +118,23 @@ def test_header_cells_matched_after_nfkc_trim_and_aliases(tmp_path):
 
 
 def test_codes_keep_leading_zeros_and_numbers_come_back_as_digits(tmp_path):
-    rows = [SKY_HEADERS,
-            sky_row(1, bank_code="0009", branch_code="001", account_number="0000123"),
-            sky_row(2, receipt_no=17, bank_code=9, branch_code=1.0, account_number=123456.0, postal_code=1058453,
-                    phone=312345678, employees=3.0, monthly_amount=70000.0, designated_month=12),
-            sky_row(3, employees=1.5, account_number=12.5)]
+    rows = [
+        SKY_HEADERS,
+        sky_row(1, bank_code="0009", branch_code="001", account_number="0000123"),
+        sky_row(
+            2,
+            receipt_no=17,
+            bank_code=9,
+            branch_code=1.0,
+            account_number=123456.0,
+            postal_code=1058453,
+            phone=312345678,
+            employees=3.0,
+            monthly_amount=70000.0,
+            designated_month=12,
+        ),
+        sky_row(3, employees=1.5, account_number=12.5),
+    ]
     table = read_batch(make_xlsx(tmp_path / "b.xlsx", [(SKY_SHEET, rows)]))
     text, numbers, odd = (r.values for r in table.records)
     assert (text["bank_code"], text["branch_code"], text["account_number"]) == ("0009", "001", "0000123")
@@ -107,9 +149,31 @@ def test_codes_keep_leading_zeros_and_numbers_come_back_as_digits(tmp_path):
 
 def test_corporate_number_typed_as_a_number(tmp_path):
     headers = [c.header for c in __import__("schemas.batches").batches.SAFETY_APPLICATION.columns]
-    row = ["S-1", datetime.date(2024, 12, 2), "法人", "株式会社サンプル", "カブシキガイシャサンプル", 1010001008830.0,
-           "105-8453", "東京都", "03-1234-5678", "製造業", 10000000, 25, datetime.date(2015, 4, 1), "なし", None,
-           100000, 12, "口座振替", "0009", "001", "普通", "0123456", "カ）サンプル"]
+    row = [
+        "S-1",
+        datetime.date(2024, 12, 2),
+        "法人",
+        "株式会社サンプル",
+        "カブシキガイシャサンプル",
+        1010001008830.0,
+        "105-8453",
+        "東京都",
+        "03-1234-5678",
+        "製造業",
+        10000000,
+        25,
+        datetime.date(2015, 4, 1),
+        "なし",
+        None,
+        100000,
+        12,
+        "口座振替",
+        "0009",
+        "001",
+        "普通",
+        "0123456",
+        "カ）サンプル",
+    ]
     table = read_batch(make_xlsx(tmp_path / "b.xlsx", [("経営セーフティ共済_申込", [headers, row])]))
     assert table.kind.name == "safety-application"
     assert table.records[0].values["corporate_number"] == "1010001008830"
@@ -117,9 +181,11 @@ def test_corporate_number_typed_as_a_number(tmp_path):
 
 
 def test_dates_typed_and_as_text(tmp_path):
-    rows = [SKY_HEADERS,
-            sky_row(1, application_date=datetime.date(2024, 12, 2), birth_date=datetime.datetime(1975, 4, 1, 9, 30)),
-            sky_row(2, application_date="2024/12/2", birth_date="昭和50年4月1日")]
+    rows = [
+        SKY_HEADERS,
+        sky_row(1, application_date=datetime.date(2024, 12, 2), birth_date=datetime.datetime(1975, 4, 1, 9, 30)),
+        sky_row(2, application_date="2024/12/2", birth_date="昭和50年4月1日"),
+    ]
     typed, text = read_batch(make_xlsx(tmp_path / "b.xlsx", [(SKY_SHEET, rows)])).records
     # a date cell reads as Excel shows it: the date, and the time of day when it has one
     assert typed.values["application_date"] == "2024-12-02"
@@ -129,8 +195,12 @@ def test_dates_typed_and_as_text(tmp_path):
 
 
 def test_excel_error_cells_become_findings_and_none(tmp_path):
-    rows = [SKY_HEADERS, sky_row(1, employees="#N/A"), sky_row(2, monthly_amount="#DIV/0!", bank_code="#REF!"),
-            [None] * 11 + ["#VALUE!"]]      # a row whose only value is an error is still a record
+    rows = [
+        SKY_HEADERS,
+        sky_row(1, employees="#N/A"),
+        sky_row(2, monthly_amount="#DIV/0!", bank_code="#REF!"),
+        [None] * 11 + ["#VALUE!"],
+    ]  # a row whose only value is an error is still a record
     table = read_batch(make_xlsx(tmp_path / "b.xlsx", [(SKY_SHEET, rows)]))
     L, N, R = letter_of("常時使用する従業員数"), letter_of("掛金月額"), letter_of("金融機関コード")
     assert codes(table) == [(2, L, "error-cell"), (3, N, "error-cell"), (3, R, "error-cell"), (4, L, "error-cell")]
@@ -174,8 +244,11 @@ def _prefixed_sheet(rows: list[tuple[list, int | None]]) -> bytes:
             elif isinstance(v, str):
                 cells.append(f'<x:c r="{ref}" t="inlineStr"><x:is><x:t>{v}</x:t></x:is></x:c>')
         out.append(f'<x:row r="{r}">{"".join(cells)}</x:row>')
-    return ('<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
-            + "".join(out) + "</x:sheetData></x:worksheet>").encode()
+    return (
+        '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+        + "".join(out)
+        + "</x:sheetData></x:worksheet>"
+    ).encode()
 
 
 def test_prefixed_sheet_xml_errors_and_formulas(tmp_path):
@@ -185,12 +258,15 @@ def test_prefixed_sheet_xml_errors_and_formulas(tmp_path):
     assert table.records[0].values["employees"] is None and table.records[0].values["monthly_amount"] == "70000"
 
 
-@pytest.mark.parametrize("before, after, letter", [
-    (b"", b"", "C"),                                                        # the grid starts at C3
-    (b'<row r="1"><c r="A1" s="1"/><c r="B1" s="1"></c></row>', b"", "C"),   # formatted cells hold nothing
-    (b'<row r="1"><c r="A1" t="inlineStr"><is><t>title</t></is></c></row>', b"", "C"),
-    (b"", b'<row r="9"><c r="B9"><v>1</v></c></row>', "C"),                 # a value left of the header, below
-])
+@pytest.mark.parametrize(
+    "before, after, letter",
+    [
+        (b"", b"", "C"),  # the grid starts at C3
+        (b'<row r="1"><c r="A1" s="1"/><c r="B1" s="1"></c></row>', b"", "C"),  # formatted cells hold nothing
+        (b'<row r="1"><c r="A1" t="inlineStr"><is><t>title</t></is></c></row>', b"", "C"),
+        (b"", b'<row r="9"><c r="B9"><v>1</v></c></row>', "C"),  # a value left of the header, below
+    ],
+)
 def test_columns_are_lettered_where_the_sheet_has_them(tmp_path, before, after, letter):
     """The parser's grid starts at the leftmost cell that holds a value; the letters of the columns
     (and so of every finding) are the sheet's own, wherever the table starts."""
@@ -216,7 +292,7 @@ def test_the_sheet_scan_is_the_same_in_small_chunks(tmp_path, monkeypatch):
 
 
 def test_merged_header_cells_use_the_top_left_value(tmp_path):
-    headers = SKY_HEADERS[:5] + [None] + SKY_HEADERS[5:]      # 氏名 merged over E3:F3
+    headers = SKY_HEADERS[:5] + [None] + SKY_HEADERS[5:]  # 氏名 merged over E3:F3
     rows = [["小規模企業共済 契約申込"], [], headers, sky_row(1)[:5] + [None] + sky_row(1)[5:]]
     path = make_xlsx(tmp_path / "b.xlsx", [(SKY_SHEET, rows)], merges={SKY_SHEET: ["A1:V1", "E3:F3"]})
     table = read_batch(path)
@@ -246,12 +322,12 @@ def test_unknown_column_is_a_warning_and_ignored(tmp_path):
     assert table.findings[0].header == "メモ" and table.findings[0].severity == "warning"
     assert table.columns["receipt_no"] == ("B", "受付番号")
     assert "メモ" not in table.records[0].values
-    assert [r.row for r in table.records] == [2]      # a row with values only in ignored columns is blank
+    assert [r.row for r in table.records] == [2]  # a row with values only in ignored columns is blank
 
 
 def test_missing_required_column_is_a_finding_not_a_failure(tmp_path):
     headers = [h for h in SKY_HEADERS if h != "フリガナ"]
-    row = [v for h, v in zip(SKY_HEADERS, sky_row(1)) if h != "フリガナ"]
+    row = [v for h, v in zip(SKY_HEADERS, sky_row(1), strict=True) if h != "フリガナ"]
     table = read_batch(make_xlsx(tmp_path / "b.xlsx", [(SKY_SHEET, [headers, row])]))
     (missing,) = table.findings
     assert (missing.code, missing.header, missing.row, missing.column) == ("missing-column", "フリガナ", 1, None)
@@ -269,6 +345,7 @@ def test_columns_past_z_get_two_letters(tmp_path):
 
 # ------------------------------------------------------------------------------------ sheet choice
 
+
 def test_sheet_chosen_by_name(tmp_path):
     path = make_xlsx(tmp_path / "b.xlsx", [("メモ", [["連絡事項"]]), (SKY_SHEET, [["title"], SKY_HEADERS, sky_row(1)])])
     table = read_batch(path)
@@ -276,7 +353,9 @@ def test_sheet_chosen_by_name(tmp_path):
 
 
 def test_sheet_chosen_by_headers(tmp_path):
-    path = make_xlsx(tmp_path / "b.xlsx", [("メモ", [["連絡事項"]]), ("Sheet2", [PREPAYMENT_HEADERS, prepayment_row(1)])])
+    path = make_xlsx(
+        tmp_path / "b.xlsx", [("メモ", [["連絡事項"]]), ("Sheet2", [PREPAYMENT_HEADERS, prepayment_row(1)])]
+    )
     table = read_batch(path)
     assert (table.kind.name, table.source.sheet, table.source.kind) == ("prepayment", "Sheet2", "prepayment")
     assert table.records[0].values["contract_number"] == "1234567890"
@@ -284,8 +363,13 @@ def test_sheet_chosen_by_headers(tmp_path):
 
 
 def test_sheet_chosen_by_the_kind_given(tmp_path):
-    path = make_xlsx(tmp_path / "b.xlsx", [(SKY_SHEET, [SKY_HEADERS, sky_row(1)]),
-                                           ("前納申出", [PREPAYMENT_HEADERS, prepayment_row(1), prepayment_row(2)])])
+    path = make_xlsx(
+        tmp_path / "b.xlsx",
+        [
+            (SKY_SHEET, [SKY_HEADERS, sky_row(1)]),
+            ("前納申出", [PREPAYMENT_HEADERS, prepayment_row(1), prepayment_row(2)]),
+        ],
+    )
     assert read_batch(path).kind.name == "sky-application"
     table = read_batch(path, "prepayment")
     assert (table.kind.name, table.source.sheet, len(table.records)) == ("prepayment", "前納申出", 2)
@@ -338,6 +422,7 @@ def test_format_comes_from_the_content_not_the_name(tmp_path):
 
 # ------------------------------------------------------------------------------------ CSV
 
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
 def test_csv_encodings(tmp_path, encoding):
     rows = [SKY_HEADERS, csv_text_row(1, name="①山田㈱", bank_code="0009"), [], csv_text_row(2)]
@@ -360,8 +445,13 @@ def test_csv_rows_are_numbered_by_the_line_they_start_on(tmp_path):
 
 
 def test_csv_short_rows_trailing_commas_and_error_texts(tmp_path):
-    text = (",".join(SKY_HEADERS) + ",,,\n" + ",".join(csv_text_row(1, employees="#N/A")) + ",,,,,\n"
-            + "A-0002,2024-12-02\n")
+    text = (
+        ",".join(SKY_HEADERS)
+        + ",,,\n"
+        + ",".join(csv_text_row(1, employees="#N/A"))
+        + ",,,,,\n"
+        + "A-0002,2024-12-02\n"
+    )
     path = tmp_path / "b.csv"
     path.write_text(text, encoding="utf-8")
     table = read_batch(path)
@@ -395,6 +485,7 @@ def test_csv_that_matches_no_kind(tmp_path):
 
 # ------------------------------------------------------------------------------------ hostile files
 
+
 def test_empty_files(tmp_path):
     (tmp_path / "empty.xlsx").write_bytes(b"")
     f = failure(tmp_path / "empty.xlsx")
@@ -418,8 +509,10 @@ def test_non_zip_named_xlsx(tmp_path):
     assert (f.finding.code, status(f)) == ("file-unsupported", 415)
 
 
-@pytest.mark.parametrize("data, detail", [(b"%PDF-1.7\n...", "PDF"), (b"\xff\xfeA\x00B\x00", "UTF-16"),
-                                          (b'<?xml version="1.0"?><Workbook/>', "XML")])
+@pytest.mark.parametrize(
+    "data, detail",
+    [(b"%PDF-1.7\n...", "PDF"), (b"\xff\xfeA\x00B\x00", "UTF-16"), (b'<?xml version="1.0"?><Workbook/>', "XML")],
+)
 def test_other_kinds_of_file(tmp_path, data, detail):
     (tmp_path / "x.xlsx").write_bytes(data)
     f = failure(tmp_path / "x.xlsx")
@@ -456,7 +549,7 @@ def test_zip_with_a_wrong_crc(tmp_path):
     rewrite_zip(path, stored=("xl/worksheets/sheet1.xml",))
     data = bytearray(path.read_bytes())
     at = data.find("山田 太郎".encode())
-    data[at:at + 3] = "川".encode()               # same length, other bytes: the CRC no longer matches
+    data[at : at + 3] = "川".encode()  # same length, other bytes: the CRC no longer matches
     path.write_bytes(bytes(data))
     f = failure(path)
     assert f.finding.code == "file-unreadable" and "CRC" in f.finding.message_ja
@@ -468,6 +561,7 @@ def test_zip_bomb_is_refused_from_the_directory_without_inflating(tmp_path, monk
 
     def no_inflating(self, *args, **kwargs):
         raise AssertionError("a member was opened")
+
     monkeypatch.setattr(zipfile.ZipFile, "open", no_inflating)
     f = failure(path)
     assert (f.finding.code, status(f)) == ("file-suspicious", 400)
@@ -482,8 +576,10 @@ def test_too_many_zip_members(tmp_path):
     assert (f.finding.code, status(f)) == ("file-suspicious", 400)
 
 
-ENTITY_BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-               b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+ENTITY_BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+)
 EXTERNAL = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
 
 
@@ -505,8 +601,12 @@ def test_doctype_in_workbook_and_content_types(tmp_path):
 
 
 def test_a_cell_at_xfd1048576_is_refused_before_parsing(tmp_path):
-    sheet = (WORKSHEET_OPEN + b'<dimension ref="A1:XFD1048576"/><sheetData>' + inline_row(1, SKY_HEADERS)
-             + b'<row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>')
+    sheet = (
+        WORKSHEET_OPEN
+        + b'<dimension ref="A1:XFD1048576"/><sheetData>'
+        + inline_row(1, SKY_HEADERS)
+        + b'<row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>'
+    )
     path = raw_xlsx(tmp_path / "corner.xlsx", sheet)
     assert path.stat().st_size < 3000
     f = failure(path)
@@ -515,8 +615,13 @@ def test_a_cell_at_xfd1048576_is_refused_before_parsing(tmp_path):
 
 
 def test_a_sheet_used_down_to_the_last_row_is_refused(tmp_path):
-    sheet = (WORKSHEET_OPEN + b"<sheetData>" + inline_row(1, SKY_HEADERS) + inline_row(2, ["x"] * 40)
-             + b'<row r="1048576"><c r="A1048576"><v>2</v></c></row></sheetData></worksheet>')
+    sheet = (
+        WORKSHEET_OPEN
+        + b"<sheetData>"
+        + inline_row(1, SKY_HEADERS)
+        + inline_row(2, ["x"] * 40)
+        + b'<row r="1048576"><c r="A1048576"><v>2</v></c></row></sheetData></worksheet>'
+    )
     f = failure(raw_xlsx(tmp_path / "b.xlsx", sheet))
     assert f.finding.code == "file-too-large" and "使用範囲" in f.finding.message_ja
 
@@ -529,8 +634,10 @@ def test_16384_columns(tmp_path):
 
 def test_shared_strings_declaring_billions(tmp_path):
     sheet = WORKSHEET_OPEN + b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>'
-    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" '
-           b'uniqueCount="4000000000"><si><t>a</t></si></sst>')
+    sst = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" '
+        b'uniqueCount="4000000000"><si><t>a</t></si></sst>'
+    )
     f = failure(raw_xlsx(tmp_path / "sst.xlsx", sheet, shared_strings=sst))
     assert f.finding.code == "file-suspicious"
 
@@ -591,9 +698,18 @@ def test_a_cell_longer_than_the_limit(tmp_path):
 
 
 def test_every_failure_says_what_to_do():
-    assert set(HTTP_STATUS) == {"file-unreadable", "file-suspicious", "file-empty", "unknown-kind", "no-header-row",
-                                "file-too-large", "too-many-rows", "file-unsupported", "file-old-format",
-                                "file-encrypted"}
+    assert set(HTTP_STATUS) == {
+        "file-unreadable",
+        "file-suspicious",
+        "file-empty",
+        "unknown-kind",
+        "no-header-row",
+        "file-too-large",
+        "too-many-rows",
+        "file-unsupported",
+        "file-old-format",
+        "file-encrypted",
+    }
     for code in HTTP_STATUS:
         fields = CATALOGUE[code].fields  # exactly the type's fields (make refuses others)
         finding = make(code, **{name: "x" if name.startswith("detail") else 1 for name in fields})
@@ -615,9 +731,15 @@ def test_any_bytes_give_a_table_or_a_read_failure(tmp_path, data):
 
 # ------------------------------------------------------------------------------------ isolation
 
+
 def test_isolated_read_gives_the_same_table(tmp_path):
-    rows = [["title"], SKY_HEADERS + ["備考"], sky_row(1, employees="#N/A") + ["x"], [],
-            sky_row(2, bank_code=9, birth_date=datetime.datetime(1975, 4, 1, 9, 30), application_date="2024/12/2")]
+    rows = [
+        ["title"],
+        SKY_HEADERS + ["備考"],
+        sky_row(1, employees="#N/A") + ["x"],
+        [],
+        sky_row(2, bank_code=9, birth_date=datetime.datetime(1975, 4, 1, 9, 30), application_date="2024/12/2"),
+    ]
     path = make_xlsx(tmp_path / "b.xlsx", [(SKY_SHEET, rows)])
     here, there = read_batch(path), read_batch_isolated(path)
     assert there == here
@@ -658,7 +780,7 @@ def test_a_child_that_aborts_costs_only_the_child(small_batch):
     assert (f.finding.code, status(f)) == ("file-unreadable", 400)
     assert "異常終了" in f.finding.message_ja and "SIGABRT" in f.finding.message_ja
     assert f.source.sha256 == hashlib.sha256(small_batch.read_bytes()).hexdigest()
-    assert len(read_batch_isolated(small_batch).records) == 1        # and the next file reads normally
+    assert len(read_batch_isolated(small_batch).records) == 1  # and the next file reads normally
 
 
 def test_a_child_that_exits(small_batch):
@@ -684,14 +806,22 @@ def test_an_unexpected_error_in_the_child_is_raised_here(small_batch):
 
 
 def test_calamine_693_aborts_a_child_not_the_caller(tmp_path):
-    sheet = (WORKSHEET_OPEN + b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
-             b'<row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>')
+    sheet = (
+        WORKSHEET_OPEN + b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+        b'<row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>'
+    )
     path = raw_xlsx(tmp_path / "corner.xlsx", sheet)
     f = _isolated_failure(path, hostile.calamine_reader)
     assert f.finding.code in ("file-unreadable", "file-too-large")
-    ok = raw_xlsx(tmp_path / "ok.xlsx", WORKSHEET_OPEN + b"<sheetData>" + inline_row(1, SKY_HEADERS)
-                  + inline_row(2, sky_row(1)[:1]) + b"</sheetData></worksheet>")
-    assert read_batch_isolated(ok).records          # the caller and the forkserver carry on
+    ok = raw_xlsx(
+        tmp_path / "ok.xlsx",
+        WORKSHEET_OPEN
+        + b"<sheetData>"
+        + inline_row(1, SKY_HEADERS)
+        + inline_row(2, sky_row(1)[:1])
+        + b"</sheetData></worksheet>",
+    )
+    assert read_batch_isolated(ok).records  # the caller and the forkserver carry on
 
 
 def test_tables_and_failures_pickle(tmp_path):
@@ -741,12 +871,19 @@ def test_a_single_threaded_command_forks_its_reader(tmp_path, monkeypatch):
     assert "polars" in sys.modules and not sandbox._may_fork()
     rows = [["title"], SKY_HEADERS, sky_row(1), sky_row(2, bank_code=9)]
     path = make_xlsx(tmp_path / "f.xlsx", [(SKY_SHEET, rows)])
-    script = ("import sys; from validator import sandbox; sandbox.fork_when_single_threaded = True\n"
-              "from validator.reading import read_batch_isolated\n"
-              "forks = sandbox._may_fork(); table = read_batch_isolated(sys.argv[1])\n"
-              "print(forks, 'polars' in sys.modules, table.rows)")
-    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parent.parent)
+    script = (
+        "import sys; from validator import sandbox; sandbox.fork_when_single_threaded = True\n"
+        "from validator.reading import read_batch_isolated\n"
+        "forks = sandbox._may_fork(); table = read_batch_isolated(sys.argv[1])\n"
+        "print(forks, 'polars' in sys.modules, table.rows)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert out.stdout.split() == ["True", "True", "[3,", "4]"]
 
 
@@ -754,9 +891,11 @@ def test_what_a_columnar_reader_decided(tmp_path):
     """Issue 13's decisions (docs/batch-format.md): (a) a fractional number in a date column is a
     誤記入, a date cell with a time of day is read as its date; (b) TRUE/FALSE and a date cell in a
     text column are read as their text; (c) messages show that text."""
-    rows = [SKY_HEADERS,
-            sky_row(1, application_date=45627.5, birth_date=datetime.datetime(1975, 4, 1, 9, 30)),
-            sky_row(2, name=True, address=datetime.date(2024, 12, 2))]
+    rows = [
+        SKY_HEADERS,
+        sky_row(1, application_date=45627.5, birth_date=datetime.datetime(1975, 4, 1, 9, 30)),
+        sky_row(2, name=True, address=datetime.date(2024, 12, 2)),
+    ]
     table = read_batch(make_xlsx(tmp_path / "d.xlsx", [(SKY_SHEET, rows)]))
     fraction, text = table.records
     assert fraction.values["application_date"] == "45627.5"

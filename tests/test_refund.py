@@ -41,55 +41,74 @@ def test_refund_rate(months, voluntary, deemed, by_smrj):
         assert rate == Decimal(percent) / 100
 
 
-@pytest.mark.parametrize("kind, expected", [
-    ("任意解約", Decimal("0.95")), ("任意", Decimal("0.95")), ("voluntary", Decimal("0.95")),
-    ("みなし解約", Decimal("1.00")), ("deemed", Decimal("1.00")),
-    ("機構解約", Decimal("0.90")), ("smrj", Decimal("0.90")),
-])
+@pytest.mark.parametrize(
+    "kind, expected",
+    [
+        ("任意解約", Decimal("0.95")),
+        ("任意", Decimal("0.95")),
+        ("voluntary", Decimal("0.95")),
+        ("みなし解約", Decimal("1.00")),
+        ("deemed", Decimal("1.00")),
+        ("機構解約", Decimal("0.90")),
+        ("smrj", Decimal("0.90")),
+    ],
+)
 def test_refund_rate_reads_labels(kind, expected):
     assert refund.refund_rate(36, kind, on=ON) == expected
 
 
-@pytest.mark.parametrize("paid_total, months, kind, loans_received, expected", [
-    # [SEED] 加入後1年以上で掛金総額の80%以上、40か月以上で100%
-    (1_200_000, 12, V, 0, 960_000),
-    (4_000_000, 40, V, 0, 4_000_000),
-    (4_000_000, 40, S, 0, 3_800_000),
-    (550_000, 11, V, 0, 0),                # under 12 months: forfeited
-    (0, 0, V, 0, 0),                       # nothing paid
-    (8_000_000, 80, M, 0, 8_000_000),
-    (1_750_000, 35, M, 0, 1_662_500),
-    (195_000, 39, S, 0, 175_500),
-    # loans received: 1/10 subtracted first
-    (2_000_000, 24, V, 5_000_000, 1_275_000),
-    (1_000_000, 40, V, 10_000_000, 0),
-    (1_000_000, 40, V, 20_000_000, 0),     # never below 0
-    # rounded down once, at the end
-    (1_000_001, 12, V, 0, 800_000),         # 800,000.8
-    (1_000_003, 24, V, 5, 850_002),         # (1,000,003 − 0.5) × 0.85 = 850,002.125
-    (15_005, 12, S, 0, 11_253),             # 11,253.75
-])
+@pytest.mark.parametrize(
+    "paid_total, months, kind, loans_received, expected",
+    [
+        # [SEED] 加入後1年以上で掛金総額の80%以上、40か月以上で100%
+        (1_200_000, 12, V, 0, 960_000),
+        (4_000_000, 40, V, 0, 4_000_000),
+        (4_000_000, 40, S, 0, 3_800_000),
+        (550_000, 11, V, 0, 0),  # under 12 months: forfeited
+        (0, 0, V, 0, 0),  # nothing paid
+        (8_000_000, 80, M, 0, 8_000_000),
+        (1_750_000, 35, M, 0, 1_662_500),
+        (195_000, 39, S, 0, 175_500),
+        # loans received: 1/10 subtracted first
+        (2_000_000, 24, V, 5_000_000, 1_275_000),
+        (1_000_000, 40, V, 10_000_000, 0),
+        (1_000_000, 40, V, 20_000_000, 0),  # never below 0
+        # rounded down once, at the end
+        (1_000_001, 12, V, 0, 800_000),  # 800,000.8
+        (1_000_003, 24, V, 5, 850_002),  # (1,000,003 − 0.5) × 0.85 = 850,002.125
+        (15_005, 12, S, 0, 11_253),  # 11,253.75
+    ],
+)
 def test_compute(paid_total, months, kind, loans_received, expected):
     assert refund.compute(paid_total, months, kind, loans_received, on=ON) == expected
 
 
-@pytest.mark.parametrize("args, error", [
-    ((1_000_000, -1), OutOfRange),
-    ((-1, 12), OutOfRange),
-    ((1_000_000, 12, V, -1), OutOfRange),
-    ((1_000_000, 12.0), InvalidNumber),
-    ((1_000_000, 12, "解除"), InvalidLabel),
-])
+@pytest.mark.parametrize(
+    "args, error",
+    [
+        ((1_000_000, -1), OutOfRange),
+        ((-1, 12), OutOfRange),
+        ((1_000_000, 12, V, -1), OutOfRange),
+        ((1_000_000, 12.0), InvalidNumber),
+        ((1_000_000, 12, "解除"), InvalidLabel),
+    ],
+)
 def test_compute_bad_input(args, error):
     with pytest.raises(error):
         refund.compute(*args, on=ON)
 
 
-@given(st.integers(min_value=0, max_value=8_000_000), st.integers(min_value=0, max_value=400),
-       st.sampled_from(list(CancellationKind)))
+@given(
+    st.integers(min_value=0, max_value=8_000_000),
+    st.integers(min_value=0, max_value=400),
+    st.sampled_from(list(CancellationKind)),
+)
 def test_refund_never_exceeds_premiums_and_grows_with_months(paid_total, months, kind):
     amount = refund.compute(paid_total, months, kind, on=ON)
     assert 0 <= amount <= paid_total
     assert refund.compute(paid_total, months + 1, kind, on=ON) >= amount
-    assert refund.refund_rate(months, CancellationKind.BY_SMRJ, on=ON) <= refund.refund_rate(months, V, on=ON) \
+    assert (
+        refund.refund_rate(months, CancellationKind.BY_SMRJ, on=ON)
+        <= refund.refund_rate(months, V, on=ON)
         <= refund.refund_rate(months, CancellationKind.DEEMED, on=ON)
+    )

@@ -28,10 +28,10 @@ def test_the_postal_codes_are_cached_by_version_and_a_damaged_cache_is_rebuilt(f
     first = registries._postal_codes()
     assert fresh_cache.exists() and len(first) > 140_000 and np.all(np.diff(first) > 0)
     registries._postal_codes.cache_clear()
-    assert np.array_equal(registries._postal_codes(), first)      # read back from the cache
+    assert np.array_equal(registries._postal_codes(), first)  # read back from the cache
     fresh_cache.write_bytes(b"not an array")
     registries._postal_codes.cache_clear()
-    assert np.array_equal(registries._postal_codes(), first)      # the database again, the cache rewritten
+    assert np.array_equal(registries._postal_codes(), first)  # the database again, the cache rewritten
     assert np.array_equal(np.load(fresh_cache), first)
 
 

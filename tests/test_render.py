@@ -18,36 +18,102 @@ from wcwidth import wcswidth
 from kyosai import premium
 from kyosai.errors import RuleViolation
 from validator.findings import CATALOGUE, from_error, make
-from validator.render import (CSV_COLUMNS, FINDINGS_SHEET, annotate_rows, annotate_workbook, defuse_formula,
-                              render_csv, render_csv_bytes, render_html, render_json)
+from validator.render import (
+    CSV_COLUMNS,
+    FINDINGS_SHEET,
+    annotate_rows,
+    annotate_workbook,
+    defuse_formula,
+    render_csv,
+    render_csv_bytes,
+    render_html,
+    render_json,
+)
 from validator.render.html_report import GRID_MAX_ROWS
 from validator.render.wording import CODE_TITLES_JA
 from validator.report import Report, Source
 
 SHEET = "小規模企業共済_申込"
-INJECTIONS = ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3", "\t=1+1", "\r=1+1",
-              "\n=1+1", "＝1+1", "＋1", "－1", "＠SUM(A1)"]
+INJECTIONS = [
+    '=HYPERLINK("http://x")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(A1)",
+    "-2+3",
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    "＝1+1",
+    "＋1",
+    "－1",
+    "＠SUM(A1)",
+]
 NORMAL = ["A-0001", "山田 太郎", "0012345", "2024/12/1", "70000", "a=b", " =1", "'quoted"]
 
 
 def sample_report(**source) -> Report:
     """A report as the checker would make it: cell, header and file-level findings."""
-    report = Report(Source(**{"filename": "2024-12_大阪支所.xlsx", "sha256": "ab" * 32, "size": 18_432,
-                              "kind": "sky-application", "sheet": SHEET, "format": "xlsx", **source}), records=5)
-    report.extend([
-        make("unknown-column", sheet=SHEET, row=3, column="F", header="備考欄"),
-        make("missing-value", sheet=SHEET, row=5, column="B", header="氏名"),
-        make("invalid-format", sheet=SHEET, row=5, column="B", header="氏名", value="<script>alert(1)</script>",
-             detail_ja="氏名に使えない文字があります。", detail_en="Bad characters."),
-        make("not-deductible-this-year", sheet=SHEET, row=6, column="C", header="申込方法", value="現金なし",
-             channel="現金なし", first_debit_year=2025, year=2024),
-        make("invalid-date", sheet=SHEET, row=7, column="D", header="生年月日", value="令和99年1月1日",
-             detail_ja="生年月日「令和99年1月1日」は日付ではありません。", detail_en="Not a date."),
-        make("designated-month-ignored", sheet=SHEET, row=7, column="D", header="生年月日", value="令和99年1月1日"),
-        make("duplicate-receipt", sheet=SHEET, row=8, column="A", header="受付番号",
-             value='=HYPERLINK("http://x")', first_row=4),
-        make("missing-column", header="口座番号"),
-    ])
+    report = Report(
+        Source(
+            **{
+                "filename": "2024-12_大阪支所.xlsx",
+                "sha256": "ab" * 32,
+                "size": 18_432,
+                "kind": "sky-application",
+                "sheet": SHEET,
+                "format": "xlsx",
+                **source,
+            }
+        ),
+        records=5,
+    )
+    report.extend(
+        [
+            make("unknown-column", sheet=SHEET, row=3, column="F", header="備考欄"),
+            make("missing-value", sheet=SHEET, row=5, column="B", header="氏名"),
+            make(
+                "invalid-format",
+                sheet=SHEET,
+                row=5,
+                column="B",
+                header="氏名",
+                value="<script>alert(1)</script>",
+                detail_ja="氏名に使えない文字があります。",
+                detail_en="Bad characters.",
+            ),
+            make(
+                "not-deductible-this-year",
+                sheet=SHEET,
+                row=6,
+                column="C",
+                header="申込方法",
+                value="現金なし",
+                channel="現金なし",
+                first_debit_year=2025,
+                year=2024,
+            ),
+            make(
+                "invalid-date",
+                sheet=SHEET,
+                row=7,
+                column="D",
+                header="生年月日",
+                value="令和99年1月1日",
+                detail_ja="生年月日「令和99年1月1日」は日付ではありません。",
+                detail_en="Not a date.",
+            ),
+            make("designated-month-ignored", sheet=SHEET, row=7, column="D", header="生年月日", value="令和99年1月1日"),
+            make(
+                "duplicate-receipt",
+                sheet=SHEET,
+                row=8,
+                column="A",
+                header="受付番号",
+                value='=HYPERLINK("http://x")',
+                first_row=4,
+            ),
+            make("missing-column", header="口座番号"),
+        ]
+    )
     return report
 
 
@@ -55,6 +121,7 @@ MARKED = {"B5": "error", "C6": "warning", "D7": "error", "A8": "error", "F3": "w
 
 
 # ------------------------------------------------------------------------------------------ JSON
+
 
 def test_json_round_trips_with_the_report_keys_in_order():
     report = sample_report()
@@ -65,8 +132,8 @@ def test_json_round_trips_with_the_report_keys_in_order():
     assert data["valid"] is False and data["truncated"] is False
     assert data["summary"]["errors"] == 5 and data["summary"]["warnings"] == 3
     assert data["findings"][1]["row"] == 5 and data["findings"][1]["column"] == "B"
-    assert "記入漏れ" in text                     # Japanese as is, not \\u escapes
-    assert render_json(report) == text           # stable
+    assert "記入漏れ" in text  # Japanese as is, not \\u escapes
+    assert render_json(report) == text  # stable
 
 
 def test_json_of_a_truncated_report_says_so_at_the_end():
@@ -79,6 +146,7 @@ def test_json_of_a_truncated_report_says_so_at_the_end():
 
 
 # ------------------------------------------------------------------------------------------ HTML
+
 
 class _Cells(HTMLParser):
     """Collects the attributes of every element with an id and the order of the page's sections."""
@@ -106,7 +174,9 @@ def parse(page: str) -> _Cells:
 
 def grid_rows(first=3, last=9, letters="ABCDEF"):
     rows = [(r, {c: f"{c}{r}の値" for c in letters}) for r in range(first + 1, last + 1)]
-    columns = [(c, h) for c, h in zip(letters, ["受付番号", "氏名", "申込方法", "生年月日", "住所", "備考欄"])]
+    columns = [
+        (c, h) for c, h in zip(letters, ["受付番号", "氏名", "申込方法", "生年月日", "住所", "備考欄"], strict=True)
+    ]
     return rows, columns
 
 
@@ -116,9 +186,16 @@ def test_html_is_a_japanese_page_with_the_summary_before_the_findings_and_the_da
     assert page.startswith("<!DOCTYPE html>")
     assert '<html lang="ja">' in page and '<meta charset="utf-8">' in page
     assert page.index('id="summary"') < page.index('id="findings"') < page.index('id="data"')
-    summary = page[page.index('id="summary"'):page.index('id="findings"')]
-    for text in ("2024-12_大阪支所.xlsx", "小規模企業共済 契約申込", SHEET, "要修正", "記入漏れ", "受付番号の重複",
-                 "今年の所得控除の対象外"):
+    summary = page[page.index('id="summary"') : page.index('id="findings"')]
+    for text in (
+        "2024-12_大阪支所.xlsx",
+        "小規模企業共済 契約申込",
+        SHEET,
+        "要修正",
+        "記入漏れ",
+        "受付番号の重複",
+        "今年の所得控除の対象外",
+    ):
         assert text in summary
     for heading in ("行", "列", "見出し", "記入値", "内容", "直し方"):
         assert f"<th>{heading}</th>" in page or f'<th class="num">{heading}</th>' in page
@@ -130,7 +207,7 @@ def test_html_says_accepted_when_there_are_no_errors():
     report.add(make("designated-month-ignored", row=2, column="P", header="指定納付月", value="4"))
     page = render_html(report)
     assert "受付可" in page and "要修正" not in page and "Shift_JIS（CP932）" in page
-    assert 'id="data"' not in page                      # no rows given: no grid
+    assert 'id="data"' not in page  # no rows given: no grid
 
 
 def test_html_escapes_hostile_values_everywhere():
@@ -171,10 +248,19 @@ def test_html_findings_link_to_their_cells_and_mark_errors_and_warnings_differen
 
 def test_html_shows_invisible_characters():
     report = Report(Source("x.csv", "0" * 64))
-    report.add(make("invalid-format", row=2, column="A", header="受付番号", value="A-\u200b0001",
-                    detail_ja="形式が違います。", detail_en="Bad format."))
+    report.add(
+        make(
+            "invalid-format",
+            row=2,
+            column="A",
+            header="受付番号",
+            value="A-\u200b0001",
+            detail_ja="形式が違います。",
+            detail_en="Bad format.",
+        )
+    )
     page = render_html(report)
-    assert "A-<span class=\"invisible\" title=\"U+200B\">⟨ゼロ幅スペース⟩</span>0001" in page
+    assert 'A-<span class="invisible" title="U+200B">⟨ゼロ幅スペース⟩</span>0001' in page
 
 
 def test_html_of_a_truncated_report_says_so():
@@ -191,10 +277,10 @@ def test_html_grid_of_a_long_sheet_is_capped_around_the_findings():
     report.add(make("designated-month-ignored", row=1100, column="A", header="指定納付月", value="4"))
     page = render_html(report, rows, [("A", "受付番号"), ("B", "氏名")])
     cells = parse(page)
-    shown = sorted({int(i[len("cell-A"):]) for i in cells.by_id if i.startswith("cell-A")})
+    shown = sorted({int(i[len("cell-A") :]) for i in cells.by_id if i.startswith("cell-A")})
     assert len(shown) == GRID_MAX_ROWS
     assert 900 in shown and 1100 in shown and 2 not in shown
-    assert set(range(900 - 100, 900 + 101)) <= set(shown)       # the neighbours of the findings
+    assert set(range(900 - 100, 900 + 101)) <= set(shown)  # the neighbours of the findings
     assert cells.by_id["cell-B900"]["class"] == "cell-error"
     assert "データが 1,200 行あるため" in page and "行省略" in page
 
@@ -206,8 +292,10 @@ def _cell_text(page: str, cell: str) -> str:
 
 def _value_cell(page: str, code: str) -> str:
     """The 記入値 cell of the (first) finding of ``code`` in the list."""
-    row = page[page.index(f'data-code="{code}"'):]
-    return row[row.index('<td class="value">') + len('<td class="value">'):row.index("</td>", row.index('class="value"'))]
+    row = page[page.index(f'data-code="{code}"') :]
+    return row[
+        row.index('<td class="value">') + len('<td class="value">') : row.index("</td>", row.index('class="value"'))
+    ]
 
 
 def test_html_shows_amounts_as_the_messages_do():
@@ -217,59 +305,105 @@ def test_html_shows_amounts_as_the_messages_do():
     report = Report(Source("前納.xlsx", "0" * 64, kind="prepayment"), records=2)
     report.add(from_error(raised.value, code="prepayment-amount", value=1150000, row=5, column="H", header="前納額"))
     report.add(make("missing-value", row=6, column="H", header="前納額"))
-    report.add(make("invalid-number", row=7, column="H", header="前納額", value="115万5千円",
-                    detail_ja="読めません。", detail_en="Unreadable."))
-    report.add(make("out-of-range", row=5, column="G", header="前納月数", value=13000,
-                    detail_ja="前納月数が多すぎます。", detail_en="Too many months."))
+    report.add(
+        make(
+            "invalid-number",
+            row=7,
+            column="H",
+            header="前納額",
+            value="115万5千円",
+            detail_ja="読めません。",
+            detail_en="Unreadable.",
+        )
+    )
+    report.add(
+        make(
+            "out-of-range",
+            row=5,
+            column="G",
+            header="前納月数",
+            value=13000,
+            detail_ja="前納月数が多すぎます。",
+            detail_en="Too many months.",
+        )
+    )
     rows = [(5, {"G": "12", "H": "1150000"}), (6, {"G": "12", "H": ""}), (7, {"G": "12", "H": "115万5千円"})]
     page = render_html(report, rows, [("G", "前納月数"), ("H", "前納額")])
     assert "一括納付額1,150,000円は" in report.findings[0].message_ja
-    assert _value_cell(page, "prepayment-amount") == "1,150,000円"          # as the message says it
-    assert _value_cell(page, "invalid-number") == "115万5千円"               # text stays as written
-    assert _value_cell(page, "out-of-range") == "13000"                     # a count is not yen
+    assert _value_cell(page, "prepayment-amount") == "1,150,000円"  # as the message says it
+    assert _value_cell(page, "invalid-number") == "115万5千円"  # text stays as written
+    assert _value_cell(page, "out-of-range") == "13000"  # a count is not yen
     assert _cell_text(page, "H5") == "1,150,000円" and _cell_text(page, "G5") == "12"
     assert _cell_text(page, "H7") == "115万5千円" and _cell_text(page, "H6") == ""
-    assert json.loads(render_json(report))["findings"][0]["value"] == "1150000"   # the data stays the data
+    assert json.loads(render_json(report))["findings"][0]["value"] == "1150000"  # the data stays the data
 
 
 def _cols(page: str) -> list[str | None]:
     """The classes of the grid's <col> elements after the row numbers' (None: no class)."""
-    group = page[page.index("<colgroup>") + len("<colgroup>"):page.index("</colgroup>")]
+    group = page[page.index("<colgroup>") + len("<colgroup>") : page.index("</colgroup>")]
     cols = group.split("<col")[2:]
-    return [c[c.index('"') + 1:c.rindex('"')] if "class=" in c else None for c in cols]
+    return [c[c.index('"') + 1 : c.rindex('"')] if "class=" in c else None for c in cols]
 
 
 def test_html_grid_folds_the_columns_without_findings_but_keeps_the_rows_keys():
     letters = "ABCDEFGHIJKLMN"
-    headers = ["受付番号", "申込日", "申込方法", "加入者区分", "氏名", "フリガナ", "生年月日", "郵便番号", "住所",
-               "電話番号", "業種", "常時使用する従業員数", "事業主受付番号", "掛金月額"]
+    headers = [
+        "受付番号",
+        "申込日",
+        "申込方法",
+        "加入者区分",
+        "氏名",
+        "フリガナ",
+        "生年月日",
+        "郵便番号",
+        "住所",
+        "電話番号",
+        "業種",
+        "常時使用する従業員数",
+        "事業主受付番号",
+        "掛金月額",
+    ]
     rows = [(r, {c: f"{c}{r}" for c in letters}) for r in range(4, 9)]
     report = Report(Source("x.xlsx", "0" * 64, kind="sky-application"), records=5)
-    report.add(make("invalid-premium", row=6, column="N", header="掛金月額", value="10250",
-                    detail_ja="掛金月額の誤り", detail_en="Bad premium."))
+    report.add(
+        make(
+            "invalid-premium",
+            row=6,
+            column="N",
+            header="掛金月額",
+            value="10250",
+            detail_ja="掛金月額の誤り",
+            detail_en="Bad premium.",
+        )
+    )
     report.add(make("proprietor-not-found", row=7, column="M", header="事業主受付番号", value="A-0099"))
     report.add(make("designated-month-ignored", row=5, column="C", header="申込方法", value="x"))
-    page = render_html(report, rows, list(zip(letters, headers)))
+    page = render_html(report, rows, list(zip(letters, headers, strict=True)))
     # shown: A (受付番号), C, E (氏名), M, N; a double line where columns are folded away
-    assert _cols(page) == [None, "folded", "after-fold", "folded", "after-fold"] + ["folded"] * 7 + \
-        ["after-fold", None]
+    assert _cols(page) == [None, "folded", "after-fold", "folded", "after-fold"] + ["folded"] * 7 + ["after-fold", None]
     assert '<input type="checkbox" id="grid-all"' in page and "ほか 9 列は省略" in page
     assert "#grid-all:checked ~ .grid-wrap col.folded { visibility: visible; }" in page
     cells = parse(page)
     assert cells.by_id["cell-N6"]["class"] == "cell-error" and _cell_text(page, "B6") == "B6"  # folded, not dropped
 
     # without findings in the grid there is nothing to look for: every column shows
-    clean = render_html(Report(Source("x.xlsx", "0" * 64, kind="sky-application"), records=5),
-                        rows, list(zip(letters, headers)))
+    clean = render_html(
+        Report(Source("x.xlsx", "0" * 64, kind="sky-application"), records=5),
+        rows,
+        list(zip(letters, headers, strict=True)),
+    )
     assert set(_cols(clean)) == {None} and 'id="grid-all"' not in clean
     # a kind the report does not know: the first column stays as the row's key
     unknown = Report(Source("x.csv", "0" * 64), records=5)
     unknown.add(make("missing-value", row=5, column="D", header="何か"))
-    assert _cols(render_html(unknown, rows, list(zip(letters, headers)))) == \
-        [None, "folded", "folded", "after-fold"] + ["folded"] * 10
+    assert (
+        _cols(render_html(unknown, rows, list(zip(letters, headers, strict=True))))
+        == [None, "folded", "folded", "after-fold"] + ["folded"] * 10
+    )
 
 
 # ------------------------------------------------------------------------------------------ CSV
+
 
 def csv_lines(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
@@ -281,9 +415,18 @@ def test_csv_has_one_line_per_finding_with_plain_column_names():
     assert text.splitlines()[0] == ",".join(f'"{c}"' for c in CSV_COLUMNS)
     lines = csv_lines(text)
     assert len(lines) == len(report.findings)
-    assert lines[1] == {"code": "missing-value", "severity": "error", "sheet": SHEET, "row": "5", "column": "B",
-                        "header": "氏名", "value": "", "message_ja": "「氏名」が未記入です（記入漏れ）。",
-                        "message_en": "'氏名' is empty.", "hint_ja": "必須項目です。記入してください。"}
+    assert lines[1] == {
+        "code": "missing-value",
+        "severity": "error",
+        "sheet": SHEET,
+        "row": "5",
+        "column": "B",
+        "header": "氏名",
+        "value": "",
+        "message_ja": "「氏名」が未記入です（記入漏れ）。",
+        "message_en": "'氏名' is empty.",
+        "hint_ja": "必須項目です。記入してください。",
+    }
     assert lines[-1]["row"] == "" and lines[-1]["code"] == "missing-column"
 
 
@@ -295,8 +438,11 @@ def test_csv_defuses_every_formula_prefix(value):
     lines = csv_lines(render_csv(report))
     assert lines[0]["header"] == lines[0]["sheet"] == "'" + value
     assert lines[1]["value"] == "'" + value
-    assert all(not field.startswith(("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠"))
-               for line in lines for field in line.values())
+    assert all(
+        not field.startswith(("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠"))
+        for line in lines
+        for field in line.values()
+    )
 
 
 @pytest.mark.parametrize("value", NORMAL)
@@ -339,7 +485,7 @@ def make_original(path, with_macros=False):
         sheet.cell(row, 3, "現金なし")
         sheet.cell(row, 4, "令和99年1月1日" if row == 7 else "1980/4/1")
         sheet.cell(row, 5, 10000).number_format = "#,##0"
-    sheet["A8"] = '=HYPERLINK("http://x")'     # a clerk's formula: kept as a formula, never evaluated
+    sheet["A8"] = '=HYPERLINK("http://x")'  # a clerk's formula: kept as a formula, never evaluated
     sheet["E9"] = "=SUM(E4:E8)"
     sheet["C6"].comment = Comment("窓口で確認済み", "田中")
     workbook.create_sheet("メモ")["A1"] = "提出前に確認"
@@ -356,14 +502,22 @@ def add_vba_project(path):
     """Turn a saved .xlsx into an .xlsm with a vbaProject.bin member, as Excel writes it."""
     with zipfile.ZipFile(path) as source:
         members = {name: source.read(name) for name in source.namelist()}
-    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
-        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
-        b"</Types>", b'<Override PartName="/xl/vba/vbaProject.bin" '
-                     b'ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+    members["[Content_Types].xml"] = (
+        members["[Content_Types].xml"]
+        .replace(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        )
+        .replace(
+            b"</Types>",
+            b'<Override PartName="/xl/vba/vbaProject.bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+        )
+    )
     members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>", b'<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/office/2006/'
-                             b'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
+        b"</Relationships>",
+        b'<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/office/2006/'
+        b'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>',
+    )
     members["xl/vba/vbaProject.bin"] = VBA_BYTES
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for name, data in members.items():
@@ -383,7 +537,7 @@ def findings_list(sheet) -> list[tuple]:
     """The rows of the findings sheet's list (below its "No." header)."""
     rows = list(sheet.iter_rows(values_only=True))
     start = next(i for i, r in enumerate(rows) if r[0] == "No.")
-    return rows[start + 1:]
+    return rows[start + 1 :]
 
 
 def test_annotated_workbook_marks_exactly_the_findings_cells(tmp_path):
@@ -402,7 +556,7 @@ def test_annotated_workbook_marks_exactly_the_findings_cells(tmp_path):
     assert commented == set(MARKED)
     b5 = marked["B5"].comment.text
     assert "【エラー】「氏名」が未記入です" in b5 and "使えない文字" in b5 and "→ 必須項目です" in b5
-    c6 = marked["C6"].comment.text                       # the clerk's comment is kept below ours
+    c6 = marked["C6"].comment.text  # the clerk's comment is kept below ours
     assert c6.startswith("【警告】") and c6.endswith("―― 元のコメント ――\n窓口で確認済み")
 
 
@@ -432,7 +586,7 @@ def test_findings_sheet_lists_every_finding_with_links_and_no_formulas(tmp_path)
     lines = findings_list(sheet)
     assert len(lines) == len(report.findings)
     assert [(line[4], line[5], line[10]) for line in lines] == [f.as_tuple() for f in report.findings]
-    assert lines[-1][3] is None and lines[-1][10] == "missing-column"        # no cell: listed only here
+    assert lines[-1][3] is None and lines[-1][10] == "missing-column"  # no cell: listed only here
     links = {c.value: c.hyperlink.location for row in sheet.iter_rows() for c in row if c.hyperlink}
     assert links == {coordinate: f"'{SHEET}'!{coordinate}" for coordinate in MARKED}
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
@@ -451,14 +605,26 @@ def test_findings_sheet_is_sized_to_its_content(tmp_path):
     original = make_original(tmp_path / "batch.xlsx")
     out = tmp_path / "out.xlsx"
     report = sample_report()
-    report.extend([make("invalid-format", sheet=SHEET, row=9, column="B", header="氏名", value="長" * 300,
-                        detail_ja="氏名に使えない文字があります。" * 12, detail_en="Bad characters.")])
+    report.extend(
+        [
+            make(
+                "invalid-format",
+                sheet=SHEET,
+                row=9,
+                column="B",
+                header="氏名",
+                value="長" * 300,
+                detail_ja="氏名に使えない文字があります。" * 12,
+                detail_en="Bad characters.",
+            )
+        ]
+    )
     annotate_workbook(report, original, out)
     sheet = load_workbook(out)[FINDINGS_SHEET]
     width = {letter: sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJK"}
     rows = list(sheet.iter_rows())
-    listed = rows[next(i for i, r in enumerate(rows) if r[0].value == "No."):]
-    counted = rows[next(i for i, r in enumerate(rows) if r[3].value == "コード"):][:len(report.counts) + 1]
+    listed = rows[next(i for i, r in enumerate(rows) if r[0].value == "No.") :]
+    counted = rows[next(i for i, r in enumerate(rows) if r[3].value == "コード") :][: len(report.counts) + 1]
     # no code is cut (designated-month-ignored is 24 columns), in the list (K) or in the counts (D)
     assert width["K"] > max(widest_line(line[10].value) for line in listed)
     assert width["D"] > max(widest_line(line[3].value) for line in counted)
@@ -466,13 +632,14 @@ def test_findings_sheet_is_sized_to_its_content(tmp_path):
     # and then the text wraps
     for index, letter in enumerate("ABCDEFGHIJK"):
         values = [line[index] for line in counted[1:] + listed[1:] if line[index].value is not None]
-        longest = max(widest_line(cell.value) for cell in values + [listed[0][index], counted[0][index]]
-                      if cell.value is not None)
+        longest = max(
+            widest_line(cell.value) for cell in values + [listed[0][index], counted[0][index]] if cell.value is not None
+        )
         assert width[letter] <= longest + 2 and width[letter] <= 60, letter
         if width[letter] < longest:
             assert all(cell.alignment.wrap_text for cell in values), letter
-    assert width["I"] == 60 and width["H"] == 30              # the long message and value: capped, wrapped
-    assert width["G"] == widest_line("生年月日") + 2 and width["F"] < 8   # 見出し and 列 follow their values
+    assert width["I"] == 60 and width["H"] == 30  # the long message and value: capped, wrapped
+    assert width["G"] == widest_line("生年月日") + 2 and width["F"] < 8  # 見出し and 列 follow their values
 
 
 def test_xlsm_keeps_its_vba_project_byte_for_byte(tmp_path):
@@ -502,7 +669,7 @@ def test_annotating_an_annotated_file_again_replaces_the_old_marks(tmp_path):
     assert {c.coordinate for row in sheet.iter_rows() for c in row if c.comment} == {"E4", "C6"}
     assert sheet["C6"].comment.text == "窓口で確認済み"
     assert len(findings_list(workbook[FINDINGS_SHEET])) == 1
-    third = tmp_path / "third.xlsx"                         # and once more: the clerk's comment stays
+    third = tmp_path / "third.xlsx"  # and once more: the clerk's comment stays
     annotate_workbook(fixed, second, third)
     assert load_workbook(third)[SHEET]["C6"].comment.text == "窓口で確認済み"
 
@@ -533,11 +700,12 @@ def test_nothing_half_written_is_left_when_saving_fails(tmp_path, monkeypatch):
 
 
 def test_annotated_csv_keeps_the_rows_exactly_as_read(tmp_path):
-    rows = [(1, ["受付番号", "氏名", "申込方法", "生年月日"]),
-            (2, ["A-0001", "山田 太郎", "現金あり", "1980/4/1"]),
-            (4, ["=HYPERLINK(\"http://x\")", "", "現金なし", "0012"])]        # line 3 was blank
-    report = Report(Source("batch.csv", "0" * 64, kind="sky-application", encoding="cp932", format="csv"),
-                    records=2)
+    rows = [
+        (1, ["受付番号", "氏名", "申込方法", "生年月日"]),
+        (2, ["A-0001", "山田 太郎", "現金あり", "1980/4/1"]),
+        (4, ['=HYPERLINK("http://x")', "", "現金なし", "0012"]),
+    ]  # line 3 was blank
+    report = Report(Source("batch.csv", "0" * 64, kind="sky-application", encoding="cp932", format="csv"), records=2)
     report.add(make("duplicate-receipt", row=4, column="A", header="受付番号", value=rows[2][1][0], first_row=2))
     report.add(make("missing-value", row=4, column="B", header="氏名"))
     report.add(make("designated-month-ignored", row=2, column="C", header="申込方法", value="現金あり"))
@@ -546,11 +714,17 @@ def test_annotated_csv_keeps_the_rows_exactly_as_read(tmp_path):
     workbook = load_workbook(out)
     sheet = workbook["batch"]
     assert [[c.value for c in row] for row in sheet.iter_rows(max_row=4)] == [
-        ["受付番号", "氏名", "申込方法", "生年月日"], ["A-0001", "山田 太郎", "現金あり", "1980/4/1"],
-        [None, None, None, None], ['=HYPERLINK("http://x")', None, "現金なし", "0012"]]
+        ["受付番号", "氏名", "申込方法", "生年月日"],
+        ["A-0001", "山田 太郎", "現金あり", "1980/4/1"],
+        [None, None, None, None],
+        ['=HYPERLINK("http://x")', None, "現金なし", "0012"],
+    ]
     assert sheet["A4"].data_type == "s" and sheet["A4"].quotePrefix and sheet["D4"].data_type == "s"
     assert {c.coordinate: our_fill(c) for row in sheet.iter_rows() for c in row if our_fill(c)} == {
-        "A4": "error", "B4": "error", "C2": "warning"}
+        "A4": "error",
+        "B4": "error",
+        "C2": "warning",
+    }
     assert {c.coordinate for row in sheet.iter_rows() for c in row if c.comment} == {"A4", "B4", "C2"}
     links = {c.hyperlink.location for row in workbook[FINDINGS_SHEET].iter_rows() for c in row if c.hyperlink}
     assert links == {"'batch'!A4", "'batch'!B4", "'batch'!C2"}
@@ -560,8 +734,17 @@ def test_annotated_csv_keeps_the_rows_exactly_as_read(tmp_path):
 
 def test_control_characters_that_xlsx_cannot_hold_do_not_break_the_workbook(tmp_path):
     report = Report(Source("bad\x01name.csv", "0" * 64, format="csv"))
-    report.add(make("invalid-format", row=2, column="A", header="受付\x02番号", value="\x00=1+1",
-                    detail_ja="形式が違います（\x03）。", detail_en="Bad."))
+    report.add(
+        make(
+            "invalid-format",
+            row=2,
+            column="A",
+            header="受付\x02番号",
+            value="\x00=1+1",
+            detail_ja="形式が違います（\x03）。",
+            detail_en="Bad.",
+        )
+    )
     out = tmp_path / "bad.xlsx"
     annotate_rows(report, [(1, ["受付\x02番号"]), (2, ["\x00=1+1"])], out)
     workbook = load_workbook(out)
@@ -583,6 +766,7 @@ def test_annotated_csv_accepts_rows_by_column_letter(tmp_path):
 
 # ------------------------------------------------------------------------------------ a strict catalogue
 
+
 @pytest.mark.parametrize("code", sorted(CATALOGUE))
 def test_every_finding_type_builds_from_its_declared_fields_and_no_other(code):
     kind = CATALOGUE[code]
@@ -600,6 +784,7 @@ def test_every_finding_type_builds_from_its_declared_fields_and_no_other(code):
 
 def test_every_error_of_the_rules_core_names_a_finding_of_the_catalogue():
     from kyosai import errors
+
     classes = [getattr(errors, name) for name in errors.__all__]
     assert {cls.code for cls in classes} <= set(CATALOGUE)
     assert errors.WrongWeekday.code == "wrong-weekday" and errors.NotEligible.code == "not-eligible"

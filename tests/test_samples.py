@@ -12,21 +12,37 @@ import pytest
 from validator.cli import main
 
 SAMPLES = Path(__file__).resolve().parent.parent / "workbooks" / "samples"
-AS_OF = ["--as-of", "2025-03-31"]   # the samples' requests arrive up to March 2025
+AS_OF = ["--as-of", "2025-03-31"]  # the samples' requests arrive up to March 2025
 
 EXPECTED = {
     "sky-application_sample.xlsx": [(5, "C", "not-deductible-this-year"), (6, "C", "not-deductible-this-year")],
     "sky-application_with_errors.xlsx": [
-        (5, "C", "not-deductible-this-year"), (5, "L", "not-eligible"), (6, "N", "invalid-premium"),
-        (7, "M", "proprietor-not-found"), (8, "A", "duplicate-receipt")],
+        (5, "C", "not-deductible-this-year"),
+        (5, "L", "not-eligible"),
+        (6, "N", "invalid-premium"),
+        (7, "M", "proprietor-not-found"),
+        (8, "A", "duplicate-receipt"),
+    ],
     "sky-application_with_errors_cp932.csv": [
-        (3, "C", "not-deductible-this-year"), (3, "L", "not-eligible"), (4, "N", "invalid-premium"),
-        (5, "M", "proprietor-not-found"), (6, "A", "duplicate-receipt")],
+        (3, "C", "not-deductible-this-year"),
+        (3, "L", "not-eligible"),
+        (4, "N", "invalid-premium"),
+        (5, "M", "proprietor-not-found"),
+        (6, "A", "duplicate-receipt"),
+    ],
     "safety-application_sample.xlsx": [],
     "safety-application_with_errors.xlsx": [
-        (4, "F", "invalid-format"), (5, "L", "not-eligible"), (6, "Q", "limit-exceeded"), (7, "N", "not-eligible")],
+        (4, "F", "invalid-format"),
+        (5, "L", "not-eligible"),
+        (6, "Q", "limit-exceeded"),
+        (7, "N", "not-eligible"),
+    ],
     "prepayment_sample.xlsx": [],
-    "prepayment_with_errors.xlsx": [(4, "H", "prepayment-amount"), (5, "J", "late-request"), (8, "H", "limit-exceeded")],
+    "prepayment_with_errors.xlsx": [
+        (4, "H", "prepayment-amount"),
+        (5, "J", "late-request"),
+        (8, "H", "limit-exceeded"),
+    ],
 }
 
 

@@ -19,38 +19,69 @@ def span(payment):
 # (contract, first debit date, amount, first and last month covered)
 FIRST_DEBITS = [
     # Seed: December 2024, 70,000, annual, without cash → February 2025, 840,000, 2024-12..2025-11.
-    (Contract(Scheme.SKY, 70000, D(2024, 12, 2), Channel.NO_CASH, Pattern.ANNUAL),
-     D(2025, 2, 18), 840_000, ("2024-12", "2025-11")),
+    (
+        Contract(Scheme.SKY, 70000, D(2024, 12, 2), Channel.NO_CASH, Pattern.ANNUAL),
+        D(2025, 2, 18),
+        840_000,
+        ("2024-12", "2025-11"),
+    ),
     # Online is treated like 現金なし (docs/rules.md §5 question 3).
-    (Contract(Scheme.SKY, 70000, D(2024, 12, 2), Channel.ONLINE, Pattern.ANNUAL),
-     D(2025, 2, 18), 840_000, ("2024-12", "2025-11")),
+    (
+        Contract(Scheme.SKY, 70000, D(2024, 12, 2), Channel.ONLINE, Pattern.ANNUAL),
+        D(2025, 2, 18),
+        840_000,
+        ("2024-12", "2025-11"),
+    ),
     # Official Q&A: October, 10,000 a month, 9 months prepaid → December debit 120,000.
-    (Contract(Scheme.SKY, 10000, D(2024, 10, 10), Channel.NO_CASH, Pattern.MONTHLY, prepaid_months=9),
-     D(2024, 12, 18), 120_000, ("2024-10", "2025-09")),
+    (
+        Contract(Scheme.SKY, 10000, D(2024, 10, 10), Channel.NO_CASH, Pattern.MONTHLY, prepaid_months=9),
+        D(2024, 12, 18),
+        120_000,
+        ("2024-10", "2025-09"),
+    ),
     # Monthly without prepayment: 3 months in M+2.
     (Contract(Scheme.SKY, 30000, D(2024, 11, 15), "現金なし"), D(2025, 1, 20), 90_000, ("2024-11", "2025-01")),
     # Cash, monthly: M paid at the counter, the first debit in M+2 collects M+1 and M+2.
     (Contract(Scheme.SKY, 30000, D(2024, 11, 15), "現金あり"), D(2025, 1, 20), 60_000, ("2024-12", "2025-01")),
     # Cash, annual: the counter takes 12 months; the first debit is next December's 12 months.
-    (Contract(Scheme.SKY, 70000, D(2024, 12, 2), "現金あり", "年払"), D(2025, 12, 18), 840_000,
-     ("2025-12", "2026-11")),
+    (Contract(Scheme.SKY, 70000, D(2024, 12, 2), "現金あり", "年払"), D(2025, 12, 18), 840_000, ("2025-12", "2026-11")),
     # Semi-annual without cash: 6 months in M+2.
-    (Contract(Scheme.SKY, 20000, D(2024, 12, 2), "現金なし", "半年払"), D(2025, 2, 18), 120_000,
-     ("2024-12", "2025-05")),
+    (
+        Contract(Scheme.SKY, 20000, D(2024, 12, 2), "現金なし", "半年払"),
+        D(2025, 2, 18),
+        120_000,
+        ("2024-12", "2025-05"),
+    ),
     # Late review: one month later, one month more.
-    (Contract(Scheme.SKY, 10000, D(2024, 10, 1), "現金なし", review_delay_months=1),
-     D(2025, 1, 20), 40_000, ("2024-10", "2025-01")),
+    (
+        Contract(Scheme.SKY, 10000, D(2024, 10, 1), "現金なし", review_delay_months=1),
+        D(2025, 1, 20),
+        40_000,
+        ("2024-10", "2025-01"),
+    ),
     # SAFETY seed: 100,000 with 12 months prepaid by debit → 1,400,000 (14 months).
-    (Contract(Scheme.SAFETY, 100000, D(2024, 12, 2), prepaid_months=12),
-     D(2025, 2, 27), 1_400_000, ("2024-12", "2026-01")),
+    (
+        Contract(Scheme.SAFETY, 100000, D(2024, 12, 2), prepaid_months=12),
+        D(2025, 2, 27),
+        1_400_000,
+        ("2024-12", "2026-01"),
+    ),
     # SAFETY without prepayment: 3 months in M+2.
     (Contract(Scheme.SAFETY, 50000, D(2024, 10, 1)), D(2024, 12, 27), 150_000, ("2024-10", "2024-12")),
     # SAFETY prepaid by transfer in the application month: the first debit takes M and M+1.
-    (Contract(Scheme.SAFETY, 100000, D(2024, 12, 2), prepaid_months=12, prepayment_method="振込"),
-     D(2025, 2, 27), 200_000, ("2024-12", "2025-01")),
+    (
+        Contract(Scheme.SAFETY, 100000, D(2024, 12, 2), prepaid_months=12, prepayment_method="振込"),
+        D(2025, 2, 27),
+        200_000,
+        ("2024-12", "2025-01"),
+    ),
     # SAFETY with late review: seed's "前納分プラス3か月分".
-    (Contract(Scheme.SAFETY, 100000, D(2024, 12, 2), prepaid_months=12, review_delay_months=1),
-     D(2025, 3, 27), 1_500_000, ("2024-12", "2026-02")),
+    (
+        Contract(Scheme.SAFETY, 100000, D(2024, 12, 2), prepaid_months=12, review_delay_months=1),
+        D(2025, 3, 27),
+        1_500_000,
+        ("2024-12", "2026-02"),
+    ),
 ]
 
 
@@ -66,8 +97,12 @@ def test_seed_cash_versus_no_cash_in_december():
     cash = Contract("sky", 70000, D(2024, 12, 2), "現金あり", "年払")
     no_cash = Contract("sky", 70000, D(2024, 12, 2), "現金なし", "年払")
     [counter] = payments(cash, Month(2024, 12))
-    assert (counter.kind, counter.date, counter.amount, span(counter)) == \
-        (PaymentKind.CASH, D(2024, 12, 2), 840_000, ("2024-12", "2025-11"))
+    assert (counter.kind, counter.date, counter.amount, span(counter)) == (
+        PaymentKind.CASH,
+        D(2024, 12, 2),
+        840_000,
+        ("2024-12", "2025-11"),
+    )
     assert payments(no_cash, Month(2025, 1)) == []
     # The next 12 months (2025-12 … 2026-11) are debited in December 2025.
     december = payments(no_cash, Month(2025, 12))[-1]
@@ -78,7 +113,9 @@ def test_monthly_debits_resume_after_the_prepaid_months():
     contract = Contract(Scheme.SKY, 10000, D(2024, 10, 10), Channel.NO_CASH, prepaid_months=9)
     schedule = payments(contract, Month(2025, 11))
     assert [(p.date, span(p)) for p in schedule[1:]] == [
-        (D(2025, 10, 20), ("2025-10", "2025-10")), (D(2025, 11, 18), ("2025-11", "2025-11"))]
+        (D(2025, 10, 20), ("2025-10", "2025-10")),
+        (D(2025, 11, 18), ("2025-11", "2025-11")),
+    ]
 
 
 def test_every_month_is_covered_exactly_once():
@@ -102,21 +139,29 @@ def test_safety_stops_at_the_limit_with_a_remainder():
     assert schedule[-1].amount == 50_000 and len(schedule[-1].months) == 1
 
 
-@pytest.mark.parametrize("kwargs, error", [
-    (dict(scheme="sky", monthly_amount=70500, application_date=D(2024, 12, 1)), InvalidPremium),
-    (dict(scheme="safety", monthly_amount=7000, application_date=D(2024, 12, 1)), InvalidPremium),
-    (dict(scheme="safety", monthly_amount=200000, application_date=D(2024, 12, 1), prepaid_months=39),
-     LimitExceeded),
-    (dict(scheme="safety", monthly_amount=10000, application_date=D(2024, 12, 1), channel="現金あり"),
-     RuleViolation),
-    (dict(scheme="safety", monthly_amount=10000, application_date=D(2024, 12, 1), pattern="年払"),
-     RuleViolation),
-    (dict(scheme="sky", monthly_amount=10000, application_date=D(2024, 12, 1), pattern="年払",
-          prepaid_months=3), RuleViolation),
-    (dict(scheme="sky", monthly_amount=10000, application_date=D(2024, 12, 1), prepaid_months=-1), OutOfRange),
-    (dict(scheme="sky", monthly_amount=10000, application_date=D(2024, 12, 1), designated_month=13), OutOfRange),
-    (dict(scheme="sky", monthly_amount=10000, application_date=D(2024, 12, 1), channel="小切手"), InvalidLabel),
-])
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        (dict(scheme="sky", monthly_amount=70500, application_date=D(2024, 12, 1)), InvalidPremium),
+        (dict(scheme="safety", monthly_amount=7000, application_date=D(2024, 12, 1)), InvalidPremium),
+        (
+            dict(scheme="safety", monthly_amount=200000, application_date=D(2024, 12, 1), prepaid_months=39),
+            LimitExceeded,
+        ),
+        (
+            dict(scheme="safety", monthly_amount=10000, application_date=D(2024, 12, 1), channel="現金あり"),
+            RuleViolation,
+        ),
+        (dict(scheme="safety", monthly_amount=10000, application_date=D(2024, 12, 1), pattern="年払"), RuleViolation),
+        (
+            dict(scheme="sky", monthly_amount=10000, application_date=D(2024, 12, 1), pattern="年払", prepaid_months=3),
+            RuleViolation,
+        ),
+        (dict(scheme="sky", monthly_amount=10000, application_date=D(2024, 12, 1), prepaid_months=-1), OutOfRange),
+        (dict(scheme="sky", monthly_amount=10000, application_date=D(2024, 12, 1), designated_month=13), OutOfRange),
+        (dict(scheme="sky", monthly_amount=10000, application_date=D(2024, 12, 1), channel="小切手"), InvalidLabel),
+    ],
+)
 def test_contracts_that_cannot_exist(kwargs, error):
     with pytest.raises(error) as info:
         Contract(**kwargs)

@@ -34,12 +34,13 @@ VALID = SAMPLES / "sky-application_sample.xlsx"
 VALID_2 = SAMPLES / "prepayment_sample.xlsx"
 CSV_CP932 = SAMPLES / "sky-application_with_errors_cp932.csv"
 AS_OF = "2025-03-31"
-BODY_LIMIT = 256 * 1024          # MAX_CONTENT_LENGTH of the test app (the samples are ~8 KB)
+BODY_LIMIT = 256 * 1024  # MAX_CONTENT_LENGTH of the test app (the samples are ~8 KB)
 # A customer's name in the uploaded file name: it must never reach a log line.
 PERSONAL_NAME = "山田太郎様_申込.xlsx"
 
 
 # ------------------------------------------------------------------------------------------ fixtures
+
 
 @pytest.fixture
 def database_url():
@@ -61,9 +62,17 @@ def file_store():
 
 @pytest.fixture
 def app(tmp_path, database_url, isolated, file_store):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "AS_OF": AS_OF,
-                      "DATABASE_URL": database_url, "MAX_CONTENT_LENGTH": BODY_LIMIT, "ISOLATED": isolated,
-                      "FILE_STORE": file_store})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "AS_OF": AS_OF,
+            "DATABASE_URL": database_url,
+            "MAX_CONTENT_LENGTH": BODY_LIMIT,
+            "ISOLATED": isolated,
+            "FILE_STORE": file_store,
+        }
+    )
     yield app
     app.extensions["kyosai"].engine.dispose()
 
@@ -80,16 +89,20 @@ def engine(app):
 
 @pytest.fixture
 def tokens(engine):
-    return SimpleNamespace(a=create_token(engine, "代理店A")[0], b=create_token(engine, "代理店B")[0],
-                           hq=create_token(engine, "本部", is_hq=True)[0])
+    return SimpleNamespace(
+        a=create_token(engine, "代理店A")[0],
+        b=create_token(engine, "代理店B")[0],
+        hq=create_token(engine, "本部", is_hq=True)[0],
+    )
 
 
 def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def upload(client, token, path: Path = VALID, filename: str | None = None, kind: str | None = None,
-           data: bytes | None = None):
+def upload(
+    client, token, path: Path = VALID, filename: str | None = None, kind: str | None = None, data: bytes | None = None
+):
     content = path.read_bytes() if data is None else data
     form = {"file": (io.BytesIO(content), filename or path.name)}
     if kind is not None:
@@ -183,6 +196,7 @@ def test_tokens_are_stored_hashed(engine, tokens):
 
 # ------------------------------------------------------------------------------------------ validations
 
+
 def test_a_batch_with_errors_gets_200_with_its_report_and_an_id(app, client, engine, tokens):
     response = upload(client, tokens.a, WITH_ERRORS)
     assert response.status_code == 200
@@ -218,7 +232,7 @@ def test_files_are_stored_under_generated_ids_never_the_uploaded_name(app, clien
     assert row.file_path == f"files/{body['id']}.xlsx" and row.filename == PERSONAL_NAME
     with app.extensions["kyosai"].store.open(row.file_path) as stored:
         assert stored.read() == VALID.read_bytes()
-    assert body["filename"] == PERSONAL_NAME                     # shown back to the clerk, of course
+    assert body["filename"] == PERSONAL_NAME  # shown back to the clerk, of course
 
 
 def test_the_kind_can_be_given(client, tokens):
@@ -249,16 +263,20 @@ def _zip_without_workbook() -> bytes:
 
 
 @pytest.mark.parametrize("isolated", [True], indirect=False)
-@pytest.mark.parametrize("name,data,status,code", [
-    ("broken.xlsx", _broken_zip(), 400, "file-unreadable"),
-    ("empty.csv", b"", 400, "file-empty"),
-    ("notes.csv", "メモ\nただの文章です\n".encode("utf-8"), 400, None),
-    ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000, 415, "file-old-format"),
-    ("paper.pdf", b"%PDF-1.4\n" + b"x" * 500, 415, "file-unsupported"),
-    ("archive.xlsx", _zip_without_workbook(), 415, None),
-])
+@pytest.mark.parametrize(
+    "name,data,status,code",
+    [
+        ("broken.xlsx", _broken_zip(), 400, "file-unreadable"),
+        ("empty.csv", b"", 400, "file-empty"),
+        ("notes.csv", "メモ\nただの文章です\n".encode(), 400, None),
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000, 415, "file-old-format"),
+        ("paper.pdf", b"%PDF-1.4\n" + b"x" * 500, 415, "file-unsupported"),
+        ("archive.xlsx", _zip_without_workbook(), 415, None),
+    ],
+)
 def test_a_file_that_cannot_be_read_gets_4xx_nothing_is_stored_and_the_next_request_is_fine(
-        app, client, engine, tokens, name, data, status, code):
+    app, client, engine, tokens, name, data, status, code
+):
     body = assert_error_body(upload(client, tokens.a, filename=name, data=data), status, code)
     assert body["finding"]["code"] == body["code"] and body["hint_ja"]
     assert stored_files(app) == [] and count(engine, Validation) == 0
@@ -276,22 +294,38 @@ def test_a_body_over_max_content_length_is_413_and_nothing_is_stored(app, client
 
 
 def test_a_file_over_max_file_bytes_is_413_with_the_same_message(tmp_path, database_url):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "small"), "DATABASE_URL": database_url,
-                      "MAX_FILE_BYTES": 4000, "AS_OF": AS_OF, "ISOLATED": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "small"),
+            "DATABASE_URL": database_url,
+            "MAX_FILE_BYTES": 4000,
+            "AS_OF": AS_OF,
+            "ISOLATED": False,
+        }
+    )
     try:
         client = app.test_client()
         token, _ = create_token(app.extensions["kyosai"].engine, "代理店A")
-        body = assert_error_body(upload(client, token, VALID), 413, "file-too-large")   # the sample is ~8 KB
+        body = assert_error_body(upload(client, token, VALID), 413, "file-too-large")  # the sample is ~8 KB
         assert body["finding"]["code"] == "file-too-large"
         assert stored_files(app) == []
-        assert [p.name for p in (Path(app.instance_path) / "files").iterdir()] == []    # no temp file left
+        assert [p.name for p in (Path(app.instance_path) / "files").iterdir()] == []  # no temp file left
     finally:
         app.extensions["kyosai"].engine.dispose()
 
 
 def test_more_rows_than_the_limit_is_413(tmp_path, database_url):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "rows"), "DATABASE_URL": database_url,
-                      "MAX_ROWS": 2, "AS_OF": AS_OF, "ISOLATED": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "rows"),
+            "DATABASE_URL": database_url,
+            "MAX_ROWS": 2,
+            "AS_OF": AS_OF,
+            "ISOLATED": False,
+        }
+    )
     try:
         token, _ = create_token(app.extensions["kyosai"].engine, "代理店A")
         assert_error_body(upload(app.test_client(), token, VALID), 413, "too-many-rows")
@@ -309,6 +343,7 @@ def test_the_isolated_reader_is_the_one_used_by_default(app, client, tokens):
 def test_a_failed_database_write_leaves_no_file(app, client, engine, tokens, monkeypatch):
     def broken(_engine):
         raise RuntimeError("database down")
+
     monkeypatch.setattr(service_api, "write_session", broken)
     with pytest.raises(RuntimeError):
         upload(client, tokens.a, VALID)
@@ -316,6 +351,7 @@ def test_a_failed_database_write_leaves_no_file(app, client, engine, tokens, mon
 
 
 # ------------------------------------------------------------------------------------------ reading back
+
 
 def test_get_validation_returns_the_stored_report(client, tokens):
     created = upload(client, tokens.a, WITH_ERRORS).get_json()
@@ -348,7 +384,7 @@ def test_renderings_are_made_again_from_the_stored_file(client, tokens):
     assert "invalid-premium" in csv.data.decode("utf-8-sig")
 
     again = client.get(f"/api/v1/validations/{vid}.json", headers=auth(tokens.a)).get_json()
-    assert again["findings"] == created["report"]["findings"]       # same file, kind and as-of day
+    assert again["findings"] == created["report"]["findings"]  # same file, kind and as-of day
 
 
 @pytest.mark.parametrize("suffix", ["", ".html", ".xlsx", ".csv"])
@@ -360,9 +396,16 @@ def test_an_agency_cannot_read_another_agencys_validation_but_headquarters_can(c
     assert client.get(path, headers=auth(tokens.hq)).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/api/v1/validations/" + "f" * 32, "/api/v1/validations/" + "f" * 32 + ".csv",
-                                  "/api/v1/validations/not-an-id", "/api/v1/validations/" + "f" * 32 + ".pdf",
-                                  "/api/v1/nothing-here"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/validations/" + "f" * 32,
+        "/api/v1/validations/" + "f" * 32 + ".csv",
+        "/api/v1/validations/not-an-id",
+        "/api/v1/validations/" + "f" * 32 + ".pdf",
+        "/api/v1/nothing-here",
+    ],
+)
 def test_unknown_ids_and_paths_are_404_json(client, tokens, path):
     assert_error_body(client.get(path, headers=auth(tokens.hq)), 404)
 
@@ -374,6 +417,7 @@ def test_a_wrong_method_is_405_json(client, tokens):
 
 
 # ------------------------------------------------------------------------------------------ submissions
+
 
 def test_a_batch_with_errors_cannot_be_submitted_422_with_its_report(client, engine, tokens):
     vid = upload(client, tokens.a, WITH_ERRORS).get_json()["id"]
@@ -416,8 +460,7 @@ def race_submissions(app, token, validation_ids, threads):
         response = submit(client, token, vid)
         results.append((response.status_code, response.get_json()["id"]))
 
-    workers = [threading.Thread(target=worker, args=(validation_ids[i % len(validation_ids)],))
-               for i in range(threads)]
+    workers = [threading.Thread(target=worker, args=(validation_ids[i % len(validation_ids)],)) for i in range(threads)]
     for t in workers:
         t.start()
     for t in workers:
@@ -444,6 +487,7 @@ def test_the_unique_constraint_decides_when_the_check_misses_the_other_insert(cl
     def blind_first_time(session, agency_id, sha256):
         calls.append(1)
         return None if len(calls) == 1 else real(session, agency_id, sha256)
+
     monkeypatch.setattr(service_api, "_find_submission", blind_first_time)
     response = submit(client, tokens.a, vid)
     assert response.status_code == 200 and response.get_json()["id"] == first and len(calls) == 2
@@ -453,7 +497,7 @@ def test_the_unique_constraint_decides_when_the_check_misses_the_other_insert(cl
 def test_an_agency_cannot_submit_another_agencys_validation(client, engine, tokens):
     vid = upload(client, tokens.a, VALID).get_json()["id"]
     assert_error_body(submit(client, tokens.b, vid), 404, "validation-not-found")
-    assert_error_body(submit(client, tokens.hq, vid), 404, "validation-not-found")   # only the agency hands in
+    assert_error_body(submit(client, tokens.hq, vid), 404, "validation-not-found")  # only the agency hands in
     assert count(engine, Submission) == 0
 
 
@@ -528,12 +572,18 @@ def test_a_stored_file_gone_missing_is_404_not_a_crash(app, client, tokens):
 
 # ------------------------------------------------------------------------------------------ logs
 
+
 def test_nothing_personal_reaches_the_logs(client, tokens, caplog):
     caplog.set_level("INFO", logger="kyosai.service")
     book = openpyxl.load_workbook(WITH_ERRORS, read_only=True)
     # (short or hex-only values could turn up by chance inside an id or a hash)
-    cell_texts = {str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row
-                  if isinstance(v, str) and len(v) >= 6 and not re.fullmatch("[0-9a-f]+", v)}
+    cell_texts = {
+        str(v)
+        for sheet in book
+        for row in sheet.iter_rows(values_only=True)
+        for v in row
+        if isinstance(v, str) and len(v) >= 6 and not re.fullmatch("[0-9a-f]+", v)
+    }
     book.close()
     vid = upload(client, tokens.a, WITH_ERRORS, filename=PERSONAL_NAME).get_json()["id"]
     client.get(f"/api/v1/validations/{vid}.html", headers=auth(tokens.a))
@@ -544,20 +594,22 @@ def test_nothing_personal_reaches_the_logs(client, tokens, caplog):
     assert vid in text and "validation stored" in text and "submission created" in text
     assert "山田" not in text and "申込" not in text and tokens.a not in text
     assert not [t for t in cell_texts if t in text]
-    assert text.isascii()                  # no Japanese at all: names, addresses, file names stay out
+    assert text.isascii()  # no Japanese at all: names, addresses, file names stay out
 
 
 # ------------------------------------------------------------------------------------------ retention
 
+
 def _age(engine, model, row_id: str, days: int) -> None:
     """Make a row look ``days`` old."""
+    import datetime as _dt
+
     from sqlalchemy import update
 
     from validator.service.db import utcnow, write_session
-    import datetime as _dt
+
     with write_session(engine) as session:
-        session.execute(update(model).where(model.id == row_id)
-                        .values(created_at=utcnow() - _dt.timedelta(days=days)))
+        session.execute(update(model).where(model.id == row_id).values(created_at=utcnow() - _dt.timedelta(days=days)))
 
 
 def _file_of(engine, vid: str) -> Path | None:
@@ -578,24 +630,27 @@ def test_purge_removes_unsubmitted_validations_past_their_days_and_nothing_else(
         _age(engine, Validation, vid, 31)
     _age(engine, Submission, sid, 31)
     tried_file = _file_of(engine, tried).as_posix()
-    assert client.get(f"/api/v1/validations/{tried}.html", headers=auth(tokens.a)).status_code == 200   # a report
+    assert client.get(f"/api/v1/validations/{tried}.html", headers=auth(tokens.a)).status_code == 200  # a report
     assert f"{tried}.report.html" in stored_files(app)
     before = stored_files(app)
 
     dry = purge(engine, store, Retention(30, None), dry_run=True)
     assert (dry.unsubmitted, dry.submitted, dry.orphans, dry.dry_run) == (1, 0, 0, True)
-    assert dry.bytes == WITH_ERRORS.stat().st_size and stored_files(app) == before   # nothing removed
+    assert dry.bytes == WITH_ERRORS.stat().st_size and stored_files(app) == before  # nothing removed
 
     done = purge(engine, store, Retention(30, None))
     assert (done.unsubmitted, done.submitted, done.orphans) == (1, 0, 0)
-    assert not store.exists(tried_file) and len(stored_files(app)) == len(before) - 2     # the upload and its report
+    assert not store.exists(tried_file) and len(stored_files(app)) == len(before) - 2  # the upload and its report
     assert count(engine, Validation) == 2 and count(engine, Submission) == 1
-    body = assert_error_body(client.get(f"/api/v1/validations/{tried}", headers=auth(tokens.a)), 404,
-                             "validation-not-found")
+    body = assert_error_body(
+        client.get(f"/api/v1/validations/{tried}", headers=auth(tokens.a)), 404, "validation-not-found"
+    )
     assert "30日" in body["hint_ja"]
-    for vid, token in ((handed_in, tokens.a), (recent, tokens.b)):       # handed in, or recent: kept
-        assert client.get(f"/api/v1/validations/{vid}", headers=auth(tokens.a if vid == handed_in else token)
-                          ).status_code == 200
+    for vid, token in ((handed_in, tokens.a), (recent, tokens.b)):  # handed in, or recent: kept
+        assert (
+            client.get(f"/api/v1/validations/{vid}", headers=auth(tokens.a if vid == handed_in else token)).status_code
+            == 200
+        )
     assert client.get(f"/api/v1/submissions/{sid}/file", headers=auth(tokens.hq)).status_code == 200
     again = purge(engine, store, Retention(30, None))
     assert (again.unsubmitted, again.submitted, again.orphans) == (0, 0, 0)
@@ -611,7 +666,7 @@ def test_purge_removes_submissions_once_headquarters_sets_a_period(app, client, 
     new_sid = submit(client, tokens.b, new).get_json()["id"]
     _age(engine, Submission, old_sid, 400)
     _age(engine, Validation, old, 400)
-    assert purge(engine, store, Retention(30, None)).submitted == 0     # no period set: kept for good
+    assert purge(engine, store, Retention(30, None)).submitted == 0  # no period set: kept for good
     done = purge(engine, store, Retention(30, 365))
     assert (done.unsubmitted, done.submitted) == (0, 1) and done.bytes == VALID.stat().st_size
     listed = client.get("/api/v1/submissions", headers=auth(tokens.hq)).get_json()
@@ -642,7 +697,7 @@ def test_purge_removes_a_stored_file_without_a_row_after_a_day(app, client, engi
         os.utime(path, (day_ago, day_ago))
     done = purge(engine, store, Retention(None, None))
     assert (done.unsubmitted, done.orphans, done.bytes) == (0, 1, 10)
-    assert not orphan.exists() and fresh.exists() and incoming.exists()    # (incoming: the start-up sweep's)
+    assert not orphan.exists() and fresh.exists() and incoming.exists()  # (incoming: the start-up sweep's)
     assert all(path.exists() for path in foreign)
     assert client.get(f"/api/v1/validations/{kept}", headers=auth(tokens.a)).status_code == 200
 
@@ -660,19 +715,22 @@ def test_purge_keeps_a_validation_handed_in_while_it_runs(app, client, engine, t
     real = retention._delete_unsubmitted_rows
 
     def racing(engine_, batch):
-        if len(batch) > 1:               # the submission arrives now; the batch's delete fails
+        if len(batch) > 1:  # the submission arrives now; the batch's delete fails
             assert submit(client, tokens.a, ids[2]).status_code == 201
             from sqlalchemy.exc import IntegrityError
+
             raise IntegrityError("DELETE", {}, Exception("foreign key"))
         return real(engine_, batch)
+
     monkeypatch.setattr(retention, "_delete_unsubmitted_rows", racing)
     done = retention.purge(engine, store, retention.Retention(30, None))
     assert done.unsubmitted == 2 and count(engine, Validation) == 1 and count(engine, Submission) == 1
     assert client.get(f"/api/v1/validations/{ids[2]}", headers=auth(tokens.a)).status_code == 200
 
 
-def test_purge_keeps_the_file_of_a_validation_handed_in_after_the_batch_was_chosen(app, client, engine, tokens,
-                                                                                 monkeypatch):
+def test_purge_keeps_the_file_of_a_validation_handed_in_after_the_batch_was_chosen(
+    app, client, engine, tokens, monkeypatch
+):
     """The submission commits between the purge choosing its batch and deleting it: the DELETE skips
     that row, and only the files of the rows it deleted go (the handed-in file stays downloadable)."""
     from validator.service import retention
@@ -685,9 +743,10 @@ def test_purge_keeps_the_file_of_a_validation_handed_in_after_the_batch_was_chos
     real, sids = retention._delete_unsubmitted_rows, []
 
     def handed_in_first(engine_, batch):
-        assert sorted(batch) == sorted(ids)            # chosen while both were unsubmitted
+        assert sorted(batch) == sorted(ids)  # chosen while both were unsubmitted
         sids.append(submit(client, tokens.a, ids[1]).get_json()["id"])
         return real(engine_, batch)
+
     monkeypatch.setattr(retention, "_delete_unsubmitted_rows", handed_in_first)
     done = retention.purge(engine, store, retention.Retention(30, None))
     assert (done.unsubmitted, done.bytes) == (1, WITH_ERRORS.stat().st_size)
@@ -695,8 +754,9 @@ def test_purge_keeps_the_file_of_a_validation_handed_in_after_the_batch_was_chos
     assert client.get(f"/api/v1/submissions/{sids[0]}/file", headers=auth(tokens.hq)).status_code == 200
 
 
-def test_a_submission_purged_while_another_hands_the_same_file_in_is_made_anew(app, client, engine, tokens,
-                                                                            monkeypatch):
+def test_a_submission_purged_while_another_hands_the_same_file_in_is_made_anew(
+    app, client, engine, tokens, monkeypatch
+):
     """Two validations of one file: the loser of the unique race finds the winner's submission purged
     meanwhile; it tries once more and hands its own in (201), instead of a 500."""
     from sqlalchemy import delete
@@ -709,12 +769,13 @@ def test_a_submission_purged_while_another_hands_the_same_file_in_is_made_anew(a
 
     def racing(session, agency_id, sha256):
         calls.append(1)
-        if len(calls) == 1:            # the insert's look misses the winner (not yet committed)
+        if len(calls) == 1:  # the insert's look misses the winner (not yet committed)
             return None
-        if len(calls) == 2:            # the purge removes the winner before the loser looks again
+        if len(calls) == 2:  # the purge removes the winner before the loser looks again
             with write_session(engine) as other:
                 other.execute(delete(Submission).where(Submission.id == winner))
         return real(session, agency_id, sha256)
+
     monkeypatch.setattr(service_api, "_find_submission", racing)
     made = submit(client, tokens.a, second)
     assert made.status_code == 201 and made.get_json()["id"] != winner and len(calls) == 3
@@ -733,23 +794,34 @@ def test_handing_in_a_validation_purged_meanwhile_is_404_not_500(app, client, en
         with write_session(engine_) as session:
             session.execute(delete(Validation).where(Validation.id == v.id))
         return real(engine_, v)
+
     monkeypatch.setattr(service_api, "_submit", purged_first)
     assert_error_body(submit(client, tokens.a, vid), 404, "validation-not-found")
     assert count(engine, Submission) == 0
 
 
 def test_not_found_hints_name_both_retention_periods(tmp_path, database_url):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "kept"), "DATABASE_URL": database_url,
-                      "ISOLATED": False, "KEEP_UNSUBMITTED_DAYS": 30, "KEEP_SUBMITTED_DAYS": 400})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "kept"),
+            "DATABASE_URL": database_url,
+            "ISOLATED": False,
+            "KEEP_UNSUBMITTED_DAYS": 30,
+            "KEEP_SUBMITTED_DAYS": 400,
+        }
+    )
     try:
         engine = app.extensions["kyosai"].engine
         agency, hq = create_token(engine, "代理店A")[0], create_token(engine, "本部", is_hq=True)[0]
         client = app.test_client()
-        body = assert_error_body(client.get("/api/v1/validations/" + "0" * 32, headers=auth(agency)), 404,
-                                 "validation-not-found")
+        body = assert_error_body(
+            client.get("/api/v1/validations/" + "0" * 32, headers=auth(agency)), 404, "validation-not-found"
+        )
         assert "30日" in body["hint_ja"] and "400日" in body["hint_ja"] and "400 days" in body["message_en"]
-        body = assert_error_body(client.get("/api/v1/submissions/" + "0" * 32, headers=auth(hq)), 404,
-                                 "submission-not-found")
+        body = assert_error_body(
+            client.get("/api/v1/submissions/" + "0" * 32, headers=auth(hq)), 404, "submission-not-found"
+        )
         assert "400日" in body["hint_ja"] and "400 days" in body["message_en"]
     finally:
         engine.dispose()
@@ -762,10 +834,19 @@ def test_a_bad_retention_setting_stops_the_start(tmp_path):
 
 # ------------------------------------------------------------------------------------------ upload limit
 
+
 @pytest.fixture
 def limited(tmp_path, database_url):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "limited"), "AS_OF": AS_OF,
-                      "DATABASE_URL": database_url, "ISOLATED": False, "UPLOADS_PER_MINUTE": 3})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "limited"),
+            "AS_OF": AS_OF,
+            "DATABASE_URL": database_url,
+            "ISOLATED": False,
+            "UPLOADS_PER_MINUTE": 3,
+        }
+    )
     yield app
     app.extensions["kyosai"].engine.dispose()
 
@@ -777,19 +858,19 @@ def test_an_agency_over_its_uploads_per_minute_gets_429_with_retry_after(limited
     engine = limited.extensions["kyosai"].engine
     a, b = create_token(engine, "代理店A")[0], create_token(engine, "代理店B")[0]
     client = limited.test_client()
-    clock = [6_000_000 * 60 + 15.5]           # 15.5 s into a minute
+    clock = [6_000_000 * 60 + 15.5]  # 15.5 s into a minute
     monkeypatch.setattr(throttle, "_now", lambda: clock[0])
     assert [upload(client, a, WITH_ERRORS).status_code for _ in range(3)] == [200, 200, 200]
     refused = upload(client, a)
     body = assert_error_body(refused, 429, "too-many-uploads")
     assert refused.headers["Retry-After"] == "45" and body["retry_after"] == 45
     assert "1分間に3件まで" in body["message_ja"] and "45秒" in body["hint_ja"]
-    assert count(engine, Validation) == 3 and len(stored_files(limited)) == 3     # nothing kept of it
-    assert upload(client, b).status_code == 200                                   # other agencies go on
-    assert client.get("/api/v1/me", headers=auth(a)).status_code == 200           # only uploads count
-    clock[0] += 45                                                                 # the next minute
+    assert count(engine, Validation) == 3 and len(stored_files(limited)) == 3  # nothing kept of it
+    assert upload(client, b).status_code == 200  # other agencies go on
+    assert client.get("/api/v1/me", headers=auth(a)).status_code == 200  # only uploads count
+    clock[0] += 45  # the next minute
     assert upload(client, a).status_code == 200
-    assert count(engine, UploadCount) == 2     # one row per agency: the past minute's row went
+    assert count(engine, UploadCount) == 2  # one row per agency: the past minute's row went
 
 
 def test_unreadable_uploads_count_too_and_zero_means_no_limit(limited, tmp_path, database_url, monkeypatch):
@@ -798,11 +879,19 @@ def test_unreadable_uploads_count_too_and_zero_means_no_limit(limited, tmp_path,
     engine = limited.extensions["kyosai"].engine
     token = create_token(engine, "代理店A")[0]
     client = limited.test_client()
-    monkeypatch.setattr(throttle, "_now", lambda: 6_000_000 * 60 + 1.0)     # all four in one minute
+    monkeypatch.setattr(throttle, "_now", lambda: 6_000_000 * 60 + 1.0)  # all four in one minute
     codes = [upload(client, token, data=b"\x00" * 64, filename="x.xlsx").status_code for _ in range(4)]
-    assert codes == [415, 415, 415, 429]         # refused as unreadable, still counted
-    unlimited = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "free"), "AS_OF": AS_OF,
-                            "DATABASE_URL": database_url, "ISOLATED": False, "UPLOADS_PER_MINUTE": 0})
+    assert codes == [415, 415, 415, 429]  # refused as unreadable, still counted
+    unlimited = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "free"),
+            "AS_OF": AS_OF,
+            "DATABASE_URL": database_url,
+            "ISOLATED": False,
+            "UPLOADS_PER_MINUTE": 0,
+        }
+    )
     try:
         other = create_token(unlimited.extensions["kyosai"].engine, "代理店Z")[0]
         free = unlimited.test_client()
@@ -816,9 +905,9 @@ def test_retry_after_rounds_up_to_the_next_minute(limited, monkeypatch):
 
     engine = limited.extensions["kyosai"].engine
     agency = create_token(engine, "代理店A")[1].agency_id
-    monkeypatch.setattr(throttle, "_now", lambda: 6_000_000 * 60 + 59.2)     # 0.8 s before the minute ends
+    monkeypatch.setattr(throttle, "_now", lambda: 6_000_000 * 60 + 59.2)  # 0.8 s before the minute ends
     assert [throttle.count_upload(engine, agency, 1) for _ in range(2)] == [None, 1]
-    monkeypatch.setattr(throttle, "_now", lambda: 6_000_001 * 60 + 15.0)     # the next minute, 45 s left
+    monkeypatch.setattr(throttle, "_now", lambda: 6_000_001 * 60 + 15.0)  # the next minute, 45 s left
     assert [throttle.count_upload(engine, agency, 1) for _ in range(2)] == [None, 45]
 
 
@@ -830,8 +919,10 @@ def test_a_bad_whole_number_setting_is_refused(value):
         whole_number_or_none({"X": value}, "X")
 
 
-@pytest.mark.parametrize(("value", "number"), [(None, None), ("", None), (0, None), ("0", None), ("00", None),
-                                               (" 30 ", 30), ("30", 30), (60, 60)])
+@pytest.mark.parametrize(
+    ("value", "number"),
+    [(None, None), ("", None), (0, None), ("0", None), ("00", None), (" 30 ", 30), ("30", 30), (60, 60)],
+)
 def test_a_whole_number_setting_of_zero_or_empty_means_none(value, number):
     from validator.service.config import whole_number_or_none
 
@@ -844,6 +935,7 @@ def test_a_bad_upload_limit_stops_the_start(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ files named by their format
+
 
 def clean_csv(encoding: str = "cp932") -> bytes:
     """A clean sky-application batch as an agency's own system writes it: CSV, one record."""
@@ -861,41 +953,58 @@ def workbook_with(tmp_path, *, vba: bool = False, macro_sheet: bool = False, ena
     def change(name, data):
         if name == "[Content_Types].xml":
             if enabled_type:
-                data = data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                )
             if vba:
-                data = data.replace(b"</Types>", b'<Default Extension="bin" '
-                                    b'ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+                data = data.replace(
+                    b"</Types>",
+                    b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+                )
         return data
+
     add = {}
     if vba:
         add["xl/vbaProject.bin"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
     if macro_sheet:
-        add["xl/macrosheets/sheet1.xml"] = (b'<?xml version="1.0" encoding="UTF-8"?><xm:macrosheet '
-                                            b'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>')
+        add["xl/macrosheets/sheet1.xml"] = (
+            b'<?xml version="1.0" encoding="UTF-8"?><xm:macrosheet '
+            b'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>'
+        )
     rewrite_zip(path, change, add=add)
     return path.read_bytes()
 
 
-@pytest.mark.parametrize("data,uploaded,plain,rfc5987,content_type", [
-    (VALID.read_bytes(), "clean.txt", "clean.xlsx", "clean.xlsx",
-     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    (clean_csv(), "提出.html", "submission-*.csv", "%E6%8F%90%E5%87%BA.csv", "text/csv; charset=Windows-31J"),
-    (clean_csv("utf-8-sig"), "batch", "batch.csv", "batch.csv", "text/csv; charset=utf-8"),
-])
-def test_the_original_file_is_named_by_the_format_found_in_its_bytes(client, tokens, data, uploaded, plain, rfc5987,
-                                                                     content_type):
+@pytest.mark.parametrize(
+    "data,uploaded,plain,rfc5987,content_type",
+    [
+        (
+            VALID.read_bytes(),
+            "clean.txt",
+            "clean.xlsx",
+            "clean.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        (clean_csv(), "提出.html", "submission-*.csv", "%E6%8F%90%E5%87%BA.csv", "text/csv; charset=Windows-31J"),
+        (clean_csv("utf-8-sig"), "batch", "batch.csv", "batch.csv", "text/csv; charset=utf-8"),
+    ],
+)
+def test_the_original_file_is_named_by_the_format_found_in_its_bytes(
+    client, tokens, data, uploaded, plain, rfc5987, content_type
+):
     """An xlsx named clean.txt comes back as clean.xlsx, a CSV named 提出.html as 提出.csv: both names
     of the header carry the extension of what the file is, the Content-Type its one charset."""
     body = upload(client, tokens.a, filename=uploaded, data=data).get_json()
-    assert body["valid"] is True and body["filename"] == uploaded      # shown back as the clerk typed it
+    assert body["valid"] is True and body["filename"] == uploaded  # shown back as the clerk typed it
     sid = submit(client, tokens.a, body["id"]).get_json()["id"]
     response = client.get(f"/api/v1/submissions/{sid}/file", headers=auth(tokens.hq))
     assert response.status_code == 200 and response.data == data
     assert response.headers["Content-Type"] == content_type
     expected_plain = plain.replace("*", sid[:8])
-    assert response.headers["Content-Disposition"] == (f'attachment; filename="{expected_plain}"; '
-                                                       f"filename*=UTF-8''{rfc5987}")
+    assert response.headers["Content-Disposition"] == (
+        f"attachment; filename=\"{expected_plain}\"; filename*=UTF-8''{rfc5987}"
+    )
 
 
 def test_a_workbook_with_macros_is_checked_flagged_and_refused_at_hand_in(app, client, engine, tokens, tmp_path):
@@ -914,8 +1023,16 @@ def test_a_workbook_with_macros_is_checked_flagged_and_refused_at_hand_in(app, c
 
 
 def test_headquarters_that_allows_macros_sees_them_flagged_and_gets_an_xlsm(tmp_path, database_url):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "macros"), "DATABASE_URL": database_url,
-                      "AS_OF": AS_OF, "ISOLATED": False, "ALLOW_MACROS": True})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "macros"),
+            "DATABASE_URL": database_url,
+            "AS_OF": AS_OF,
+            "ISOLATED": False,
+            "ALLOW_MACROS": True,
+        }
+    )
     try:
         engine, client = app.extensions["kyosai"].engine, app.test_client()
         agency, hq = create_token(engine, "代理店A")[0], create_token(engine, "本部", is_hq=True)[0]
@@ -925,7 +1042,9 @@ def test_headquarters_that_allows_macros_sees_them_flagged_and_gets_an_xlsm(tmp_
         assert with_code.status_code == plain.status_code == 201
         listing = client.get("/api/v1/submissions", headers=auth(hq)).get_json()["submissions"]
         assert {(s["filename"], s["format"], s["macros"]) for s in listing} == {
-            ("申込.xlsx", "xlsm", True), (VALID_2.name, "xlsx", False)}
+            ("申込.xlsx", "xlsm", True),
+            (VALID_2.name, "xlsx", False),
+        }
         response = client.get(with_code.get_json()["links"]["file"], headers=auth(hq))
         assert response.data == book
         assert response.headers["Content-Type"] == "application/vnd.ms-excel.sheet.macroEnabled.12"
@@ -934,12 +1053,15 @@ def test_headquarters_that_allows_macros_sees_them_flagged_and_gets_an_xlsm(tmp_
         app.extensions["kyosai"].engine.dispose()
 
 
-@pytest.mark.parametrize("parts,fmt,macros", [
-    ({}, "xlsx", False),
-    ({"vba": True}, "xlsm", True),                        # a VBA project makes it an .xlsm whatever its type says
-    ({"macro_sheet": True}, "xlsx", True),                # Excel 4.0 macros: no VBA, still code
-    ({"enabled_type": True}, "xlsm", False),              # saved as .xlsm, no code in it
-])
+@pytest.mark.parametrize(
+    "parts,fmt,macros",
+    [
+        ({}, "xlsx", False),
+        ({"vba": True}, "xlsm", True),  # a VBA project makes it an .xlsm whatever its type says
+        ({"macro_sheet": True}, "xlsx", True),  # Excel 4.0 macros: no VBA, still code
+        ({"enabled_type": True}, "xlsm", False),  # saved as .xlsm, no code in it
+    ],
+)
 def test_macros_are_told_by_the_parts_excel_runs_code_from(client, tokens, tmp_path, parts, fmt, macros):
     body = upload(client, tokens.a, filename="book.xlsx", data=workbook_with(tmp_path, **parts)).get_json()
     assert (body["format"], body["macros"]) == (fmt, macros)
@@ -948,8 +1070,17 @@ def test_macros_are_told_by_the_parts_excel_runs_code_from(client, tokens, tmp_p
 
 # ------------------------------------------------------------------------------------------ small leaks
 
-JUNK_IDS = ["\x00" * 32, "0" * 31 + "\x00", "A" * 32, "０" * 32, "\ud800" * 32, "f" * 33, "../../etc/passwd",
-            "' OR '1'='1", "x" * 100_000]
+JUNK_IDS = [
+    "\x00" * 32,
+    "0" * 31 + "\x00",
+    "A" * 32,
+    "０" * 32,
+    "\ud800" * 32,
+    "f" * 33,
+    "../../etc/passwd",
+    "' OR '1'='1",
+    "x" * 100_000,
+]
 
 
 @pytest.mark.parametrize("junk", JUNK_IDS)
@@ -957,15 +1088,26 @@ def test_an_id_that_is_not_one_is_404_before_any_query(client, tokens, junk):
     """A NUL byte, a lone surrogate or 100,000 characters never reach the database (PostgreSQL
     refuses a NUL in text: that was a 500): the usual 404 with its Japanese and English message."""
     # JSON's own escapes (\u0000, \ud800) as a client's library writes them
-    response = client.post("/api/v1/submissions", headers=auth(tokens.a), content_type="application/json",
-                           data=json.dumps({"validation_id": junk}))
+    response = client.post(
+        "/api/v1/submissions",
+        headers=auth(tokens.a),
+        content_type="application/json",
+        data=json.dumps({"validation_id": junk}),
+    )
     body = assert_error_body(response, 404, "validation-not-found")
     assert "検査" in body["message_ja"]
 
 
-@pytest.mark.parametrize("path", ["/api/v1/validations/%00", "/api/v1/validations/" + "0" * 31 + "%00",
-                                  "/api/v1/validations/" + "0" * 32 + "%00.html",
-                                  "/api/v1/submissions/" + "%00" * 32, "/api/v1/submissions/" + "%00" * 32 + "/file"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/validations/%00",
+        "/api/v1/validations/" + "0" * 31 + "%00",
+        "/api/v1/validations/" + "0" * 32 + "%00.html",
+        "/api/v1/submissions/" + "%00" * 32,
+        "/api/v1/submissions/" + "%00" * 32 + "/file",
+    ],
+)
 def test_a_nul_byte_in_a_path_is_404(client, tokens, path):
     assert_error_body(client.get(path, headers=auth(tokens.hq)), 404)
 
@@ -978,12 +1120,17 @@ def test_every_answer_is_no_store_with_one_charset(app, client, tokens):
     vid = upload(client, tokens.a, WITH_ERRORS).get_json()["id"]
     hq = auth(tokens.hq)
     answers = {
-        "page": client.get("/"), "script": client.get("/static/kyosai.js"), "health": client.get("/healthz"),
-        "missing page": client.get("/nothing"), "no token": client.get("/api/v1/me"),
+        "page": client.get("/"),
+        "script": client.get("/static/kyosai.js"),
+        "health": client.get("/healthz"),
+        "missing page": client.get("/nothing"),
+        "no token": client.get("/api/v1/me"),
         "me": client.get("/api/v1/me", headers=hq),
         "validation": client.get(f"/api/v1/validations/{vid}", headers=hq),
-        **{f"report {fmt}": client.get(f"/api/v1/validations/{vid}.{fmt}", headers=hq)
-           for fmt in ("html", "csv", "xlsx", "json")},
+        **{
+            f"report {fmt}": client.get(f"/api/v1/validations/{vid}.{fmt}", headers=hq)
+            for fmt in ("html", "csv", "xlsx", "json")
+        },
         "list": client.get("/api/v1/submissions", headers=hq),
         "submission": client.get(xlsx["links"]["self"], headers=hq),
         "xlsx file": client.get(xlsx["links"]["file"], headers=hq),
@@ -1022,6 +1169,7 @@ def test_a_tokens_last_use_is_recorded_at_most_once_a_minute(client, engine, mon
     def last_use():
         with read_session(engine) as session:
             return session.get(Token, row.id).last_used_at
+
     assert last_use() is None
     for seconds in (0, 30, 59, 61, 90):
         clock[0] = datetime.datetime(2026, 4, 1, 9, 0, 0) + datetime.timedelta(seconds=seconds)
@@ -1039,6 +1187,7 @@ def test_a_database_too_busy_to_record_a_use_costs_the_record_not_the_request(cl
 
     def busy(_engine):
         raise OperationalError("UPDATE tokens", {}, Exception("database is locked"))
+
     monkeypatch.setattr(service_auth, "write_session", busy)
     assert client.get("/api/v1/me", headers=auth(token)).status_code == 200
     assert "last use not recorded" in caplog.text

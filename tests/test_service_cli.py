@@ -43,6 +43,7 @@ def _dispose(app):
 
 # ------------------------------------------------------------------------------------------ settings
 
+
 def test_by_default_the_database_is_sqlite_in_the_instance_folder(env_instance):
     app = create_app()
     try:
@@ -75,7 +76,7 @@ def test_settings_come_from_the_environment(env_instance, tmp_path, monkeypatch)
 def test_settings_come_from_the_instance_config_file(env_instance, monkeypatch):
     env_instance.mkdir(parents=True)
     (env_instance / "config.py").write_text("MAX_ROWS = 7\nAS_OF = '令和7年3月31日'\n", encoding="utf-8")
-    monkeypatch.setenv("KYOSAI_MAX_ROWS", "9")                   # the environment wins over the file
+    monkeypatch.setenv("KYOSAI_MAX_ROWS", "9")  # the environment wins over the file
     app = create_app()
     try:
         assert app.extensions["kyosai"].limits.max_rows == 9
@@ -100,15 +101,20 @@ def test_a_bad_as_of_stops_the_start(tmp_path):
 
 def test_postgres_urls_use_psycopg3(tmp_path):
     from validator.service.config import database_url
-    assert database_url({"DATABASE_URL": "postgresql://u:p@db/kyosai"}, tmp_path) == "postgresql+psycopg://u:p@db/kyosai"
+
+    assert (
+        database_url({"DATABASE_URL": "postgresql://u:p@db/kyosai"}, tmp_path) == "postgresql+psycopg://u:p@db/kyosai"
+    )
 
 
 # ------------------------------------------------------------------------------------------ pages
 
+
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "AS_OF": "2025-03-31",
-                      "DEMO": True})
+    app = create_app(
+        {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "AS_OF": "2025-03-31", "DEMO": True}
+    )
     yield app
     _dispose(app)
 
@@ -122,7 +128,7 @@ def test_the_upload_page_is_japanese_and_takes_a_token(app):
     assert "基準日 2025-03-31" in page and "instance/demo-tokens.txt" in page
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
-    assert "<script>" not in page                         # our script is a file: the policy forbids inline ones
+    assert "<script>" not in page  # our script is a file: the policy forbids inline ones
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
@@ -142,6 +148,7 @@ def test_the_login_form_posts_and_names_no_field_so_a_token_never_lands_in_a_url
                 self.form = attrs
             elif tag == "input" and self.form is not None and not self.fields:
                 self.fields.append(attrs)
+
     page = Form()
     page.feed(app.test_client().get("/").get_data(as_text=True))
     assert page.form["method"] == "post"
@@ -158,7 +165,7 @@ def test_the_page_script_keeps_the_token_in_session_storage_and_sends_it_as_a_he
     assert script.status_code == 200
     text = script.get_data(as_text=True)
     assert "sessionStorage" in text and '"Authorization", "Bearer "' in text and 'credentials: "omit"' in text
-    assert "innerHTML" not in text                        # data from files goes in as text only
+    assert "innerHTML" not in text  # data from files goes in as text only
     assert app.test_client().get("/static/kyosai.css").status_code == 200
 
 
@@ -179,15 +186,19 @@ def test_an_unexpected_error_is_500_json_and_logged_by_type_only(tmp_path, monke
     from validator.service import api
     from validator.service.auth import create_token
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "i"), "ISOLATED": False})       # not TESTING
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "i"), "ISOLATED": False})  # not TESTING
     try:
         token, _ = create_token(app.extensions["kyosai"].engine, "代理店A")
 
         def boom(*args, **kwargs):
             raise KeyError("佐藤花子")
+
         monkeypatch.setattr(api, "validate_file", boom)
-        response = app.test_client().post("/api/v1/validations", headers={"Authorization": f"Bearer {token}"},
-                                          data={"file": (SAMPLE.open("rb"), "a.xlsx")})
+        response = app.test_client().post(
+            "/api/v1/validations",
+            headers={"Authorization": f"Bearer {token}"},
+            data={"file": (SAMPLE.open("rb"), "a.xlsx")},
+        )
         assert response.status_code == 500
         body = response.get_json()
         assert body["code"] == "internal-error" and body["message_ja"] and body["message_en"]
@@ -199,8 +210,9 @@ def test_an_unexpected_error_is_500_json_and_logged_by_type_only(tmp_path, monke
 
 # ------------------------------------------------------------------------------------------ command line
 
+
 def test_db_init(env_instance, capsys):
-    assert cli.main(["db", "init"]) == 0                      # the name from before migrations: db upgrade
+    assert cli.main(["db", "init"]) == 0  # the name from before migrations: db upgrade
     out = capsys.readouterr().out
     assert "kyosai.sqlite3" in out and "データベースを更新しました" in out and "0001" in out
     assert (env_instance / "kyosai.sqlite3").is_file()
@@ -215,29 +227,34 @@ def _legacy_database(env_instance):
     engine = make_engine(f"sqlite:///{env_instance / 'kyosai.sqlite3'}")
     make_schema_before_migrations(engine)
     with engine.begin() as connection:
-        connection.exec_driver_sql("INSERT INTO agencies (name, is_hq, created_at) VALUES ('中央代理店', 0, '2025-01-01')")
-        connection.exec_driver_sql("INSERT INTO tokens (agency_id, token_sha256, created_at) "
-                                   f"VALUES (1, '{hash_token('old-token')}', '2025-01-01')")
+        connection.exec_driver_sql(
+            "INSERT INTO agencies (name, is_hq, created_at) VALUES ('中央代理店', 0, '2025-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO tokens (agency_id, token_sha256, created_at) "
+            f"VALUES (1, '{hash_token('old-token')}', '2025-01-01')"
+        )
     engine.dispose()
 
 
-def test_db_upgrade_recognises_a_database_made_before_migrations_and_status_tells_where_it_stands(env_instance,
-                                                                                                 capsys):
+def test_db_upgrade_recognises_a_database_made_before_migrations_and_status_tells_where_it_stands(env_instance, capsys):
     from validator.service.migrate import head
 
     _legacy_database(env_instance)
-    assert cli.main(["db", "status"]) == 1                    # an upgrade is pending
+    assert cli.main(["db", "status"]) == 1  # an upgrade is pending
     out = capsys.readouterr().out
     assert "移行導入前" in out and "0001、0002、0003" in out and "kyosai db upgrade" in out
     assert cli.main(["db", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert "移行（マイグレーション）導入前に作られたデータベースを認識しました" in out and "made before migrations" in out
+    assert (
+        "移行（マイグレーション）導入前に作られたデータベースを認識しました" in out and "made before migrations" in out
+    )
     assert f"版 なし → {head()}" in out
     assert cli.main(["db", "upgrade"]) == 0
     assert "最新です" in capsys.readouterr().out
     assert cli.main(["db", "status"]) == 0
     assert "up to date" in capsys.readouterr().out
-    assert cli.main(["token", "list"]) == 0                   # the old token, kept
+    assert cli.main(["token", "list"]) == 0  # the old token, kept
     assert "中央代理店" in capsys.readouterr().out
 
 
@@ -245,7 +262,7 @@ def test_token_create_prints_only_the_token_which_is_stored_hashed(env_instance,
     assert cli.main(["token", "create", "--agency", "中央代理店"]) == 0
     out, err = capsys.readouterr()
     token = out.strip()
-    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)                   # secrets.token_urlsafe(32)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)  # secrets.token_urlsafe(32)
     assert "二度と表示されません" in err and token not in err
     assert cli.main(["token", "create", "--agency", "本部", "--hq"]) == 0
     hq = capsys.readouterr().out.strip()
@@ -282,15 +299,19 @@ def test_purge_counts_on_a_dry_run_then_removes_what_is_past_its_days(env_instan
     try:
         client = app.test_client()
         for _ in range(2):
-            body = client.post("/api/v1/validations", headers={"Authorization": f"Bearer {token}"},
-                               data={"file": (SAMPLE.open("rb"), SAMPLE.name)}, content_type="multipart/form-data")
+            body = client.post(
+                "/api/v1/validations",
+                headers={"Authorization": f"Bearer {token}"},
+                data={"file": (SAMPLE.open("rb"), SAMPLE.name)},
+                content_type="multipart/form-data",
+            )
             assert body.status_code == 200
         with write_session(app.extensions["kyosai"].engine) as session:
             session.execute(update(Validation).values(created_at=utcnow() - datetime.timedelta(days=10)))
     finally:
         _dispose(app)
     files = env_instance / "files"
-    assert cli.main(["purge", "--dry-run"]) == 0                       # default: 30 days
+    assert cli.main(["purge", "--dry-run"]) == 0  # default: 30 days
     out = capsys.readouterr().out
     assert "未提出 30日" in out and "未提出の検査 0件" in out
     assert cli.main(["purge", "--dry-run", "--unsubmitted-days", "7"]) == 0
@@ -337,7 +358,7 @@ def test_token_create_with_an_expiry_and_the_list_shows_expiry_and_last_use(env_
     try:
         me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token.strip()}"})
         assert me.status_code == 200
-        with write_session(app.extensions["kyosai"].engine) as session:    # the second one's day has come
+        with write_session(app.extensions["kyosai"].engine) as session:  # the second one's day has come
             an_hour_ago = utcnow() - datetime.timedelta(hours=1)
             session.execute(update(Token).where(Token.id == 2).values(expires_at=an_hour_ago))
     finally:
@@ -348,13 +369,20 @@ def test_token_create_with_an_expiry_and_the_list_shows_expiry_and_last_use(env_
     first, second = lines[1].split(), lines[2].split()
     in_90_days = utcnow() + datetime.timedelta(days=90)
     assert first[1] == "有効" and first[4] == f"{in_90_days:%Y-%m-%d}" and first[6] == f"{utcnow():%Y-%m-%d}"
-    assert second[1] == "期限切れ" and second[-2] == "-" and second[-1] == "北代理店"     # never used
+    assert second[1] == "期限切れ" and second[-2] == "-" and second[-1] == "北代理店"  # never used
 
 
-@pytest.mark.parametrize("given,says,says_en", [
-    ("90", "単位が必要", "needs a unit"), ("0d", "1以上", "at least 1"), ("yesterday", "読めません", "is not an expiry"),
-    ("2020-01-01", "過去の日付", "in the past"), ("100000d", "長すぎ", "too long"), ("11y", "読めません", "is not an expiry"),
-])
+@pytest.mark.parametrize(
+    "given,says,says_en",
+    [
+        ("90", "単位が必要", "needs a unit"),
+        ("0d", "1以上", "at least 1"),
+        ("yesterday", "読めません", "is not an expiry"),
+        ("2020-01-01", "過去の日付", "in the past"),
+        ("100000d", "長すぎ", "too long"),
+        ("11y", "読めません", "is not an expiry"),
+    ],
+)
 def test_a_bad_expiry_is_refused_in_japanese_and_english(env_instance, capsys, given, says, says_en):
     assert cli.main(["token", "create", "--agency", "中央代理店", "--expires", given]) == 2
     out, err = capsys.readouterr()
@@ -368,19 +396,20 @@ def test_serve_runs_gunicorn_with_the_app_factory(env_instance, monkeypatch, cap
         seen["argv"] = argv
         seen["upgrade in workers"] = os.environ.get("KYOSAI_UPGRADE_DATABASE")
         raise SystemExit(0)
+
     monkeypatch.setattr(os, "execv", fake_exec)
-    monkeypatch.setenv("KYOSAI_UPGRADE_DATABASE", "true")          # (serve changes it: undone after the test)
+    monkeypatch.setenv("KYOSAI_UPGRADE_DATABASE", "true")  # (serve changes it: undone after the test)
     with pytest.raises(SystemExit):
         cli.main(["serve", "--host", "0.0.0.0", "--port", "9999", "--workers", "3"])
     argv = seen["argv"]
     assert argv[1:3] == ["-m", "gunicorn"] and argv[-1] == "validator.service:create_app()"
     assert "0.0.0.0:9999" in argv and argv[argv.index("--workers") + 1] == "3"
-    assert argv[argv.index("--timeout") + 1] == "180"                 # reading's 120 s and some
+    assert argv[argv.index("--timeout") + 1] == "180"  # reading's 120 s and some
     # threaded workers: a request waiting for a child holds a thread, not the worker (docs/service.md)
     assert argv[argv.index("--worker-class") + 1] == "gthread" and argv[argv.index("--threads") + 1] == "8"
-    assert "%(U)s" in argv[argv.index("--access-logformat") + 1]      # never the query string
-    assert (env_instance / "kyosai.sqlite3").is_file()                # tables made before the workers start
-    assert seen["upgrade in workers"] == "false"                      # upgraded once, here: the workers check
+    assert "%(U)s" in argv[argv.index("--access-logformat") + 1]  # never the query string
+    assert (env_instance / "kyosai.sqlite3").is_file()  # tables made before the workers start
+    assert seen["upgrade in workers"] == "false"  # upgraded once, here: the workers check
     assert "データベースを更新しました" in capsys.readouterr().err
 
 
@@ -391,7 +420,7 @@ def test_serve_upgrades_a_database_made_before_migrations_unless_told_not_to(env
     monkeypatch.setattr(os, "execv", lambda path, argv: (execs.append(argv), (_ for _ in ()).throw(SystemExit(0))))
     monkeypatch.setenv("KYOSAI_UPGRADE_DATABASE", "true")
     _legacy_database(env_instance)
-    assert cli.main(["serve", "--no-upgrade"]) == 2                   # behind: refuses, gunicorn never starts
+    assert cli.main(["serve", "--no-upgrade"]) == 2  # behind: refuses, gunicorn never starts
     err = capsys.readouterr().err
     assert "kyosai db upgrade" in err and "移行" in err and execs == []
     with pytest.raises(SystemExit):
@@ -403,7 +432,7 @@ def test_serve_upgrades_a_database_made_before_migrations_unless_told_not_to(env
     finally:
         _dispose(app)
     with pytest.raises(SystemExit):
-        cli.main(["serve", "--no-upgrade"])                            # at head: starts
+        cli.main(["serve", "--no-upgrade"])  # at head: starts
     assert len(execs) == 2
 
 
@@ -420,9 +449,24 @@ def start_server(instance: Path, port: int, log_path: Path, workers: int = 2, **
     env.update(KYOSAI_INSTANCE_PATH=str(instance), KYOSAI_AS_OF="2025-03-31")
     env.update({f"KYOSAI_{name}": str(value) for name, value in settings.items()})
     log = open(log_path, "wb")
-    process = subprocess.Popen([sys.executable, "-m", "validator.cli", "serve", "--host", "127.0.0.1",
-                                "--port", str(port), "--workers", str(workers)],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "validator.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -448,8 +492,14 @@ def stop_server(process: subprocess.Popen) -> None:
 
 def _multipart(path: Path, name: str) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n").encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + path.read_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, f"multipart/form-data; boundary={boundary}"
 
 
@@ -457,6 +507,7 @@ def test_kyosai_serve_answers_under_gunicorn(tmp_path):
     instance = tmp_path / "instance"
     app = create_app({"INSTANCE_PATH": str(instance)})
     from validator.service.auth import create_token
+
     token, _ = create_token(app.extensions["kyosai"].engine, "代理店A")
     _dispose(app)
     port = free_port()
@@ -464,8 +515,12 @@ def test_kyosai_serve_answers_under_gunicorn(tmp_path):
     process = start_server(instance, port, log_path)
     try:
         body, content_type = _multipart(SAMPLE, "sample.xlsx")
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/validations", data=body, method="POST",
-                                         headers={"Authorization": f"Bearer {token}", "Content-Type": content_type})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/validations",
+            data=body,
+            method="POST",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             result = json.load(response)
         assert result["valid"] is True and result["as_of"] == "2025-03-31"

@@ -24,21 +24,20 @@ import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
-import corpus
 import pytest
 
+import corpus
 from test_service import assert_error_body, auth, count
 from test_service_cli import _multipart, free_port, start_server, stop_server
 from validator.service import create_app
 from validator.service.auth import create_token
 from validator.service.db import Submission, Validation
 
-CLEAN = corpus.FILES / "valid.xlsx"          # the "next request": a clean batch of the corpus
+CLEAN = corpus.FILES / "valid.xlsx"  # the "next request": a clean batch of the corpus
 
 
 def _japanese(text: str) -> bool:
     return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
-
 
 
 @pytest.fixture(scope="module")
@@ -57,19 +56,31 @@ def service(tmp_path_factory):
     production limits and the isolated reader, the corpus' as-of day, SQLite. One agency sends the
     whole corpus within seconds: no upload limit (it has its own tests in test_service.py)."""
     instance = tmp_path_factory.mktemp("service") / "instance"
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "AS_OF": corpus.AS_OF, "ISOLATED": True,
-                      "UPLOADS_PER_MINUTE": 0})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(instance),
+            "AS_OF": corpus.AS_OF,
+            "ISOLATED": True,
+            "UPLOADS_PER_MINUTE": 0,
+        }
+    )
     engine = app.extensions["kyosai"].engine
     token = create_token(engine, "代理店A")[0]
-    yield SimpleNamespace(app=app, engine=engine, token=token, client=app.test_client(),
-                          files=Path(app.instance_path) / "files")
+    yield SimpleNamespace(
+        app=app, engine=engine, token=token, client=app.test_client(), files=Path(app.instance_path) / "files"
+    )
     engine.dispose()
 
 
 def _upload(client, token, path: Path, name: str):
     with open(path, "rb") as handle:
-        return client.post("/api/v1/validations", headers=auth(token),
-                           data={"file": (handle, name)}, content_type="multipart/form-data")
+        return client.post(
+            "/api/v1/validations",
+            headers=auth(token),
+            data={"file": (handle, name)},
+            content_type="multipart/form-data",
+        )
 
 
 def _snapshot(svc) -> tuple[int, list[str]]:
@@ -91,7 +102,7 @@ def test_an_unreadable_case_is_refused_and_nothing_is_stored(case, built, servic
     assert 400 <= response.status_code < 500
     assert _japanese(body["message_ja"]) and case["message_ja"] in body["message_ja"], body["message_ja"]
     assert body["finding"]["code"] == case["code"]
-    assert _snapshot(service) == before                       # no row, no file (no .incoming- left either)
+    assert _snapshot(service) == before  # no row, no file (no .incoming- left either)
     _next_request_is_normal(service)
 
 
@@ -110,8 +121,9 @@ def test_a_readable_case_is_checked_and_stored(case, built, service):
     assert new.startswith(body["id"]) and not new.startswith(".incoming-")
     # A clean case can be handed in; one with errors cannot (422), nor a workbook with macros
     # (422 workbook-has-macros: docs/service.md "Macros").
-    handed_in = service.client.post("/api/v1/submissions", headers=auth(service.token),
-                                    json={"validation_id": body["id"]})
+    handed_in = service.client.post(
+        "/api/v1/submissions", headers=auth(service.token), json={"validation_id": body["id"]}
+    )
     if body["macros"]:
         assert (handed_in.status_code, handed_in.get_json()["code"]) == (422, "workbook-has-macros")
     else:
@@ -124,15 +136,24 @@ def test_submissions_were_stored_once_per_file_and_only_clean_ones(service):
     from sqlalchemy import func, select
 
     from validator.service.db import read_session
+
     with read_session(service.engine) as session:
-        per_file = session.execute(select(func.count()).select_from(Submission)
-                                   .group_by(Submission.agency_id, Submission.sha256)).scalars().all()
-        verdicts = session.scalars(select(Validation.valid).join(Submission, Submission.validation_id == Validation.id)).all()
+        per_file = (
+            session.execute(
+                select(func.count()).select_from(Submission).group_by(Submission.agency_id, Submission.sha256)
+            )
+            .scalars()
+            .all()
+        )
+        verdicts = session.scalars(
+            select(Validation.valid).join(Submission, Submission.validation_id == Validation.id)
+        ).all()
     assert set(per_file) <= {1} and all(verdicts)
     assert len(per_file) <= len([c for c in corpus.cases(readable=True) if c["valid"]])
 
 
 # ------------------------------------------------------------------------------ under gunicorn (2 workers)
+
 
 def _workers(master_pid: int) -> dict[int, int]:
     """The master's worker processes: pid → peak resident memory (VmHWM, bytes)."""
@@ -141,7 +162,7 @@ def _workers(master_pid: int) -> dict[int, int]:
     for pid in map(int, children):
         try:
             status = Path(f"/proc/{pid}/status").read_text()
-        except FileNotFoundError:          # pragma: no cover - gone between the two reads
+        except FileNotFoundError:  # pragma: no cover - gone between the two reads
             continue
         hwm = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
         out[pid] = int(hwm.split()[1]) * 1024
@@ -150,8 +171,12 @@ def _workers(master_pid: int) -> dict[int, int]:
 
 def _post(port: int, token: str, path: Path, name: str) -> tuple[int, dict]:
     body, content_type = _multipart(path, name)
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/validations", data=body, method="POST",
-                                     headers={"Authorization": f"Bearer {token}", "Content-Type": content_type})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/validations",
+        data=body,
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
+    )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.load(response)
@@ -181,7 +206,7 @@ def test_hostile_cases_under_gunicorn_lose_no_worker(built, tmp_path):
             assert set(_workers(process.pid)) == set(workers), f"a worker was lost after {case['file']}"
         clean_uploads = 2 * len(corpus.cases(readable=False))
         assert count(engine, Validation) == clean_uploads
-        assert len([p for p in files.iterdir()]) == clean_uploads        # only the clean uploads' files
+        assert len([p for p in files.iterdir()]) == clean_uploads  # only the clean uploads' files
         peaks = _workers(process.pid)
         assert set(peaks) == set(workers)
         assert max(peaks.values()) < corpus.GIB, {pid: f"{b / 2**20:.0f} MiB" for pid, b in peaks.items()}
@@ -190,4 +215,4 @@ def test_hostile_cases_under_gunicorn_lose_no_worker(built, tmp_path):
         engine.dispose()
     log = (tmp_path / "server.log").read_text(encoding="utf-8", errors="replace")
     assert "WORKER TIMEOUT" not in log and "SIGKILL" not in log
-    assert log.count("Booting worker") == 2                    # never a replacement worker
+    assert log.count("Booting worker") == 2  # never a replacement worker

@@ -33,7 +33,9 @@ from validator.service.db import Base, Token, make_engine, utcnow, write_session
 from validator.service.migrate import DatabaseBehind, config, head, schema_state, upgrade_database
 
 __all__ = [
-    "instance_folder", "migration_engine", "legacy",
+    "instance_folder",
+    "migration_engine",
+    "legacy",
     "test_an_upgrade_of_a_database_made_before_migrations_keeps_every_row_and_the_new_columns_work",
     "test_a_database_made_before_a_table_was_added_gets_it",
     "test_revision_0001_is_exactly_the_schema_from_before_migrations",
@@ -53,7 +55,7 @@ OLD_COLUMNS = {
     "tokens": "id, agency_id, token_sha256, created_at, revoked_at",
     "upload_counts": "agency_id, minute, count",
     "validations": "id, agency_id, filename, sha256, size, kind, valid, records, errors, warnings, as_of, report, "
-                   "file_path, created_at",
+    "file_path, created_at",
     "submissions": "id, agency_id, validation_id, sha256, created_at",
 }
 TOKEN_A, TOKEN_HQ, TOKEN_REVOKED = "agency-token-from-before", "hq-token-from-before", "revoked-token-from-before"
@@ -93,8 +95,9 @@ def make_schema_before_migrations(engine, without: tuple[str, ...] = ()) -> None
 
 
 def _checked(path: Path, name: str) -> dict:
-    return validate_file(path, None, filename=name, as_of=datetime.date.fromisoformat(AS_OF), isolated=False
-                         ).report.to_dict()
+    return validate_file(
+        path, None, filename=name, as_of=datetime.date.fromisoformat(AS_OF), isolated=False
+    ).report.to_dict()
 
 
 def put_rows(engine, instance_folder: Path, tmp_path: Path) -> dict[str, str]:
@@ -104,48 +107,81 @@ def put_rows(engine, instance_folder: Path, tmp_path: Path) -> dict[str, str]:
     created = datetime.datetime(2025, 3, 1, 9, 30, 15)
     xlsm = workbook_with(tmp_path, vba=True, enabled_type=True)
     (tmp_path / "in.xlsm").write_bytes(xlsm)
-    files = {"xlsx": (VALID.read_bytes(), VALID, "申込.xlsx"), "xlsm": (xlsm, tmp_path / "in.xlsm", "マクロ付き.xlsm"),
-             "csv": (CSV_CP932.read_bytes(), CSV_CP932, "提出.html")}
+    files = {
+        "xlsx": (VALID.read_bytes(), VALID, "申込.xlsx"),
+        "xlsm": (xlsm, tmp_path / "in.xlsm", "マクロ付き.xlsm"),
+        "csv": (CSV_CP932.read_bytes(), CSV_CP932, "提出.html"),
+    }
     ids = {fmt: hashlib.md5(fmt.encode()).hexdigest() for fmt in files}
     # ids as the database numbered them (SERIAL on PostgreSQL), as the service never gave its own
     agency = "(SELECT id FROM agencies WHERE name = :agency)"
     with engine.begin() as connection:
         for name, is_hq in (("代理店A", False), ("本部", True)):
-            connection.execute(text("INSERT INTO agencies (name, is_hq, created_at) VALUES (:name, :is_hq, :at)"),
-                               {"name": name, "is_hq": is_hq, "at": created})
-        for name, token, revoked in (("代理店A", TOKEN_A, None), ("本部", TOKEN_HQ, None),
-                                     ("代理店A", TOKEN_REVOKED, created)):
-            connection.execute(text(f"INSERT INTO tokens (agency_id, token_sha256, created_at, revoked_at) "
-                                    f"VALUES ({agency}, :sha256, :at, :revoked)"),
-                               {"agency": name, "sha256": hash_token(token), "at": created, "revoked": revoked})
-        insert = text(f"INSERT INTO validations (id, agency_id, filename, sha256, size, kind, valid, records, errors, "
-                      f"warnings, as_of, report, file_path, created_at) VALUES (:id, {agency}, :filename, :sha256, "
-                      f":size, :kind, :valid, :records, :errors, :warnings, :as_of, :report, :file_path, :at)"
-                      ).bindparams(bindparam("report", type_=JSON))
+            connection.execute(
+                text("INSERT INTO agencies (name, is_hq, created_at) VALUES (:name, :is_hq, :at)"),
+                {"name": name, "is_hq": is_hq, "at": created},
+            )
+        for name, token, revoked in (
+            ("代理店A", TOKEN_A, None),
+            ("本部", TOKEN_HQ, None),
+            ("代理店A", TOKEN_REVOKED, created),
+        ):
+            connection.execute(
+                text(
+                    f"INSERT INTO tokens (agency_id, token_sha256, created_at, revoked_at) "
+                    f"VALUES ({agency}, :sha256, :at, :revoked)"
+                ),
+                {"agency": name, "sha256": hash_token(token), "at": created, "revoked": revoked},
+            )
+        insert = text(
+            f"INSERT INTO validations (id, agency_id, filename, sha256, size, kind, valid, records, errors, "
+            f"warnings, as_of, report, file_path, created_at) VALUES (:id, {agency}, :filename, :sha256, "
+            f":size, :kind, :valid, :records, :errors, :warnings, :as_of, :report, :file_path, :at)"
+        ).bindparams(bindparam("report", type_=JSON))
         for fmt, (data, path, name) in files.items():
             report = _checked(path, name)
             (instance_folder / "files" / f"{ids[fmt]}.{fmt}").write_bytes(data)
-            connection.execute(insert, {
-                "id": ids[fmt], "agency": "代理店A", "filename": name, "sha256": hashlib.sha256(data).hexdigest(),
-                "size": len(data),
-                "kind": report["source"]["kind"], "valid": report["valid"], "records": report["summary"]["records"],
-                "errors": report["summary"]["errors"], "warnings": report["summary"]["warnings"],
-                "as_of": datetime.date.fromisoformat(AS_OF), "report": report, "file_path": f"files/{ids[fmt]}.{fmt}",
-                "at": created})
+            connection.execute(
+                insert,
+                {
+                    "id": ids[fmt],
+                    "agency": "代理店A",
+                    "filename": name,
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "size": len(data),
+                    "kind": report["source"]["kind"],
+                    "valid": report["valid"],
+                    "records": report["summary"]["records"],
+                    "errors": report["summary"]["errors"],
+                    "warnings": report["summary"]["warnings"],
+                    "as_of": datetime.date.fromisoformat(AS_OF),
+                    "report": report,
+                    "file_path": f"files/{ids[fmt]}.{fmt}",
+                    "at": created,
+                },
+            )
         for n, fmt in enumerate(("xlsx", "xlsm"), start=1):
-            connection.execute(text("INSERT INTO submissions (id, agency_id, validation_id, sha256, created_at) "
-                                    "SELECT :sid, agency_id, id, sha256, :at FROM validations WHERE id = :vid"),
-                               {"sid": f"{n:032x}", "vid": ids[fmt], "at": created})
-        connection.execute(text(f"INSERT INTO upload_counts (agency_id, minute, count) "
-                                f"VALUES ({agency}, 29000000, 3)"), {"agency": "代理店A"})
+            connection.execute(
+                text(
+                    "INSERT INTO submissions (id, agency_id, validation_id, sha256, created_at) "
+                    "SELECT :sid, agency_id, id, sha256, :at FROM validations WHERE id = :vid"
+                ),
+                {"sid": f"{n:032x}", "vid": ids[fmt], "at": created},
+            )
+        connection.execute(
+            text(f"INSERT INTO upload_counts (agency_id, minute, count) VALUES ({agency}, 29000000, 3)"),
+            {"agency": "代理店A"},
+        )
     return ids
 
 
 def rows(engine) -> dict[str, list[tuple]]:
     """Every row of every table, in the columns of the schema before migrations."""
     with engine.connect() as connection:
-        return {table: [tuple(r) for r in connection.execute(text(f"SELECT {columns} FROM {table} ORDER BY 1, 2"))]
-                for table, columns in OLD_COLUMNS.items()}
+        return {
+            table: [tuple(r) for r in connection.execute(text(f"SELECT {columns} FROM {table} ORDER BY 1, 2"))]
+            for table, columns in OLD_COLUMNS.items()
+        }
 
 
 def schema_of(engine) -> dict:
@@ -154,13 +190,18 @@ def schema_of(engine) -> dict:
     found = inspect(engine)
     described = {}
     for table in sorted(set(found.get_table_names()) - {"alembic_version"}):
-        columns, unique, indexes = (found.get_columns(table), found.get_unique_constraints(table),
-                                    found.get_indexes(table))
+        columns, unique, indexes = (
+            found.get_columns(table),
+            found.get_unique_constraints(table),
+            found.get_indexes(table),
+        )
         described[table] = {
             "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default")) for c in columns],
             "primary key": found.get_pk_constraint(table)["constrained_columns"],
-            "foreign keys": sorted((tuple(fk["constrained_columns"]), fk["referred_table"],
-                                    tuple(fk["referred_columns"])) for fk in found.get_foreign_keys(table)),
+            "foreign keys": sorted(
+                (tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]))
+                for fk in found.get_foreign_keys(table)
+            ),
             "unique": sorted((u["name"] or "", tuple(u["column_names"])) for u in unique),
             "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in indexes),
         }
@@ -168,8 +209,16 @@ def schema_of(engine) -> dict:
 
 
 def _app(instance_folder: Path, database_url, **settings):
-    return create_app({"TESTING": True, "INSTANCE_PATH": str(instance_folder), "DATABASE_URL": database_url,
-                       "AS_OF": AS_OF, "ISOLATED": False, **settings})
+    return create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(instance_folder),
+            "DATABASE_URL": database_url,
+            "AS_OF": AS_OF,
+            "ISOLATED": False,
+            **settings,
+        }
+    )
 
 
 @pytest.fixture
@@ -181,15 +230,22 @@ def legacy(migration_engine, instance_folder, tmp_path) -> dict[str, str]:
 
 # ------------------------------------------------------------------------------------------ upgrading
 
+
 def test_an_upgrade_of_a_database_made_before_migrations_keeps_every_row_and_the_new_columns_work(
-        migration_engine, legacy, instance_folder, database_url):
+    migration_engine, legacy, instance_folder, database_url
+):
     before = rows(migration_engine)
     assert schema_state(migration_engine).before_migrations
     assert {table: len(found) for table, found in before.items()} == {
-        "agencies": 2, "tokens": 3, "upload_counts": 1, "validations": 3, "submissions": 2}
-    app = _app(instance_folder, database_url)           # the service upgrades on start (UPGRADE_DATABASE)
+        "agencies": 2,
+        "tokens": 3,
+        "upload_counts": 1,
+        "validations": 3,
+        "submissions": 2,
+    }
+    app = _app(instance_folder, database_url)  # the service upgrades on start (UPGRADE_DATABASE)
     try:
-        assert rows(migration_engine) == before                      # not one row lost or changed
+        assert rows(migration_engine) == before  # not one row lost or changed
         state = schema_state(migration_engine)
         assert state.revision == head() and state.current and not state.before_migrations
         client = app.test_client()
@@ -207,7 +263,8 @@ def test_an_upgrade_of_a_database_made_before_migrations_keeps_every_row_and_the
         old = next(s for s in listing if s["format"] == "xlsx")
         response = client.get(old["links"]["file"], headers=auth(TOKEN_HQ))
         assert response.data == VALID.read_bytes() and response.headers["Content-Disposition"].endswith(
-            "filename*=UTF-8''%E7%94%B3%E8%BE%BC.xlsx")
+            "filename*=UTF-8''%E7%94%B3%E8%BE%BC.xlsx"
+        )
         again = client.post("/api/v1/submissions", headers=auth(TOKEN_A), json={"validation_id": legacy["xlsx"]})
         assert again.status_code == 200 and again.get_json()["id"] == old["id"]
         # a new expiry on an old token, and a new token with one
@@ -218,13 +275,14 @@ def test_an_upgrade_of_a_database_made_before_migrations_keeps_every_row_and_the
         assert client.get("/api/v1/me", headers=auth(fresh)).status_code == 200
         assert row.expires_at - utcnow() > datetime.timedelta(days=89)
         # and a new upload records its macros in the new column
-        body = client.post("/api/v1/validations", headers=auth(fresh),
-                           data={"file": (io.BytesIO(clean_csv()), "new.csv")}).get_json()
+        body = client.post(
+            "/api/v1/validations", headers=auth(fresh), data={"file": (io.BytesIO(clean_csv()), "new.csv")}
+        ).get_json()
         assert body["macros"] is False and body["format"] == "csv"
     finally:
         app.extensions["kyosai"].engine.dispose()
     old_rows = [row for row in rows(migration_engine)["validations"] if row[0] in legacy.values()]
-    assert old_rows == before["validations"]                                          # still there, as they were
+    assert old_rows == before["validations"]  # still there, as they were
 
 
 def test_a_database_made_before_a_table_was_added_gets_it(migration_engine):
@@ -274,7 +332,7 @@ def test_a_failed_upgrade_changes_nothing(migration_engine, legacy):
         upgrade_database(migration_engine)
     found = inspect(migration_engine)
     assert "alembic_version" not in found.get_table_names()
-    assert "expires_at" not in {c["name"] for c in found.get_columns("tokens")}       # 0002 was undone
+    assert "expires_at" not in {c["name"] for c in found.get_columns("tokens")}  # 0002 was undone
     assert rows(migration_engine) == before
 
 
@@ -294,6 +352,7 @@ def test_upgrades_started_together_run_once(migration_engine, database_url, inst
             failures.append(error)
         finally:
             engine.dispose()
+
     threads = [threading.Thread(target=start) for _ in range(4)]
     for t in threads:
         t.start()
@@ -315,13 +374,15 @@ def test_a_downgrade_to_0001_gives_the_old_schema_back_with_every_row(migration_
 
 # ------------------------------------------------------------------------------------------ refusing to start
 
-def test_a_service_told_not_to_upgrade_refuses_a_database_that_is_behind(migration_engine, legacy, instance_folder,
-                                                                         database_url):
+
+def test_a_service_told_not_to_upgrade_refuses_a_database_that_is_behind(
+    migration_engine, legacy, instance_folder, database_url
+):
     with pytest.raises(DatabaseBehind, match="kyosai db upgrade") as behind:
         _app(instance_folder, database_url, UPGRADE_DATABASE=False)
     assert "移行" in str(behind.value) and "predates migrations" in str(behind.value)
     with migration_engine.connect() as connection, connection.begin():
-        command.upgrade(config(connection), "0002")          # an upgrade done half-way: still behind
+        command.upgrade(config(connection), "0002")  # an upgrade done half-way: still behind
     with pytest.raises(DatabaseBehind, match="0002"):
         _app(instance_folder, database_url, UPGRADE_DATABASE=False)
     upgrade_database(migration_engine)

@@ -1,9 +1,10 @@
 """The service's storage tests again, on a real PostgreSQL server.
 
-Every test of ``test_service.py``, ``test_service_migrations.py`` and ``test_service_reports.py`` runs here a second time with the ``database_url`` fixture pointing
-at a fresh database of a throwaway PostgreSQL cluster that ``scripts/pg_test_server.sh`` starts for
-the session (unix socket only, in a temporary folder; as root it runs as the ``postgres`` user).
-``make test`` installs Debian's ``postgresql`` package when the server binaries are missing.
+Every test of ``test_service.py``, ``test_service_migrations.py`` and ``test_service_reports.py`` runs
+here a second time with the ``database_url`` fixture pointing at a fresh database of a throwaway
+PostgreSQL cluster that ``scripts/pg_test_server.sh`` starts for the session (unix socket only, in a
+temporary folder; as root it runs as the ``postgres`` user). ``make test`` installs Debian's
+``postgresql`` package when the server binaries are missing.
 
 Without PostgreSQL the tests are skipped with the reason — except on CI (``CI=true``), where a
 missing server is a failure. ``KYOSAI_TEST_DATABASE_URL`` points the tests at a server of your own
@@ -26,10 +27,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, text, update
 
-from test_service import *  # noqa: F401,F403 - every service test, once more on PostgreSQL
-from test_service_migrations import *  # noqa: F401,F403 - and every migration test
-from test_service_reports import *  # noqa: F401,F403 - and the reports' and stores' tests
-from test_service import VALID, WITH_ERRORS, count, race_submissions, submit, upload  # noqa: F401
+from test_service import *  # noqa: F403 - every service test, once more on PostgreSQL
+from test_service import VALID, WITH_ERRORS, count, race_submissions, upload
+from test_service_migrations import *  # noqa: F403 - and every migration test
+from test_service_reports import *  # noqa: F403 - and the reports' and stores' tests
 from validator.service import create_app
 from validator.service.auth import create_token
 from validator.service.db import FileBlob, Submission, Validation, read_session, utcnow, write_session
@@ -52,7 +53,7 @@ def postgres_server():
     if given:
         yield given
         return
-    folder = tempfile.mkdtemp(prefix="kyosai-pg-")          # short: a unix socket path has ~100 bytes
+    folder = tempfile.mkdtemp(prefix="kyosai-pg-")  # short: a unix socket path has ~100 bytes
     result = subprocess.run(["bash", str(SCRIPT), "start", folder], capture_output=True, text=True, timeout=180)
     if result.returncode == 3:
         shutil.rmtree(folder, ignore_errors=True)
@@ -86,8 +87,9 @@ def test_the_service_really_runs_on_postgresql(app, engine):
 
 def test_the_unique_constraint_exists_in_postgresql(engine):
     with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT conname FROM pg_constraint WHERE conrelid = 'submissions'::regclass AND contype = 'u'")).all()
+        rows = connection.execute(
+            text("SELECT conname FROM pg_constraint WHERE conrelid = 'submissions'::regclass AND contype = 'u'")
+        ).all()
     assert ("uq_submissions_agency_sha256",) in rows
 
 
@@ -105,8 +107,10 @@ def test_many_concurrent_identical_submissions_give_one_row(app, engine, tokens)
 
 # ------------------------------------------------------------------------------ two hosts, one database
 
-def _call(port: int, method: str, path: str, token: str, body: bytes | None = None,
-          content_type: str | None = None) -> tuple[int, dict, bytes]:
+
+def _call(
+    port: int, method: str, path: str, token: str, body: bytes | None = None, content_type: str | None = None
+) -> tuple[int, dict, bytes]:
     headers = {"Authorization": f"Bearer {token}"}
     if content_type:
         headers["Content-Type"] = content_type
@@ -122,8 +126,14 @@ def _purge(instance: Path, url: str, *args: str) -> str:
     """`kyosai purge` as headquarters' cron runs it on one host."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KYOSAI_") or k == "KYOSAI_PARAMETERS"}
     env.update(KYOSAI_INSTANCE_PATH=str(instance), KYOSAI_DATABASE_URL=url)
-    done = subprocess.run([sys.executable, "-m", "validator.cli", "purge", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "validator.cli", "purge", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -141,8 +151,15 @@ def test_two_hosts_on_one_database_serve_each_others_uploads_and_reports(databas
     try:
         for name in ("host1", "host2"):
             ports.append(free_port())
-            servers.append(start_server(tmp_path / name, ports[-1], tmp_path / f"{name}.log",
-                                        DATABASE_URL=database_url, UPLOADS_PER_MINUTE=0))
+            servers.append(
+                start_server(
+                    tmp_path / name,
+                    ports[-1],
+                    tmp_path / f"{name}.log",
+                    DATABASE_URL=database_url,
+                    UPLOADS_PER_MINUTE=0,
+                )
+            )
         one, two = ports
 
         status, _, body = _call(one, "POST", "/api/v1/validations", agency, *_multipart(VALID, "申込.xlsx"))
@@ -154,10 +171,11 @@ def test_two_hosts_on_one_database_serve_each_others_uploads_and_reports(databas
         assert status == 200 and "受付可" in html.decode("utf-8")
         status, _, made = _call(two, "GET", f"/api/v1/validations/{vid}.xlsx", agency)
         assert status == 200 and made[:2] == b"PK"
-        status, _, read = _call(one, "GET", f"/api/v1/validations/{vid}.xlsx", hq)   # made on two, read on one
+        status, _, read = _call(one, "GET", f"/api/v1/validations/{vid}.xlsx", hq)  # made on two, read on one
         assert status == 200 and read == made
-        status, headers, body = _call(two, "POST", "/api/v1/submissions", agency,
-                                      json.dumps({"validation_id": vid}).encode(), "application/json")
+        status, headers, body = _call(
+            two, "POST", "/api/v1/submissions", agency, json.dumps({"validation_id": vid}).encode(), "application/json"
+        )
         assert status == 201
         sid = json.loads(body)["id"]
         status, headers, original = _call(one, "GET", f"/api/v1/submissions/{sid}/file", hq)
@@ -168,11 +186,14 @@ def test_two_hosts_on_one_database_serve_each_others_uploads_and_reports(databas
         status, _, body = _call(two, "POST", "/api/v1/validations", agency, *_multipart(WITH_ERRORS, "試し.xlsx"))
         tried = json.loads(body)["id"]
         assert _call(one, "GET", f"/api/v1/validations/{tried}.html", agency)[0] == 200
-        for name in ("host1", "host2"):                  # a host keeps nothing
+        for name in ("host1", "host2"):  # a host keeps nothing
             assert list((tmp_path / name / "files").iterdir()) == []
         with write_session(engine) as session:
-            session.execute(update(Validation).where(Validation.id == tried)
-                            .values(created_at=utcnow() - datetime.timedelta(days=31)))
+            session.execute(
+                update(Validation)
+                .where(Validation.id == tried)
+                .values(created_at=utcnow() - datetime.timedelta(days=31))
+            )
         assert "未提出の検査 1件" in _purge(tmp_path / "host2", database_url)
         for port in (one, two):
             for suffix in ("", ".html"):
@@ -180,8 +201,11 @@ def test_two_hosts_on_one_database_serve_each_others_uploads_and_reports(databas
                 assert (status, json.loads(body)["code"]) == (404, "validation-not-found")
         # a submission past a period headquarters set: purged from host one's side, gone on host two
         with write_session(engine) as session:
-            session.execute(update(Submission).where(Submission.id == sid)
-                            .values(created_at=utcnow() - datetime.timedelta(days=400)))
+            session.execute(
+                update(Submission)
+                .where(Submission.id == sid)
+                .values(created_at=utcnow() - datetime.timedelta(days=400))
+            )
         assert "提出 1件" in _purge(tmp_path / "host1", database_url, "--submitted-days", "365")
         status, _, body = _call(two, "GET", f"/api/v1/submissions/{sid}/file", hq)
         assert (status, json.loads(body)["code"]) == (404, "submission-not-found")
@@ -191,8 +215,9 @@ def test_two_hosts_on_one_database_serve_each_others_uploads_and_reports(databas
         for server in servers:
             stop_server(server)
         engine.dispose()
-    one_log, two_log = ((tmp_path / f"{name}.log").read_text(encoding="utf-8", errors="replace")
-                        for name in ("host1", "host2"))
+    one_log, two_log = (
+        (tmp_path / f"{name}.log").read_text(encoding="utf-8", errors="replace") for name in ("host1", "host2")
+    )
     assert f"report rendered id={vid} format=xlsx" in two_log and f"report read id={vid} format=xlsx" in one_log
-    assert f"report rendered id={vid} format=xlsx" not in one_log        # made once, for both hosts
+    assert f"report rendered id={vid} format=xlsx" not in one_log  # made once, for both hosts
     assert "files: database" in one_log and "files: database" in two_log

@@ -39,17 +39,20 @@ def test_official_example():
     assert ts.resident_tax(7_200_000, ON) - ts.resident_tax(6_600_000, ON) == 60_000
 
 
-@pytest.mark.parametrize("t, expected", [
-    (0, 0),
-    (1_000, 0),                   # 50 × 1.021 = 51.05 → 0
-    (2_000, 100),
-    (1_950_000, 99_500),          # 97,500 × 1.021 = 99,547.5
-    (1_950_001, 99_500),
-    (3_300_000, 237_300),         # 232,500 × 1.021 = 237,382.5
-    (7_200_000, 1_041_400),       # 1,020,000 × 1.021
-    (6_600_000, 911_200),         # 892,500 × 1.021 = 911,242.5
-    (50_000_000, 18_075_700),
-])
+@pytest.mark.parametrize(
+    "t, expected",
+    [
+        (0, 0),
+        (1_000, 0),  # 50 × 1.021 = 51.05 → 0
+        (2_000, 100),
+        (1_950_000, 99_500),  # 97,500 × 1.021 = 99,547.5
+        (1_950_001, 99_500),
+        (3_300_000, 237_300),  # 232,500 × 1.021 = 237,382.5
+        (7_200_000, 1_041_400),  # 1,020,000 × 1.021
+        (6_600_000, 911_200),  # 892,500 × 1.021 = 911,242.5
+        (50_000_000, 18_075_700),
+    ],
+)
 def test_income_tax(t, expected):
     assert ts.income_tax(t, ON) == expected == reference_income_tax(t)
 
@@ -66,32 +69,42 @@ def test_resident_tax(t, expected):
     assert ts.resident_tax(t, ON) == expected
 
 
-@pytest.mark.parametrize("t, monthly, expected", [
-    (7_200_000, 50_000, 190_200),   # official example
-    (7_200_000, 70_000, 263_200),
-    (0, 70_000, 0),                 # no income, no saving
-    (300_000, 70_000, 45_300),      # income below the deduction floors at 0
-    (840_000, 70_000, 126_800),     # exactly the deduction
-    (1_950_000, 1_000, 1_800),
-    (50_000_000, 70_000, 469_900),   # 840,000 × 45 % × 1.021 + 84,000
-])
+@pytest.mark.parametrize(
+    "t, monthly, expected",
+    [
+        (7_200_000, 50_000, 190_200),  # official example
+        (7_200_000, 70_000, 263_200),
+        (0, 70_000, 0),  # no income, no saving
+        (300_000, 70_000, 45_300),  # income below the deduction floors at 0
+        (840_000, 70_000, 126_800),  # exactly the deduction
+        (1_950_000, 1_000, 1_800),
+        (50_000_000, 70_000, 469_900),  # 840,000 × 45 % × 1.021 + 84,000
+    ],
+)
 def test_compute(t, monthly, expected):
     assert ts.compute(t, monthly, ON) == expected
     after = max(0, t - 12 * monthly)
-    assert expected == (reference_income_tax(t) - reference_income_tax(after)
-                        + math.floor(t * Decimal("0.1")) - math.floor(after * Decimal("0.1")))
+    assert expected == (
+        reference_income_tax(t)
+        - reference_income_tax(after)
+        + math.floor(t * Decimal("0.1"))
+        - math.floor(after * Decimal("0.1"))
+    )
 
 
-@pytest.mark.parametrize("call, error", [
-    (lambda: ts.compute(-1, 50_000, ON), OutOfRange),
-    (lambda: ts.income_tax(-1, ON), OutOfRange),
-    (lambda: ts.resident_tax(-1, ON), OutOfRange),
-    (lambda: ts.compute(7_200_000.0, 50_000, ON), InvalidNumber),
-    (lambda: ts.compute(7_200_000, 0, ON), InvalidPremium),
-    (lambda: ts.compute(7_200_000, 50_250, ON), InvalidPremium),
-    (lambda: ts.compute(7_200_000, 70_500, ON), InvalidPremium),
-    (lambda: ts.income_tax(7_200_000, D(2014, 12, 31)), OutOfRange),   # before the quick table in force
-])
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda: ts.compute(-1, 50_000, ON), OutOfRange),
+        (lambda: ts.income_tax(-1, ON), OutOfRange),
+        (lambda: ts.resident_tax(-1, ON), OutOfRange),
+        (lambda: ts.compute(7_200_000.0, 50_000, ON), InvalidNumber),
+        (lambda: ts.compute(7_200_000, 0, ON), InvalidPremium),
+        (lambda: ts.compute(7_200_000, 50_250, ON), InvalidPremium),
+        (lambda: ts.compute(7_200_000, 70_500, ON), InvalidPremium),
+        (lambda: ts.income_tax(7_200_000, D(2014, 12, 31)), OutOfRange),  # before the quick table in force
+    ],
+)
 def test_bad_input(call, error):
     with pytest.raises(error):
         call()

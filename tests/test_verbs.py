@@ -57,8 +57,11 @@ def _verbs():
                 continue
             if inspect.isfunction(obj) and obj.__module__ == module.__name__ and name.startswith(VERBS):
                 yield f"{module.__name__}.{name}", obj
-            elif (inspect.isclass(obj) and obj.__module__ == module.__name__
-                  and not (issubclass(obj, enum.Enum) and not len(obj))):  # not a base Enum without members
+            elif (
+                inspect.isclass(obj)
+                and obj.__module__ == module.__name__
+                and not (issubclass(obj, enum.Enum) and not len(obj))
+            ):  # not a base Enum without members
                 # every class's own names, not dir(): that hides the methods of an Enum
                 names = {n for klass in obj.__mro__ for n in vars(klass) if n.startswith(VERBS)}
                 for method_name in sorted(names):
@@ -79,8 +82,9 @@ def _plausible(parameter: inspect.Parameter):
 
 def _calls(function):
     """Every (args, kwargs) with one hostile value in one position, the others plausible or hostile."""
-    parameters = [p for p in inspect.signature(function).parameters.values()
-                  if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    parameters = [
+        p for p in inspect.signature(function).parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
     for position in range(len(parameters)):
         for hostile in HOSTILE:
             for others in ("plausible", "hostile"):
@@ -95,11 +99,19 @@ def _calls(function):
 
 
 def test_the_walk_finds_the_verbs_of_every_module():
-    for name in ("kyosai.codes.is_valid_corporate_number", "kyosai.codes.format_postal_code",
-                 "kyosai.calendar.is_business_day", "kyosai.premium.validate", "kyosai.premium.format",
-                 "kyosai.debit.compute", "kyosai.deduction.compute", "kyosai.loans.is_valid_request",
-                 "kyosai.eligibility.validate_safety", "kyosai.rejoin.is_premium_deductible",
-                 "kyosai.labels.Scheme.is_valid"):
+    for name in (
+        "kyosai.codes.is_valid_corporate_number",
+        "kyosai.codes.format_postal_code",
+        "kyosai.calendar.is_business_day",
+        "kyosai.premium.validate",
+        "kyosai.premium.format",
+        "kyosai.debit.compute",
+        "kyosai.deduction.compute",
+        "kyosai.loans.is_valid_request",
+        "kyosai.eligibility.validate_safety",
+        "kyosai.rejoin.is_premium_deductible",
+        "kyosai.labels.Scheme.is_valid",
+    ):
         assert name in VERB_FUNCTIONS, name
     assert not any(name.endswith(".is_refused") for name in VERB_FUNCTIONS)  # renamed: it read inverted
 
@@ -111,7 +123,7 @@ def test_an_is_function_answers_a_bool_and_never_raises(name):
     for args, kwargs in _calls(function):
         try:
             answer = function(*args, **kwargs)
-        except Exception as error:  # noqa: BLE001  (any exception breaks the contract: report it)
+        except Exception as error:  # noqa: BLE001 - any exception breaks the contract: report it
             wrong.append(f"{args!r} {kwargs!r} raised {type(error).__name__}: {error}")
         else:
             if type(answer) is not bool:
@@ -128,18 +140,18 @@ def test_a_validate_compute_or_format_function_raises_only_kyosai_errors(name):
             function(*args, **kwargs)
         except KyosaiError as error:
             assert error.message_ja and error.message_en
-        except Exception as error:  # noqa: BLE001  (anything but a KyosaiError breaks the contract)
+        except Exception as error:  # noqa: BLE001 - anything but a KyosaiError breaks the contract
             wrong.append(f"{args!r} {kwargs!r} raised {type(error).__name__}: {error}")
     assert not wrong, "\n".join(wrong[:10])
 
 
 def test_the_examples_of_the_issue():
-    assert codes.is_valid_corporate_number("") is False       # raised MissingValue
+    assert codes.is_valid_corporate_number("") is False  # raised MissingValue
     assert codes.is_valid_corporate_number("7000012050002") is True
     joined, failed = datetime.date(2024, 1, 15), datetime.date(2024, 7, 15)
     assert loans.is_valid_request(joined, failed, datetime.date(2025, 1, 16), 6) is True
     assert loans.is_valid_request(joined, failed, datetime.date(2025, 1, 17), 6) is False
-    assert loans.is_valid_request(None, failed, datetime.date(2025, 1, 16), 6) is False   # raised
+    assert loans.is_valid_request(None, failed, datetime.date(2025, 1, 16), 6) is False  # raised
 
 
 def test_accepts_swallows_kyosai_errors_only():

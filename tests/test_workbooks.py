@@ -49,9 +49,22 @@ def _load_generator():
 
 gen = _load_generator()
 WORKBOOKS = sorted(gen.OUT_DIR.glob("*.xls[xm]"))
-UDF_NAMES = ["KYOSAI_DEDUCTIBLE", "FIRST_DEBIT", "FIRST_DEBIT_AMOUNT", "DEBIT_DATE", "PREPAY_DEADLINE",
-             "PREPAY_DISCOUNT", "CERTIFICATE_DISPATCH", "FAILED_DEBIT_PLAN", "KYOSAI_TAX_SAVING", "SKY_ELIGIBLE",
-             "SAFETY_ELIGIBLE", "SAFETY_HEADROOM", "SAFETY_LOAN_LIMIT", "SAFETY_REFUND"]
+UDF_NAMES = [
+    "KYOSAI_DEDUCTIBLE",
+    "FIRST_DEBIT",
+    "FIRST_DEBIT_AMOUNT",
+    "DEBIT_DATE",
+    "PREPAY_DEADLINE",
+    "PREPAY_DISCOUNT",
+    "CERTIFICATE_DISPATCH",
+    "FAILED_DEBIT_PLAN",
+    "KYOSAI_TAX_SAVING",
+    "SKY_ELIGIBLE",
+    "SAFETY_ELIGIBLE",
+    "SAFETY_HEADROOM",
+    "SAFETY_LOAN_LIMIT",
+    "SAFETY_REFUND",
+]
 
 # The Excel built-ins the workbooks use, with their (min, max) number of arguments. Keep it small:
 # every one must be in Excel 2010 and later without an _xlfn. prefix.
@@ -75,10 +88,15 @@ def _udf_arity(name: str) -> tuple[int, int]:
 
 # ------------------------------------------------------------------------------------ in sync
 
+
 def test_the_generator_wrote_every_workbook():
     names = {p.name for p in WORKBOOKS}
-    assert names == {f"{gen.CALCULATOR}.xlsx", f"{gen.CALCULATOR}.xlsm", f"{gen.LITE_CALCULATOR}.xlsx",
-                     *gen.TEMPLATE_FILES.values()}
+    assert names == {
+        f"{gen.CALCULATOR}.xlsx",
+        f"{gen.CALCULATOR}.xlsm",
+        f"{gen.LITE_CALCULATOR}.xlsx",
+        *gen.TEMPLATE_FILES.values(),
+    }
     assert sorted(p.name for p in (gen.OUT_DIR / gen.LITE_DIR).iterdir()) == ["main.py", "requirements.txt"]
 
 
@@ -109,6 +127,7 @@ def test_the_xlsm_is_macro_enabled_without_a_vba_project_and_otherwise_the_xlsx(
 
 # ------------------------------------------------------------------------------------ formulas
 
+
 def _formulas(path: Path):
     """(where, formula) for every formula: cells, array formulas and data-validation rules."""
     wb = load_workbook(path)
@@ -132,8 +151,11 @@ def _calls(formula: str):
     """(FUNCTION, number of arguments) for every function call in the formula."""
     stack = []  # one frame per open FUNC / PAREN / ARRAY: [name or None, separators, has content]
     for token in Tokenizer(formula).items:
-        if stack and token.type not in (Token.WSPACE,) and not (
-                token.type in (Token.FUNC, Token.PAREN) and token.subtype == Token.CLOSE):
+        if (
+            stack
+            and token.type not in (Token.WSPACE,)
+            and not (token.type in (Token.FUNC, Token.PAREN) and token.subtype == Token.CLOSE)
+        ):
             stack[-1][2] = True
         if token.type == Token.FUNC and token.subtype == Token.OPEN:
             stack.append([token.value[:-1].upper(), 0, False])
@@ -151,7 +173,10 @@ def _calls(formula: str):
 def test_the_argument_counter():
     assert list(_calls("=IF(AND(A1=1,B2>0),TODAY(),(1+2)*3)")) == [("AND", 2), ("TODAY", 0), ("IF", 3)]
     assert list(_calls('=IFERROR(INDEX(FAILED_DEBIT_PLAN($B$4,"sky",),1,1),"")')) == [
-        ("FAILED_DEBIT_PLAN", 3), ("INDEX", 3), ("IFERROR", 2)]
+        ("FAILED_DEBIT_PLAN", 3),
+        ("INDEX", 3),
+        ("IFERROR", 2),
+    ]
 
 
 def test_every_formula_calls_allowed_functions_with_allowed_argument_counts():
@@ -163,9 +188,10 @@ def test_every_formula_calls_allowed_functions_with_allowed_argument_counts():
             for name, arguments in _calls(text):
                 # the Lite workbook stores a call of an add-in function as _xldudf_NAME(…), and only those
                 lite_call = name.startswith(gen.LITE_PREFIX.upper())
-                assert lite_call == (path.stem == gen.LITE_CALCULATOR and name[len(gen.LITE_PREFIX):] in UDF_NAMES) or (
-                    not lite_call and name in BUILTINS), f"{path.name} {where}: {name}: {text}"
-                name = name[len(gen.LITE_PREFIX):] if lite_call else name
+                assert lite_call == (
+                    path.stem == gen.LITE_CALCULATOR and name[len(gen.LITE_PREFIX) :] in UDF_NAMES
+                ) or (not lite_call and name in BUILTINS), f"{path.name} {where}: {name}: {text}"
+                name = name[len(gen.LITE_PREFIX) :] if lite_call else name
                 used.add(name)
                 if name in BUILTINS:
                     low, high = BUILTINS[name]
@@ -186,6 +212,7 @@ def test_the_udf_names_are_the_add_ins():
 
 # ------------------------------------------------------------------------------------ calculator
 
+
 @pytest.fixture(scope="module")
 def calculator():
     return load_workbook(gen.OUT_DIR / f"{gen.CALCULATOR}.xlsm")
@@ -200,8 +227,9 @@ def test_the_xlwings_conf_sheet_points_at_the_udf_module(calculator):
 
 def test_the_xlwings_conf_sheet_is_hidden_from_clerks_and_the_others_are_not(calculator):
     # hidden, not veryHidden: xlwings reads it by name in any state (docs/excel.md)
-    assert {ws.title: ws.sheet_state for ws in calculator.worksheets if ws.sheet_state != "visible"} == \
-        {"xlwings.conf": "hidden"}
+    assert {ws.title: ws.sheet_state for ws in calculator.worksheets if ws.sheet_state != "visible"} == {
+        "xlwings.conf": "hidden"
+    }
     assert calculator.active.sheet_state == "visible"
 
 
@@ -212,8 +240,14 @@ def test_a_sheet_per_question(calculator):
 def test_the_first_debit_examples(calculator):
     ws = calculator["初回振替"]
     for row, ex in enumerate(gen.FIRST_DEBIT_EXAMPLES, start=5):
-        args = (ex.application_date, ex.monthly_amount, ex.channel.value, ex.pattern.value, ex.prepaid_months,
-                ex.scheme.value)
+        args = (
+            ex.application_date,
+            ex.monthly_amount,
+            ex.channel.value,
+            ex.pattern.value,
+            ex.prepaid_months,
+            ex.scheme.value,
+        )
         assert udfs.FIRST_DEBIT(*args) == ex.expected_date, ex.note
         assert udfs.FIRST_DEBIT_AMOUNT(*args) == ex.expected_amount, ex.note
         assert ws[f"C{row}"].value.date() == ex.application_date and ws[f"K{row}"].value == ex.expected_amount
@@ -230,10 +264,12 @@ def test_the_deduction_examples():
 
 def test_the_deadline_examples():
     for month, sky_debit, sky_deadline, safety_debit, safety_deadline in gen.DEADLINE_EXAMPLES:
-        for function, scheme, expected in ((udfs.DEBIT_DATE, "sky", sky_debit),
-                                           (udfs.PREPAY_DEADLINE, "sky", sky_deadline),
-                                           (udfs.DEBIT_DATE, "safety", safety_debit),
-                                           (udfs.PREPAY_DEADLINE, "safety", safety_deadline)):
+        for function, scheme, expected in (
+            (udfs.DEBIT_DATE, "sky", sky_debit),
+            (udfs.PREPAY_DEADLINE, "sky", sky_deadline),
+            (udfs.DEBIT_DATE, "safety", safety_debit),
+            (udfs.PREPAY_DEADLINE, "safety", safety_deadline),
+        ):
             if expected is not None:
                 assert function(month, scheme) == expected
 
@@ -263,14 +299,18 @@ def test_the_array_sheet_has_one_bad_row_only(calculator):
     ws = calculator["一括計算"]
     formula = ws["F6"].value
     assert isinstance(formula, ArrayFormula) and formula.ref == "F6:F10"
-    dates, amounts, channels, patterns = zip(*gen.ARRAY_CUSTOMERS)
-    column = lambda values: [[v.value if hasattr(v, "value") else v] for v in values]  # noqa: E731
+    dates, amounts, channels, patterns = zip(*gen.ARRAY_CUSTOMERS, strict=True)
+
+    def column(values):
+        return [[v.value if hasattr(v, "value") else v] for v in values]
+
     result = udfs.FIRST_DEBIT_AMOUNT(column(dates), column(amounts), column(channels), column(patterns))
     bad = [i for i, (value,) in enumerate(result) if isinstance(value, str) and value.startswith("#")]
     assert bad == [3]
 
 
 # ------------------------------------------------------------------------------------ templates
+
 
 @pytest.fixture(scope="module", params=sorted(gen.TEMPLATE_FILES))
 def template(request):
@@ -317,7 +357,7 @@ def test_the_templates_print_landscape_one_page_wide_with_the_header_on_every_pa
         setup = ws.page_setup
         assert (setup.orientation, int(setup.paperSize)) == ("landscape", int(ws.PAPERSIZE_A4))
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0)        # 0: as many pages tall as needed
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0)  # 0: as many pages tall as needed
         assert ws.print_title_rows.replace("$", "") == f"{gen.HEADER_ROW}:{gen.HEADER_ROW}"
         assert ws.cell(gen.HEADER_ROW, 1).value == kind.columns[0].header
 
@@ -368,7 +408,7 @@ def _sample_records(kind, wb):
     ws = wb[gen.SAMPLE_SHEET]
     rows = list(ws.iter_rows(min_row=gen.HEADER_ROW + 1, values_only=True))
     assert len(rows) >= 5
-    return [{c.alias: v for c, v in zip(kind.columns, row)} for row in rows]
+    return [{c.alias: v for c, v in zip(kind.columns, row, strict=True)} for row in rows]
 
 
 def _date(value):
@@ -392,8 +432,15 @@ def _check_sky(r, records):
     applied = _date(r["application_date"])
     premium.validate(r["monthly_amount"], Scheme.SKY, applied)
     eligibility.validate_sky(r["industry"], r["employees"], r["member_type"], on=applied)
-    Contract(Scheme.SKY, r["monthly_amount"], applied, r["channel"], r["payment_pattern"],
-             r["prepaid_months"] or 0, r["designated_month"])
+    Contract(
+        Scheme.SKY,
+        r["monthly_amount"],
+        applied,
+        r["channel"],
+        r["payment_pattern"],
+        r["prepaid_months"] or 0,
+        r["designated_month"],
+    )
     assert (r["designated_month"] is None) == (r["payment_pattern"] == "月払")
     if r["member_type"] == "共同経営者":
         assert any(o["receipt_no"] == r["proprietor_ref"] and o["member_type"] == "個人事業主" for o in records)
@@ -405,16 +452,27 @@ def _check_safety(r, records):
     applied = _date(r["application_date"])
     premium.validate(r["monthly_amount"], Scheme.SAFETY, applied)
     company = r["applicant_type"] == "法人"
-    eligibility.validate_safety(r["industry"], r["capital"] if company else None, r["employees"],
-                                _date(r["business_start_date"]), applied, r["tax_arrears"])
+    eligibility.validate_safety(
+        r["industry"],
+        r["capital"] if company else None,
+        r["employees"],
+        _date(r["business_start_date"]),
+        applied,
+        r["tax_arrears"],
+    )
     if company:
         codes.validate_corporate_number(r["corporate_number"])
     else:
         assert r["corporate_number"] is None and r["capital"] is None
     prepaid = r["prepaid_months"] or 0
     assert (r["prepayment_method"] is not None) == (prepaid > 0)
-    Contract(Scheme.SAFETY, r["monthly_amount"], applied, prepaid_months=prepaid,
-             prepayment_method=r["prepayment_method"] or "口座振替")
+    Contract(
+        Scheme.SAFETY,
+        r["monthly_amount"],
+        applied,
+        prepaid_months=prepaid,
+        prepayment_method=r["prepayment_method"] or "口座振替",
+    )
 
 
 def _check_prepayment(r, records):
@@ -424,8 +482,9 @@ def _check_prepayment(r, records):
     deadlines.validate_arrival(_date(r["received_date"]), desired, scheme)
     assert r["prepaid_months"] >= 1
     if scheme is Scheme.SAFETY:
-        safety_limit.validate_prepayment(r["paid_total"], r["monthly_amount"], r["prepaid_months"],
-                                         r["prepayment_amount"], on=desired.first_day)
+        safety_limit.validate_prepayment(
+            r["paid_total"], r["monthly_amount"], r["prepaid_months"], r["prepayment_amount"], on=desired.first_day
+        )
     else:
         assert r["prepayment_amount"] == r["monthly_amount"] * r["prepaid_months"]
 
@@ -452,9 +511,12 @@ def test_the_sample_rows_pass_the_validator(template, tmp_path):
 
 # ------------------------------------------------------------------------------------ xlwings Lite
 
+
 def test_the_lite_calculator_is_the_classic_one_with_its_own_first_steps_and_no_xlwings_conf():
-    lite, classic = gen.fingerprint(gen.OUT_DIR / f"{gen.LITE_CALCULATOR}.xlsx"), gen.fingerprint(
-        gen.OUT_DIR / f"{gen.CALCULATOR}.xlsx")
+    lite, classic = (
+        gen.fingerprint(gen.OUT_DIR / f"{gen.LITE_CALCULATOR}.xlsx"),
+        gen.fingerprint(gen.OUT_DIR / f"{gen.CALCULATOR}.xlsx"),
+    )
     assert lite["order"] == [name for name in classic["order"] if name != "xlwings.conf"]
     for name in lite["order"][1:]:  # every calculator sheet: the same cells, the calls prefixed
         lite_cells = lite["sheets"][name]["cells"]
@@ -485,6 +547,7 @@ def test_the_lite_workbook_carries_its_code_where_xlwings_lite_keeps_it():
     code = gen.lite_code(path)
     assert code["main.py"].startswith('"""kyosai') and "holidays" in code["requirements.txt"]
     import xml.etree.ElementTree as ElementTree
+
     properties = {p.get("name"): p.get("value") for p in ElementTree.fromstring(web).iter(f"{{{gen.WE_NS}}}property")}
     assert properties["pyodideVersion"] == '"0.27.5"'  # every value a JSON text, as Lite writes them
     assert properties["main.py"].startswith('"\\"\\"\\"kyosai') and "\n" not in properties["main.py"]
@@ -504,9 +567,22 @@ def test_the_lite_workbook_opens_in_libreoffice(tmp_path):
             pytest.fail("LibreOffice is not installed (make test installs libreoffice-calc-nogui)")
         pytest.skip("LibreOffice is not installed (make test installs libreoffice-calc-nogui)")
     source = gen.OUT_DIR / f"{gen.LITE_CALCULATOR}.xlsx"
-    done = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--norestore",
-                           "--convert-to", "ods", "--outdir", str(tmp_path), str(source)],
-                          capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     converted = tmp_path / f"{gen.LITE_CALCULATOR}.ods"
     assert done.returncode == 0 and converted.exists(), done.stdout + done.stderr
     with zipfile.ZipFile(converted) as archive:

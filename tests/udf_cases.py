@@ -71,11 +71,19 @@ CASES: tuple[Case, ...] = (
     Case("FIRST_DEBIT_AMOUNT", (Date(2024, 12, 2), 70000, "現金なし", "年払"), 840_000, "§1.4 seed"),
     Case("FIRST_DEBIT_AMOUNT", ("令和6年12月2日", "７万円", "debit", "annual"), 840_000, "text, 和暦, English labels"),
     Case("FIRST_DEBIT", (Date(2024, 12, 2), 100000, "現金なし", "月払", 12, "経営セーフティ共済"), D(2025, 2, 27)),
-    Case("FIRST_DEBIT_AMOUNT", (Date(2024, 12, 2), 100000, EMPTY, EMPTY, 12, "safety"), 1_400_000,
-         "empty optional arguments take their defaults"),
+    Case(
+        "FIRST_DEBIT_AMOUNT",
+        (Date(2024, 12, 2), 100000, EMPTY, EMPTY, 12, "safety"),
+        1_400_000,
+        "empty optional arguments take their defaults",
+    ),
     Case("FIRST_DEBIT_AMOUNT", (Date(2024, 10, 1), 10000, "現金なし", "月払", 9), 120_000, "official Q&A"),
     Case("FIRST_DEBIT", (Date(2024, 12, 2), 70000), D(2025, 2, 18), "defaults: 現金なし, 月払"),
-    Case("FIRST_DEBIT", ("2024-13-01", 70000), "#申込日: 「2024-13-01」は日付として読めません（例: 2024/12/1、令和6年12月1日、R6.12.1）。"),
+    Case(
+        "FIRST_DEBIT",
+        ("2024-13-01", 70000),
+        "#申込日: 「2024-13-01」は日付として読めません（例: 2024/12/1、令和6年12月1日、R6.12.1）。",
+    ),
     Case("FIRST_DEBIT", (EMPTY, 70000), "#申込日: 日付が空欄です。", "a required argument left empty"),
     Case("FIRST_DEBIT", (Date(2024, 12, 2), 70000, "weekly")),
     Case("FIRST_DEBIT", (Error("#N/A"), 70000), note="an error cell is reported by name"),
@@ -103,12 +111,17 @@ CASES: tuple[Case, ...] = (
     Case("PREPAY_DISCOUNT", ("7万", "12か月", Date(2017, 10, 31)), 23100, "5/1000 before November 2017"),
     Case("PREPAY_DISCOUNT", (70000, 0, Date(2024, 10, 1))),
     # failed debit (振替不能): a table with a header; §1.7, §2.4
-    Case("FAILED_DEBIT_PLAN", ("2024-12", "小規模企業共済", 70000), [
-        ["月", "請求月数", "金額", "内訳"],
-        ["2025年1月", 0, 0, "請求なし"],
-        ["2025年2月", 2, 140000, "2025年2月、2024年12月"],
-        ["2025年3月", 1, 70000, "2025年3月"],
-        ["2025年4月", 2, 140000, "2025年4月、2025年1月"]]),
+    Case(
+        "FAILED_DEBIT_PLAN",
+        ("2024-12", "小規模企業共済", 70000),
+        [
+            ["月", "請求月数", "金額", "内訳"],
+            ["2025年1月", 0, 0, "請求なし"],
+            ["2025年2月", 2, 140000, "2025年2月、2024年12月"],
+            ["2025年3月", 1, 70000, "2025年3月"],
+            ["2025年4月", 2, 140000, "2025年4月、2025年1月"],
+        ],
+    ),
     Case("FAILED_DEBIT_PLAN", (Date(2024, 12, 1), "safety", 100000)),
     Case("FAILED_DEBIT_PLAN", ("2024-12",), note="no premium: the amount column stays empty"),
     Case("FAILED_DEBIT_PLAN", (col("2024-12", "2025-01"),), note="a range is refused"),
@@ -135,23 +148,52 @@ CASES: tuple[Case, ...] = (
     Case("SAFETY_REFUND", (4_000_000, 40, "機構解約"), 3_800_000),
     Case("SAFETY_REFUND", (2_000_000, 24, "任意解約", 5_000_000), 1_275_000),
     # whole columns (配列): one formula for many customers; a bad row shows only its own message
-    Case("FIRST_DEBIT_AMOUNT", (
-        col(Date(2024, 12, 2), "2024-13-01", Date(2024, 10, 1), EMPTY, Date(2024, 12, 2), Error("#VALUE!")),
-        col(70000, 70000, 10000, EMPTY, 70500, 70000),
-        "現金なし",
-        col("年払", "年払", "月払", EMPTY, "年払", "年払"))),
-    Case("FIRST_DEBIT", (col(Date(2024, 12, 2), Date(2024, 11, 15), EMPTY), col(70000, 30000, EMPTY),
-                         col("現金なし", "オンライン", EMPTY), col("年払", "半年払", EMPTY))),
-    Case("KYOSAI_DEDUCTIBLE", (2024, col(70000, 70000, 10000, 70500), col(*[Date(2024, 12, 2)] * 2, Date(2024, 10, 1),
-                                                                            Date(2024, 12, 5)),
-                               col("現金なし", "現金あり", "現金なし", "現金なし"), col("年払", "年払", "月払", "月払"))),
-    Case("DEBIT_DATE", ([["2024-12", "2025-01", "2025-02"]],), [[D(2024, 12, 18), D(2025, 1, 20), D(2025, 2, 18)]],
-         "a row keeps its shape"),
+    Case(
+        "FIRST_DEBIT_AMOUNT",
+        (
+            col(Date(2024, 12, 2), "2024-13-01", Date(2024, 10, 1), EMPTY, Date(2024, 12, 2), Error("#VALUE!")),
+            col(70000, 70000, 10000, EMPTY, 70500, 70000),
+            "現金なし",
+            col("年払", "年払", "月払", EMPTY, "年払", "年払"),
+        ),
+    ),
+    Case(
+        "FIRST_DEBIT",
+        (
+            col(Date(2024, 12, 2), Date(2024, 11, 15), EMPTY),
+            col(70000, 30000, EMPTY),
+            col("現金なし", "オンライン", EMPTY),
+            col("年払", "半年払", EMPTY),
+        ),
+    ),
+    Case(
+        "KYOSAI_DEDUCTIBLE",
+        (
+            2024,
+            col(70000, 70000, 10000, 70500),
+            col(*[Date(2024, 12, 2)] * 2, Date(2024, 10, 1), Date(2024, 12, 5)),
+            col("現金なし", "現金あり", "現金なし", "現金なし"),
+            col("年払", "年払", "月払", "月払"),
+        ),
+    ),
+    Case(
+        "DEBIT_DATE",
+        ([["2024-12", "2025-01", "2025-02"]],),
+        [[D(2024, 12, 18), D(2025, 1, 20), D(2025, 2, 18)]],
+        "a row keeps its shape",
+    ),
     Case("DEBIT_DATE", (col("2024-12", "2025-05"), "safety"), [[D(2024, 12, 27)], [D(2025, 5, 27)]]),
-    Case("PREPAY_DISCOUNT", ([[70000, 10000], [70000, 10000]], [[12, 13], [1, 14]], Date(2024, 10, 1)),
-         [[4158, 702], [0, 810]], "a block keeps its shape"),
-    Case("FIRST_DEBIT", (col(Date(2024, 12, 2), Date(2024, 12, 3)), col(70000, 70000, 70000)),
-         "#範囲の大きさが揃っていません（申込日: 2行×1列、掛金月額: 3行×1列）。 / ranges differ in size"),
+    Case(
+        "PREPAY_DISCOUNT",
+        ([[70000, 10000], [70000, 10000]], [[12, 13], [1, 14]], Date(2024, 10, 1)),
+        [[4158, 702], [0, 810]],
+        "a block keeps its shape",
+    ),
+    Case(
+        "FIRST_DEBIT",
+        (col(Date(2024, 12, 2), Date(2024, 12, 3)), col(70000, 70000, 70000)),
+        "#範囲の大きさが揃っていません（申込日: 2行×1列、掛金月額: 3行×1列）。 / ranges differ in size",
+    ),
     Case("SAFETY_HEADROOM", (col(1, True, 1.5),), note="TRUE and 1 are told apart"),
     Case("CERTIFICATE_DISPATCH", (col(2024, 2025), Date(2024, 12, 2), "現金あり")),
     Case("PREPAY_DEADLINE", (col(Date(2024, 12, 1), Date(2025, 1, 1)), "経営セーフティ共済")),
@@ -166,6 +208,7 @@ CASES: tuple[Case, ...] = (
 
 
 # ------------------------------------------------------------------------- what each edition hands over
+
 
 def _cells(value: Any, cell) -> Any:
     if isinstance(value, list):
@@ -197,6 +240,7 @@ def _lite_cell(empty: Any):
         if isinstance(value, Error):
             return {"type": "Error", "basicValue": value.text}
         return value
+
     return cell
 
 

@@ -72,19 +72,24 @@ def _read_cells(table: Table, report: Report, as_of: datetime.date) -> Batch:
         results, errors = read_texts(column, texts)
         read = np.empty(len(results), dtype=object)
         read[:] = results
-        missing = [g for g, value in enumerate(results) if value is None and g not in errors] \
-            if column.required else []
+        missing = [g for g, value in enumerate(results) if value is None and g not in errors] if column.required else []
         written = texts.to_list() if errors or missing else []
         for k in _rows_of(group, list(errors)):
-            report.add(from_error(errors[group[k]], value=written[group[k]], sheet=sheet, row=rows[k], column=letter,
-                                  header=header))
+            report.add(
+                from_error(
+                    errors[group[k]], value=written[group[k]], sheet=sheet, row=rows[k], column=letter, header=header
+                )
+            )
             unreadable.add((rows[k], column.alias))
         for k in _rows_of(group, missing):
             if (rows[k], letter) in error_cells:
                 unreadable.add((rows[k], column.alias))
             else:
-                report.add(make("missing-value", value=written[group[k]], sheet=sheet, row=rows[k], column=letter,
-                                header=header))
+                report.add(
+                    make(
+                        "missing-value", value=written[group[k]], sheet=sheet, row=rows[k], column=letter, header=header
+                    )
+                )
         values[column.alias], codes[column.alias], distinct[column.alias] = read[group], group, results
     row_numbers = np.asarray(rows, dtype=np.int64)
 
@@ -93,9 +98,15 @@ def _read_cells(table: Table, report: Report, as_of: datetime.date) -> Batch:
         their text), with each record's Excel row in "__row"."""
         import polars as pl
 
-        return pl.DataFrame([pl.Series("__row", row_numbers, dtype=pl.Int64)] + [
-            pl.Series(alias, [_typed_value(v) for v in distinct[alias]], dtype=_dtype(kind.column(alias).value))
-            .gather(codes[alias]) for alias in aliases])
+        return pl.DataFrame(
+            [pl.Series("__row", row_numbers, dtype=pl.Int64)]
+            + [
+                pl.Series(
+                    alias, [_typed_value(v) for v in distinct[alias]], dtype=_dtype(kind.column(alias).value)
+                ).gather(codes[alias])
+                for alias in aliases
+            ]
+        )
 
     return Batch(row_numbers, values, codes, typed, as_of, frozenset(unreadable))
 
@@ -111,8 +122,13 @@ def _dtype(value: Value):
     """The polars type of a column of the kind ``value`` in the typed frame."""
     import polars as pl
 
-    return {Value.DATE: pl.Date, Value.MONTH: pl.Date, Value.AMOUNT: pl.Int64, Value.COUNT: pl.Int64,
-            Value.CALENDAR_MONTH: pl.Int64}.get(value, pl.String)
+    return {
+        Value.DATE: pl.Date,
+        Value.MONTH: pl.Date,
+        Value.AMOUNT: pl.Int64,
+        Value.COUNT: pl.Int64,
+        Value.CALENDAR_MONTH: pl.Int64,
+    }.get(value, pl.String)
 
 
 def _distinct(texts: pl.Series) -> tuple[np.ndarray, pl.Series]:
@@ -162,7 +178,7 @@ def _check(table: Table, as_of: datetime.date) -> Report:
         report.source.registries = registries.versions()
         report.banks = _banks_named(batch)
     position = {row: k for k, row in enumerate(table.rows)}
-    texts: dict[str, list] = {}               # the cells as written, of the columns that have findings
+    texts: dict[str, list] = {}  # the cells as written, of the columns that have findings
     for row, rule_name, problem in schema.failures(batch):
         alias = problem.column or schema.rules[rule_name].column
         letter, header = table.columns[alias] if alias in table.columns else (None, table.kind.column(alias).header)
@@ -184,13 +200,19 @@ class Checked:
     """A file that was read and checked: its report, the table read and where the original is."""
 
     report: Report
-    table: Table
+    table: Table | None  # None: not read again (a stored workbook's report annotates the file itself)
     path: Path
 
 
-def validate_file(path: str | Path, kind: str | None = None, *, filename: str | None = None,
-                  as_of: datetime.date | None = None, limits: Limits = Limits(),
-                  isolated: bool = True) -> Checked:
+def validate_file(
+    path: str | Path,
+    kind: str | None = None,
+    *,
+    filename: str | None = None,
+    as_of: datetime.date | None = None,
+    limits: Limits = Limits(),
+    isolated: bool = True,
+) -> Checked:
     """Read and check one file; raises ReadFailure when it cannot be read at all.
 
     ``isolated`` parses the untrusted file in a memory-capped child process, so that a crafted
@@ -228,10 +250,13 @@ def _banks_named(batch) -> list[BankUse]:
     """The banks and branches the file names (both codes readable), with their registry names."""
     from schemas import registries
 
-    pairs = Counter(pair for pair in zip(batch.column("bank_code"), batch.column("branch_code"))
-                    if None not in pair)
-    return [BankUse(bank, branch, registries.bank_name(bank), registries.branch_name(bank, branch), rows)
-            for (bank, branch), rows in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))]
+    pairs = Counter(
+        pair for pair in zip(batch.column("bank_code"), batch.column("branch_code"), strict=True) if None not in pair
+    )
+    return [
+        BankUse(bank, branch, registries.bank_name(bank), registries.branch_name(bank, branch), rows)
+        for (bank, branch), rows in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
 
 def uses_registries(schema) -> bool:

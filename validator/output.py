@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .check import Checked
+from .reading import Table
 from .render import annotate_rows, annotate_workbook, render_csv_bytes, render_html, render_json
 from .report import Report
 
@@ -23,12 +24,15 @@ class Format:
     media_type: str
 
 
-FORMATS = {f.name: f for f in (
-    Format("json", ".json", "application/json"),
-    Format("html", ".html", "text/html; charset=utf-8"),
-    Format("xlsx", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    Format("csv", ".csv", "text/csv; charset=utf-8"),
-)}
+FORMATS = {
+    f.name: f
+    for f in (
+        Format("json", ".json", "application/json"),
+        Format("html", ".html", "text/html; charset=utf-8"),
+        Format("xlsx", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        Format("csv", ".csv", "text/csv; charset=utf-8"),
+    )
+}
 
 
 def _text(value) -> str:
@@ -37,11 +41,17 @@ def _text(value) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+def _table(checked: Checked) -> Table:
+    if checked.table is None:  # render_stored reads the file again for every report that shows cells
+        raise ValueError("the report shows the cells: the table read is needed")
+    return checked.table
+
+
 def data_grid(checked: Checked) -> tuple[list, list]:
     """The clerk's data as (rows, columns) for the HTML grid: [(row, {letter: text})], [(letter, header)]."""
-    columns = sorted(checked.table.columns.items(), key=lambda item: (len(item[1][0]), item[1][0]))
-    rows = [(r.row, {letter: _text(r.values.get(alias)) for alias, (letter, _) in columns})
-            for r in checked.table.records]
+    table = _table(checked)
+    columns = sorted(table.columns.items(), key=lambda item: (len(item[1][0]), item[1][0]))
+    rows = [(r.row, {letter: _text(r.values.get(alias)) for alias, (letter, _) in columns}) for r in table.records]
     return rows, [(letter, header) for _, (letter, header) in columns]
 
 
@@ -64,7 +74,7 @@ def render(fmt: str, checked: Checked) -> bytes:
                 annotate_workbook(report, checked.path, out)
             else:
                 rows, columns = data_grid(checked)
-                header = (checked.table.header_row, {letter: text for letter, text in columns})
+                header = (_table(checked).header_row, {letter: text for letter, text in columns})
                 annotate_rows(report, [header, *rows], out)
             return out.read_bytes()
     raise ValueError(f"unknown format {fmt!r}")
@@ -79,8 +89,11 @@ def render_stored(path: str, fmt: str, report: dict, kind: str | None, filename:
     from .reading import read_batch
 
     stored = Report.from_dict(report)
-    table = read_batch(path, kind, filename=filename, limits=limits) \
-        if fmt == "html" or stored.source.format == "csv" else None
+    table = (
+        read_batch(path, kind, filename=filename, limits=limits)
+        if fmt == "html" or stored.source.format == "csv"
+        else None
+    )
     data = render(fmt, Checked(stored, table, Path(path)))
     with open(out, "wb") as f:
         f.write(data)

@@ -27,10 +27,10 @@ class Source:
     filename: str
     sha256: str
     size: int = 0
-    kind: str | None = None       # batch kind name, once known
+    kind: str | None = None  # batch kind name, once known
     sheet: str | None = None
-    encoding: str | None = None   # CSV: utf-8 / utf-8-sig / cp932
-    format: str | None = None     # xlsx / xlsm / csv
+    encoding: str | None = None  # CSV: utf-8 / utf-8-sig / cp932
+    format: str | None = None  # xlsx / xlsm / csv
     registries: dict[str, str] | None = None  # the public registries looked up: package → version
 
     def to_dict(self) -> dict:
@@ -59,10 +59,10 @@ class Report:
     source: Source
     records: int = 0
     findings: list[Finding] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)     # (severity, code) → number, all findings
+    counts: Counter = field(default_factory=Counter)  # (severity, code) → number, all findings
     truncated: bool = False
     limit: int = MAX_FINDINGS
-    banks: list[BankUse] = field(default_factory=list)   # most rows first
+    banks: list[BankUse] = field(default_factory=list)  # most rows first
 
     def add(self, finding: Finding) -> None:
         """Record a finding; the summary counts all, the list keeps the first ``limit`` by position."""
@@ -92,7 +92,7 @@ class Report:
         self.findings.sort(key=lambda f: (f.row or 0, len(f.column or ""), f.column or "", f.code))
         if len(self.findings) > self.limit:
             self.truncated = True
-            del self.findings[self.limit:]
+            del self.findings[self.limit :]
 
     def summary(self) -> dict:
         by_code: dict[str, int] = {}
@@ -118,6 +118,7 @@ class Report:
         """The report a :meth:`to_dict` gave (as the service stores it), whose :meth:`to_dict` is that
         dict again: the renderers show a stored report as it was made. Each code's severity is the
         catalogue's; keys a report of another version may lack take their defaults."""
+
         def known(kind, values: dict) -> dict:
             names = {f.name for f in fields(kind)}
             return {k: v for k, v in values.items() if k in names}
@@ -126,7 +127,12 @@ class Report:
         truncated = bool(data.get("truncated"))
         summary = data.get("summary", {})
         counts = Counter({(CATALOGUE[code].severity, code): n for code, n in summary.get("by_code", {}).items()})
-        return cls(source=Source(**known(Source, data.get("source") or {"filename": "", "sha256": ""})),
-                   records=summary.get("records", 0), findings=listed, counts=counts, truncated=truncated,
-                   limit=len(listed) if truncated else MAX_FINDINGS,
-                   banks=[BankUse(**known(BankUse, b)) for b in data.get("banks", [])])
+        return cls(
+            source=Source(**known(Source, data.get("source") or {"filename": "", "sha256": ""})),
+            records=summary.get("records", 0),
+            findings=listed,
+            counts=counts,
+            truncated=truncated,
+            limit=len(listed) if truncated else MAX_FINDINGS,
+            banks=[BankUse(**known(BankUse, b)) for b in data.get("banks", [])],
+        )

@@ -39,6 +39,12 @@ import tempfile
 import threading
 import time
 import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.context import ForkContext, ForkServerContext, SpawnContext
+
+    _Context = ForkContext | ForkServerContext | SpawnContext
 
 __all__ = ["ChildFailure", "Running", "run", "start", "signal_name", "TIMEOUT", "MEMORY", "CRASHED"]
 
@@ -49,15 +55,23 @@ PRELOAD = ["validator.reading"]
 
 _STDERR_KEEP = 4096
 _context_lock = threading.Lock()
-_context = None
+_context: _Context | None = None
 
 
 class ChildFailure(Exception):
     """The child did not return: it ran out of time (``timeout``) or memory (``memory``), or died
     (``crashed``, with the signal number or exit code)."""
 
-    def __init__(self, reason: str, detail_ja: str, detail_en: str, *, signal: int | None = None,
-                 exitcode: int | None = None, stderr: str = ""):
+    def __init__(
+        self,
+        reason: str,
+        detail_ja: str,
+        detail_en: str,
+        *,
+        signal: int | None = None,
+        exitcode: int | None = None,
+        stderr: str = "",
+    ):
         super().__init__(f"{detail_ja} / {detail_en}")
         self.reason = reason
         self.detail_ja = detail_ja
@@ -67,8 +81,10 @@ class ChildFailure(Exception):
         self.stderr = stderr
 
     def __reduce__(self):
-        return (_rebuild_failure, (self.reason, self.detail_ja, self.detail_en, self.signal, self.exitcode,
-                                   self.stderr))
+        return (
+            _rebuild_failure,
+            (self.reason, self.detail_ja, self.detail_en, self.signal, self.exitcode, self.stderr),
+        )
 
 
 def _rebuild_failure(reason, detail_ja, detail_en, signal, exitcode, stderr):
@@ -103,19 +119,24 @@ def _resident(pid: int | None) -> int | None:
 
 def _may_fork() -> bool:
     # polars runs threads of its own that threading does not count: once it is loaded, no direct fork
-    if not (fork_when_single_threaded and hasattr(os, "fork") and threading.active_count() == 1
-            and "polars" not in sys.modules):
+    if not (
+        fork_when_single_threaded
+        and hasattr(os, "fork")
+        and threading.active_count() == 1
+        and "polars" not in sys.modules
+    ):
         return False
     size = _address_space()
     return size is not None and size <= _FORK_MAX_ADDRESS_SPACE
 
 
-def _get_context():
+def _get_context() -> _Context:
     global _context
     if _may_fork():
         return multiprocessing.get_context("fork")
     with _context_lock:
         if _context is None:
+            ctx: _Context
             if "forkserver" in multiprocessing.get_all_start_methods():
                 ctx = multiprocessing.get_context("forkserver")
                 # '__main__' as multiprocessing does by default, so that a child need not import
@@ -127,8 +148,8 @@ def _get_context():
         return _context
 
 
-_BACKSTOP = 8                 # the address-space cap, in multiples of memory_mb (see the module doc)
-_WATCH_SECONDS = 0.02         # how often the caller looks at a child's resident memory
+_BACKSTOP = 8  # the address-space cap, in multiples of memory_mb (see the module doc)
+_WATCH_SECONDS = 0.02  # how often the caller looks at a child's resident memory
 
 
 def _limit(memory_mb: int, seconds: int) -> None:
@@ -152,16 +173,17 @@ def _limit(memory_mb: int, seconds: int) -> None:
 def _child(conn, stderr_path, memory_mb, seconds, warm, fn, args, kwargs):
     """The child's main: load, cap, call, send ("ok", result) or ("raised", exception) or ("memory", None)."""
     if stderr_path:
-        with contextlib.suppress(OSError):     # standard error stays as it was
+        with contextlib.suppress(OSError):  # standard error stays as it was
             fd = os.open(stderr_path, os.O_WRONLY | os.O_APPEND)
             os.dup2(fd, 2)
             os.close(fd)
     for module in warm:
         importlib.import_module(module)
     _limit(memory_mb, seconds)
+    outcome: tuple[str, Any] | None
     try:
         result = fn(*args, **kwargs)
-        if isinstance(result, types.GeneratorType):   # parts sent as they come (Running.stream)
+        if isinstance(result, types.GeneratorType):  # parts sent as they come (Running.stream)
             while True:
                 try:
                     part = next(result)
@@ -214,8 +236,7 @@ def run(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, warm: tuple[s
     return start(fn, *args, memory_mb=memory_mb, seconds=seconds, warm=warm, **kwargs).result()
 
 
-def start(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, warm: tuple[str, ...] = (),
-          **kwargs) -> Running:
+def start(fn, /, *args, memory_mb: int = 1024, seconds: float = 120, warm: tuple[str, ...] = (), **kwargs) -> Running:
     """Start ``fn(*args, **kwargs)`` in a capped child and return at once: the caller works on
     meanwhile (on another core) and then asks :meth:`Running.result`, or, when ``fn`` is a
     generator function, takes its parts as they come from :meth:`Running.stream`. Same rules as
@@ -232,8 +253,12 @@ class Running:
         self.receiver, sender = ctx.Pipe(duplex=False)
         fd, self.stderr_path = tempfile.mkstemp(prefix="kyosai-child-", suffix=".stderr")
         os.close(fd)
-        self.process = ctx.Process(target=_child, args=(sender, self.stderr_path, memory_mb, seconds, warm, fn, args, kwargs),
-                                   daemon=True, name="kyosai-sandbox")
+        self.process = ctx.Process(
+            target=_child,
+            args=(sender, self.stderr_path, memory_mb, seconds, warm, fn, args, kwargs),
+            daemon=True,
+            name="kyosai-sandbox",
+        )
         try:
             self.process.start()
         except BaseException:
@@ -263,26 +288,33 @@ class Running:
                 try:
                     ready = self.receiver.poll(min(_WATCH_SECONDS, max(0.0, self.deadline - time.monotonic())))
                     if not ready and process.is_alive() and time.monotonic() < self.deadline:
-                        if (_resident(process.pid) or 0) > memory_mb * 1024 * 1024:   # the watchdog
-                            raise ChildFailure(MEMORY, f"処理に必要なメモリが上限（{memory_mb}MB）を超えました。",
-                                               f"Processing needed more memory than the limit of {memory_mb} MB.",
-                                               stderr=_read_stderr(self.stderr_path))
+                        if (_resident(process.pid) or 0) > memory_mb * 1024 * 1024:  # the watchdog
+                            raise ChildFailure(
+                                MEMORY,
+                                f"処理に必要なメモリが上限（{memory_mb}MB）を超えました。",
+                                f"Processing needed more memory than the limit of {memory_mb} MB.",
+                                stderr=_read_stderr(self.stderr_path),
+                            )
                         continue
-                    if ready or self.receiver.poll(0):   # a child that answered and left at once
+                    if ready or self.receiver.poll(0):  # a child that answered and left at once
                         outcome = self.receiver.recv()
                 except ChildFailure:
                     raise
                 except (EOFError, OSError):
                     outcome = None
                 except MemoryError:  # the caller itself cannot hold the result
-                    raise ChildFailure(MEMORY, "結果が大きすぎてメモリに収まりません。",
-                                       "The result does not fit in memory.") from None
+                    raise ChildFailure(
+                        MEMORY, "結果が大きすぎてメモリに収まりません。", "The result does not fit in memory."
+                    ) from None
                 except Exception as error:  # noqa: BLE001 - the result does not unpickle here
                     outcome = ("unpicklable", f"{type(error).__name__}: {error}")
                 if outcome is None and process.is_alive() and time.monotonic() >= self.deadline:
-                    raise ChildFailure(TIMEOUT, f"処理が制限時間（{seconds:g}秒）内に終わりませんでした。",
-                                       f"Processing did not finish within {seconds:g} seconds.",
-                                       stderr=_read_stderr(self.stderr_path))
+                    raise ChildFailure(
+                        TIMEOUT,
+                        f"処理が制限時間（{seconds:g}秒）内に終わりませんでした。",
+                        f"Processing did not finish within {seconds:g} seconds.",
+                        stderr=_read_stderr(self.stderr_path),
+                    )
                 if outcome is not None and outcome[0] == "part":
                     yield outcome[1]
                     continue
@@ -295,11 +327,17 @@ class Running:
                 if status == "raised":
                     raise value
                 if status == "memory":
-                    raise ChildFailure(MEMORY, f"処理に必要なメモリが上限（{memory_mb}MB）を超えました。",
-                                       f"Processing needed more memory than the limit of {memory_mb} MB.",
-                                       stderr=_read_stderr(self.stderr_path))
-                raise ChildFailure(CRASHED, f"子プロセスの結果を受け取れません（{value}）。",
-                                   f"The child's result cannot be received ({value}).")
+                    raise ChildFailure(
+                        MEMORY,
+                        f"処理に必要なメモリが上限（{memory_mb}MB）を超えました。",
+                        f"Processing needed more memory than the limit of {memory_mb} MB.",
+                        stderr=_read_stderr(self.stderr_path),
+                    )
+                raise ChildFailure(
+                    CRASHED,
+                    f"子プロセスの結果を受け取れません（{value}）。",
+                    f"The child's result cannot be received ({value}).",
+                )
         finally:
             self.kill()
 
@@ -310,30 +348,53 @@ class Running:
             self.process.kill()
             self.process.join()
         self.receiver.close()
-        with contextlib.suppress(OSError):     # gone already (killed twice)
+        with contextlib.suppress(OSError):  # gone already (killed twice)
             os.unlink(self.stderr_path)
 
 
 def _died(exitcode: int | None, stderr: str):
     """The failure for a child that ended without sending anything."""
     if "memory allocation of" in stderr or "MemoryError" in stderr or "out of memory" in stderr.lower():
-        raise ChildFailure(MEMORY, "処理に必要なメモリが上限を超えたため中断しました。",
-                           "Processing was stopped: it needed more memory than the limit.",
-                           exitcode=exitcode, signal=-exitcode if exitcode and exitcode < 0 else None,
-                           stderr=stderr)
+        raise ChildFailure(
+            MEMORY,
+            "処理に必要なメモリが上限を超えたため中断しました。",
+            "Processing was stopped: it needed more memory than the limit.",
+            exitcode=exitcode,
+            signal=-exitcode if exitcode and exitcode < 0 else None,
+            stderr=stderr,
+        )
     if exitcode is not None and exitcode < 0:
         number = -exitcode
         if number == getattr(_signal, "SIGXCPU", -1):
-            raise ChildFailure(TIMEOUT, "処理がCPU時間の上限を超えました。", "Processing exceeded its CPU time limit.",
-                               signal=number, exitcode=exitcode, stderr=stderr)
+            raise ChildFailure(
+                TIMEOUT,
+                "処理がCPU時間の上限を超えました。",
+                "Processing exceeded its CPU time limit.",
+                signal=number,
+                exitcode=exitcode,
+                stderr=stderr,
+            )
         if number == _signal.SIGKILL:  # the kernel's OOM killer, or someone else
-            raise ChildFailure(MEMORY, "処理が強制終了されました（メモリ不足の可能性があります）。",
-                               "Processing was killed (probably out of memory).",
-                               signal=number, exitcode=exitcode, stderr=stderr)
-        raise ChildFailure(CRASHED, f"処理が異常終了しました（{signal_name(number)}）。",
-                           f"Processing crashed ({signal_name(number)}).",
-                           signal=number, exitcode=exitcode, stderr=stderr)
-    raise ChildFailure(CRASHED, f"処理が結果を返さずに終了しました（終了コード {exitcode}）。",
-                       f"Processing ended without a result (exit code {exitcode}).",
-                       exitcode=exitcode, stderr=stderr)
-
+            raise ChildFailure(
+                MEMORY,
+                "処理が強制終了されました（メモリ不足の可能性があります）。",
+                "Processing was killed (probably out of memory).",
+                signal=number,
+                exitcode=exitcode,
+                stderr=stderr,
+            )
+        raise ChildFailure(
+            CRASHED,
+            f"処理が異常終了しました（{signal_name(number)}）。",
+            f"Processing crashed ({signal_name(number)}).",
+            signal=number,
+            exitcode=exitcode,
+            stderr=stderr,
+        )
+    raise ChildFailure(
+        CRASHED,
+        f"処理が結果を返さずに終了しました（終了コード {exitcode}）。",
+        f"Processing ended without a result (exit code {exitcode}).",
+        exitcode=exitcode,
+        stderr=stderr,
+    )

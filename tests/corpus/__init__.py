@@ -37,7 +37,7 @@ FILES = HERE / "files"
 EXPECTED = HERE / "expected.json"
 ROOT = HERE.parents[1]
 SCRIPT = ROOT / "scripts" / "build_corpus.py"
-GIB = 1024 ** 3
+GIB = 1024**3
 
 __all__ = ["load", "cases", "params", "materialize", "builders", "measured_read", "AS_OF"]
 
@@ -52,9 +52,11 @@ AS_OF: str = load()["as_of"]
 
 def cases(*, readable: bool | None = None, committed: bool | None = None) -> list[dict]:
     """The cases, optionally only the readable (exit 0/1) or unreadable (exit 2), committed or built ones."""
-    return [c for c in load()["cases"]
-            if (readable is None or (c["exit"] != 2) == readable)
-            and (committed is None or c["committed"] == committed)]
+    return [
+        c
+        for c in load()["cases"]
+        if (readable is None or (c["exit"] != 2) == readable) and (committed is None or c["committed"] == committed)
+    ]
 
 
 def params(*, readable: bool | None = None, aspect: str = "exit", **kwargs) -> list:
@@ -66,7 +68,7 @@ def params(*, readable: bool | None = None, aspect: str = "exit", **kwargs) -> l
     out = []
     for case in cases(readable=readable, **kwargs):
         bug = case.get("bug")
-        marks = ([pytest.mark.xfail(strict=True, reason=bug["reason"])] if bug and aspect in bug["affects"] else [])
+        marks = [pytest.mark.xfail(strict=True, reason=bug["reason"])] if bug and aspect in bug["affects"] else []
         out.append(pytest.param(case, id=case["file"], marks=marks))
     return out
 
@@ -110,5 +112,5 @@ def measured_read(path, kind=None, *, filename=None, limits=None):
         outcome = ("table", len(table.records))
     except ReadFailure as failure:
         outcome = ("failure", failure.finding.code)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024       # Linux reports KiB
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
     return ("measured", outcome, peak)

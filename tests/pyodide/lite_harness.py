@@ -32,13 +32,14 @@ def run_cases(request) -> str:
     """Every case of ``tests/udf_cases.py``, as Lite calls it: ``{"cases": [{"function", "args"}]}``."""
     import main
     import xlwings
+
     from udf_cases import canonical
 
     results = []
     for case in _py(request)["cases"]:
         try:
             raw, excel = xlwings.custom_functions_call(main, case["function"], case["args"])
-        except Exception as error:  # a failure of the edition itself: reported, compared, never hidden
+        except Exception as error:  # noqa: BLE001 - a failure of the edition itself: reported, compared, never hidden
             results.append({"failure": repr(error)})
             continue
         results.append({"raw": canonical(raw), "excel": excel})
@@ -49,6 +50,7 @@ def internal_error(_request=None) -> str:
     """A bug inside a function (the rules core raising something unexpected): what the cell shows."""
     import main
     import xlwings
+
     from kyosai import debit
 
     original = debit.compute
@@ -83,8 +85,10 @@ def time_calls(columns, clear) -> dict[str, float]:
     figures = {}
     for name, call in (
         ("FIRST_DEBIT", lambda c: main.FIRST_DEBIT(c["dates"], c["amounts"], c["channels"], c["patterns"])),
-        ("KYOSAI_DEDUCTIBLE", lambda c: main.KYOSAI_DEDUCTIBLE(
-            [[2024]], c["amounts"], c["dates"], c["channels"], c["patterns"])),
+        (
+            "KYOSAI_DEDUCTIBLE",
+            lambda c: main.KYOSAI_DEDUCTIBLE([[2024]], c["amounts"], c["dates"], c["channels"], c["patterns"]),
+        ),
     ):
         clear()
         began = time.perf_counter()
@@ -98,10 +102,12 @@ def bench(request) -> str:
     """Cold start (imports and a first call) and the two array calls, in Pyodide."""
     request = _py(request) or {}
     began = time.perf_counter()
-    import holidays  # noqa: F401  (what Lite imports first: the rules core's one dependency)
+    import holidays  # noqa: F401 - what Lite imports first: the rules core's one dependency
+
     figures = {"import_holidays": time.perf_counter() - began}
     began = time.perf_counter()
     import main
+
     figures["import_main"] = time.perf_counter() - began
     began = time.perf_counter()
     main.FIRST_DEBIT([[45628]], [[70000]], [["現金なし"]], [["年払"]])

@@ -24,8 +24,15 @@ import inspect
 
 __version__ = "lite-stand-in"
 
-ERROR_TYPES = {"#DIV/0!": "Div0", "#N/A": "NotAvailable", "#NAME?": "Name", "#NULL!": "Null", "#NUM!": "Num",
-               "#REF!": "Ref", "#VALUE!": "Value"}
+ERROR_TYPES = {
+    "#DIV/0!": "Div0",
+    "#N/A": "NotAvailable",
+    "#NAME?": "Name",
+    "#NULL!": "Null",
+    "#NUM!": "Num",
+    "#REF!": "Ref",
+    "#VALUE!": "Value",
+}
 READ_FUNC_OPTIONS = {"volatile": "volatile", "name": "excel_name", "namespace": "namespace", "help_url": "help_url"}
 
 
@@ -44,10 +51,15 @@ def func(f=None, **options):
                 if param.default is not inspect.Parameter.empty:
                     info["optional"] = param.default
                 args.append(info)
-            f.__xlfunc__ = {"name": f.__name__, "args": args, "argmap": {a["name"]: a for a in args},
-                            "ret": {"doc": f.__doc__ or f"Python function '{f.__name__}'", "options": {}}}
+            f.__xlfunc__ = {
+                "name": f.__name__,
+                "args": args,
+                "argmap": {a["name"]: a for a in args},
+                "ret": {"doc": f.__doc__ or f"Python function '{f.__name__}'", "options": {}},
+            }
         f.__xlfunc__.update({key: options.get(option) for option, key in READ_FUNC_OPTIONS.items()})
         return f
+
     return inner if f is None else inner(f)
 
 
@@ -61,6 +73,7 @@ def arg(name, convert=None, **options):
             info["doc"] = options.pop("doc")
         info["options"].update(options, **({"convert": convert} if convert else {}))
         return f
+
     return inner
 
 
@@ -68,6 +81,7 @@ def ret(convert=None, **options):
     def inner(f):
         func(f).__xlfunc__["ret"]["options"].update(options)
         return f
+
     return inner
 
 
@@ -76,6 +90,7 @@ def script(f=None, **options):  # Lite's task-pane scripts: not used by the func
 
 
 # ------------------------------------------------------------------------------ the call
+
 
 def _is_null(value):
     if value is None:
@@ -118,7 +133,7 @@ def _read(value, options):
 def _serial(value):
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
-    return value.replace(tzinfo=dt.timezone.utc).timestamp() / 86400 + 25569
+    return value.replace(tzinfo=dt.UTC).timestamp() / 86400 + 25569
 
 
 def to_excel(value, date_format="yyyy/m/d"):
@@ -137,7 +152,7 @@ def custom_functions_call(module, name, args, date_format="yyyy/m/d"):
     function = getattr(module, name)
     infos = function.__xlfunc__["args"]
     values = []
-    for info, value in zip(infos, args):
+    for info, value in zip(infos, args, strict=False):
         value = _to_scalar(value)
         values.append(info.get("optional") if value is None else _read(value, info["options"]))
     result = function(*values)
@@ -149,12 +164,19 @@ def custom_functions_call(module, name, args, date_format="yyyy/m/d"):
 def custom_functions_meta(module):
     """What Lite registers with Excel (``custom_functions_meta``): one entry per decorated function."""
     functions = []
-    for name, obj in inspect.getmembers(module):
+    for _name, obj in inspect.getmembers(module):
         if hasattr(obj, "__xlfunc__"):
             xlf = obj.__xlfunc__
             display = xlf.get("excel_name") or xlf["name"].upper()
             excel_name = f"{xlf['namespace'].upper()}.{display}" if xlf.get("namespace") else display
-            functions.append({"id": xlf["name"].upper(), "name": excel_name, "description": xlf["ret"]["doc"],
-                              "parameters": [{"name": a["name"], "description": a["doc"],
-                                              "optional": "optional" in a} for a in xlf["args"]]})
+            functions.append(
+                {
+                    "id": xlf["name"].upper(),
+                    "name": excel_name,
+                    "description": xlf["ret"]["doc"],
+                    "parameters": [
+                        {"name": a["name"], "description": a["doc"], "optional": "optional" in a} for a in xlf["args"]
+                    ],
+                }
+            )
     return functions

@@ -54,5 +54,15 @@ from .limits import Limits
 from .sniff import read_batch
 from .table import EXCEL_ERRORS, Record, Table, column_letter
 
-__all__ = ["Limits", "Record", "Table", "ReadFailure", "read_batch", "read_batch_isolated",
-           "start_reading", "Reading", "column_letter", "EXCEL_ERRORS"]
+__all__ = [
+    "Limits",
+    "Record",
+    "Table",
+    "ReadFailure",
+    "read_batch",
+    "read_batch_isolated",
+    "start_reading",
+    "Reading",
+    "column_letter",
+    "EXCEL_ERRORS",
+]

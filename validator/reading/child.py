@@ -35,12 +35,19 @@ WARM = ("fastexcel", "polars")
 def read_packed(path: str, kind: str | None, filename: str | None, limits: Limits) -> tuple:
     """In the child: read, and answer with the table packed for the pipe — its frame of text in
     Arrow's IPC format (no Python object per cell on either side), the rest pickled."""
-    gc.disable()                          # the child exits right after; nothing to collect
+    gc.disable()  # the child exits right after; nothing to collect
     table = read_table(path, want_kind(kind), filename, limits, parse_alongside=True)
     frame = io.BytesIO()
     table.frame.write_ipc(frame, compression="uncompressed")
-    return (table.kind.name, table.source, table.header_row, table.columns, array("q", table.rows).tobytes(),
-            frame.getvalue(), table.findings)
+    return (
+        table.kind.name,
+        table.source,
+        table.header_row,
+        table.columns,
+        array("q", table.rows).tobytes(),
+        frame.getvalue(),
+        table.findings,
+    )
 
 
 def _unpack(packed: tuple) -> Table:
@@ -49,8 +56,7 @@ def _unpack(packed: tuple) -> Table:
     kind_name, source, header_row, columns, numbers, frame, findings = packed
     rows = array("q")
     rows.frombytes(numbers)
-    return Table(KINDS[kind_name], source, header_row, columns, rows.tolist(),
-                 pl.read_ipc(io.BytesIO(frame)), findings)
+    return Table(KINDS[kind_name], source, header_row, columns, rows.tolist(), pl.read_ipc(io.BytesIO(frame)), findings)
 
 
 def child_failure(failure, path: str, filename: str | None, limits: Limits) -> ReadFailure:
@@ -60,14 +66,25 @@ def child_failure(failure, path: str, filename: str | None, limits: Limits) -> R
 
     source = _failure_source(path, filename)
     if failure.reason == sandbox.CRASHED:
-        how = (sandbox.signal_name(failure.signal) if failure.signal
-               else f"終了コード {failure.exitcode}" if failure.exitcode is not None else "結果なし")
-        return fail_detail("file-unreadable", source,
-                           f"読み込み中に処理が異常終了しました（{how}）。ファイルが壊れているか、不正な構造の可能性があります。"
-                           "Excelで開いて保存し直してください",
-                           f"reading crashed: {failure.detail_en.rstrip('.')}; the file is broken or crafted")
+        how = (
+            sandbox.signal_name(failure.signal)
+            if failure.signal
+            else f"終了コード {failure.exitcode}"
+            if failure.exitcode is not None
+            else "結果なし"
+        )
+        return fail_detail(
+            "file-unreadable",
+            source,
+            f"読み込み中に処理が異常終了しました（{how}）。ファイルが壊れているか、不正な構造の可能性があります。"
+            "Excelで開いて保存し直してください",
+            f"reading crashed: {failure.detail_en.rstrip('.')}; the file is broken or crafted",
+        )
     if failure.reason == sandbox.MEMORY:
-        ja = f"読み込みに{limits.memory_mb:,}MBを超えるメモリが必要です。ファイルを分割するか、不要な行・列を削除してください"
+        ja = (
+            f"読み込みに{limits.memory_mb:,}MBを超えるメモリが必要です。"
+            "ファイルを分割するか、不要な行・列を削除してください"
+        )
     else:
         ja = f"読み込みが{limits.seconds}秒以内に終わりません。ファイルを分割するか、不要な行・列を削除してください"
     return fail_detail("file-too-large", source, ja, failure.detail_en.rstrip("."))
@@ -75,7 +92,7 @@ def child_failure(failure, path: str, filename: str | None, limits: Limits) -> R
 
 def _failure_source(path: str, filename: str | None) -> Source:
     source = Source(filename=filename or os.path.basename(path), sha256="", size=0)
-    with contextlib.suppress(OSError):        # what is known of a file that is gone: its name
+    with contextlib.suppress(OSError):  # what is known of a file that is gone: its name
         source.size = os.stat(path).st_size
         if source.size <= 256 * 1024 * 1024:
             digest = hashlib.sha256()
@@ -86,8 +103,9 @@ def _failure_source(path: str, filename: str | None) -> Source:
     return source
 
 
-def read_batch_isolated(path, kind: str | None = None, *, filename: str | None = None,
-                        limits: Limits = Limits()) -> Table:
+def read_batch_isolated(
+    path, kind: str | None = None, *, filename: str | None = None, limits: Limits = Limits()
+) -> Table:
     """:func:`read_batch` in a child process capped at ``limits.memory_mb`` and ``limits.seconds``.
 
     A child that crashes (a native abort), runs out of memory or time raises :class:`ReadFailure`
@@ -101,16 +119,23 @@ def read_batch_isolated(path, kind: str | None = None, *, filename: str | None =
     return start_reading(path, kind, filename=filename, limits=limits).table()
 
 
-def start_reading(path, kind: str | None = None, *, filename: str | None = None,
-                  limits: Limits = Limits()) -> Reading:
+def start_reading(path, kind: str | None = None, *, filename: str | None = None, limits: Limits = Limits()) -> Reading:
     """Start :func:`read_batch_isolated` and return at once: :meth:`Reading.table` waits for the
     table (the caller prepares its checks meanwhile)."""
     from .. import sandbox
 
     want = want_kind(kind)
     path = os.fspath(path)
-    child = sandbox.start(read_packed, path, want.name if want else None, filename, limits,
-                          memory_mb=limits.memory_mb, seconds=limits.seconds, warm=WARM)
+    child = sandbox.start(
+        read_packed,
+        path,
+        want.name if want else None,
+        filename,
+        limits,
+        memory_mb=limits.memory_mb,
+        seconds=limits.seconds,
+        warm=WARM,
+    )
     return Reading(child, path, filename, limits)
 
 

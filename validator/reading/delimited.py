@@ -41,10 +41,12 @@ def _decode(data: bytes, source: Source) -> tuple[str, str]:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as error:
             line = _bad_line(data, error, 3)
-            raise fail_detail("file-unreadable", source,
-                          f"{line}行目にUTF-8として読めない文字があり、文字コードが混在しています。"
-                          "UTF-8 で保存し直してください",
-                          f"line {line} is not valid UTF-8 (mixed encodings); save the file as UTF-8 again") from None
+            raise fail_detail(
+                "file-unreadable",
+                source,
+                f"{line}行目にUTF-8として読めない文字があり、文字コードが混在しています。UTF-8 で保存し直してください",
+                f"line {line} is not valid UTF-8 (mixed encodings); save the file as UTF-8 again",
+            ) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf8_error:
@@ -52,11 +54,14 @@ def _decode(data: bytes, source: Source) -> tuple[str, str]:
             return data.decode("cp932"), "cp932"
         except UnicodeDecodeError as cp932_error:
             line8, line932 = _bad_line(data, utf8_error), _bad_line(data, cp932_error)
-            raise fail_detail("file-unreadable", source,
-                          f"文字コードが判別できません。UTF-8としては{line8}行目、Shift_JIS(CP932)としては{line932}行目に読めない文字があり、"
-                          "文字コードが混在している可能性があります。UTF-8 または Shift_JIS のどちらか一方で保存し直してください",
-                          f"the encoding cannot be told (not UTF-8 at line {line8}, not CP932 at line {line932}; "
-                          "mixed encodings?); save the file as UTF-8 or Shift_JIS") from None
+            raise fail_detail(
+                "file-unreadable",
+                source,
+                f"文字コードが判別できません。UTF-8としては{line8}行目、Shift_JIS(CP932)としては{line932}行目に読めない文字があり、"
+                "文字コードが混在している可能性があります。UTF-8 または Shift_JIS のどちらか一方で保存し直してください",
+                f"the encoding cannot be told (not UTF-8 at line {line8}, not CP932 at line {line932}; "
+                "mixed encodings?); save the file as UTF-8 or Shift_JIS",
+            ) from None
 
 
 def read_csv(data: bytes, want: BatchKind | None, source: Source, limits: Limits) -> Table:
@@ -77,14 +82,14 @@ def read_csv(data: bytes, want: BatchKind | None, source: Source, limits: Limits
     return build_table(kind, source, None, grid, header_index, numbers, limits, Scan())
 
 
-_CHUNK_ROWS = 20_000    # rows held as Python lists before they join the frame (memory: a 300,000-row CSV)
+_CHUNK_ROWS = 20_000  # rows held as Python lists before they join the frame (memory: a 300,000-row CSV)
 
 
 def _grid(rows: list[list[str]]) -> pl.DataFrame:
     """Rows as a frame of text, column by column (a short row's missing cells are blank)."""
     import polars as pl
 
-    width = max(map(len, rows), default=0) or 1        # blank lines too: the frame keeps every row
+    width = max(map(len, rows), default=0) or 1  # blank lines too: the frame keeps every row
     columns = itertools.zip_longest(*rows, [None] * width, fillvalue=None)
     return pl.DataFrame([pl.Series(f"c{j}", cells[:-1], dtype=pl.String) for j, cells in enumerate(columns)])
 
@@ -113,18 +118,29 @@ def _csv_grid(text: str, delimiter: str, source: Source, limits: Limits) -> tupl
                 except csv.Error as error:
                     line = reader.line_num or start
                     if "field larger than field limit" in str(error):
-                        raise fail_detail("file-too-large", source,
-                                      f"{line}行目に{limits.max_cell_chars:,}文字を超えるセルがあります。セルの内容を確認してください",
-                                      f"line {line} has a cell of more than {limits.max_cell_chars:,} "
-                                      "characters") from None
-                    raise fail_detail("file-unreadable", source, f"{line}行目をCSVとして読めません。引用符（\"）の対応を確認してください：{error}",
-                                  f"line {line} is not valid CSV ({error})", row=line) from None
+                        raise fail_detail(
+                            "file-too-large",
+                            source,
+                            f"{line}行目に{limits.max_cell_chars:,}文字を超えるセルがあります。セルの内容を確認してください",
+                            f"line {line} has a cell of more than {limits.max_cell_chars:,} characters",
+                        ) from None
+                    raise fail_detail(
+                        "file-unreadable",
+                        source,
+                        f'{line}行目をCSVとして読めません。引用符（"）の対応を確認してください：{error}',
+                        f"line {line} is not valid CSV ({error})",
+                        row=line,
+                    ) from None
                 while row and row[-1] == "":
                     row.pop()
                 if len(row) > limits.max_columns:
-                    raise fail_detail("file-too-large", source,
-                                  f"{start}行目の列数が{len(row):,}列で、上限の{limits.max_columns}列を超えています。区切り文字と不要な列を確認してください",
-                                  f"line {start} has more than {limits.max_columns} columns ({len(row):,})", row=start)
+                    raise fail_detail(
+                        "file-too-large",
+                        source,
+                        f"{start}行目の列数が{len(row):,}列で、上限の{limits.max_columns}列を超えています。区切り文字と不要な列を確認してください",
+                        f"line {start} has more than {limits.max_columns} columns ({len(row):,})",
+                        row=start,
+                    )
                 if row:
                     filled += 1
                     if filled > cap:

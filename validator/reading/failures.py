@@ -52,7 +52,7 @@ def megabytes(n: int) -> str:
 def guarded(source: Source):
     """Every error of a broken file raised inside becomes a ReadFailure about ``source``."""
     collecting = gc.isenabled()
-    gc.disable()        # building ~10⁶ objects: the cyclic collector would rescan them over and over
+    gc.disable()  # building ~10⁶ objects: the cyclic collector would rescan them over and over
     try:
         yield
     except ReadFailure as failure:
@@ -60,8 +60,9 @@ def guarded(source: Source):
             failure.source = source
         raise
     except MemoryError:
-        raise fail_detail("file-too-large", source, "読み込みに必要なメモリが足りません",
-                      "not enough memory to read it") from None
+        raise fail_detail(
+            "file-too-large", source, "読み込みに必要なメモリが足りません", "not enough memory to read it"
+        ) from None
     except RecursionError:
         raise fail_detail("file-suspicious", source, "入れ子が深すぎます", "nesting too deep") from None
     except Exception as error:  # noqa: BLE001 - a parser's own error on a broken file
@@ -79,9 +80,17 @@ def unreadable(error: BaseException, source: Source) -> ReadFailure:
     text = str(error)[:300]
     lowered = text.lower()
     if "crc" in lowered or "checksum" in lowered:
-        return fail_detail("file-unreadable", source, "ファイルが壊れています（zipのCRCが一致しません）。元のファイルをもう一度保存して送ってください",
-                       f"the file is corrupt: bad CRC ({text})")
+        return fail_detail(
+            "file-unreadable",
+            source,
+            "ファイルが壊れています（zipのCRCが一致しません）。元のファイルをもう一度保存して送ってください",
+            f"the file is corrupt: bad CRC ({text})",
+        )
     if "password" in lowered or "encrypt" in lowered:
         return fail("file-encrypted", source)
-    return fail_detail("file-unreadable", source, f"ファイルが壊れているか形式が正しくありません（{type(error).__name__}）。Excelで開いて保存し直してください",
-                   f"the file is broken or malformed ({type(error).__name__}: {text})")
+    return fail_detail(
+        "file-unreadable",
+        source,
+        f"ファイルが壊れているか形式が正しくありません（{type(error).__name__}）。Excelで開いて保存し直してください",
+        f"the file is broken or malformed ({type(error).__name__}: {text})",
+    )

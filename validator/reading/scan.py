@@ -27,7 +27,7 @@ class Scan:
 
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     formulas: set[tuple[int, int]] = field(default_factory=set)
-    first_column: int = 0    # the leftmost column holding a value: where the parser's grid starts
+    first_column: int = 0  # the leftmost column holding a value: where the parser's grid starts
 
 
 _SCAN_CHUNK = 4 * 1024 * 1024
@@ -63,7 +63,7 @@ def scan_sheet(data: bytes, archive, info, source: Source, limits: Limits, sheet
     last_row_tag = 0
     carry, done = b"", 0
     try:
-        chunks = inflate(data, info, source)       # what the parser will see, held to what the zip declares
+        chunks = inflate(data, info, source)  # what the parser will see, held to what the zip declares
         while True:
             chunk = next(chunks, b"")
             eof = not chunk
@@ -76,16 +76,25 @@ def scan_sheet(data: bytes, archive, info, source: Source, limits: Limits, sheet
                 if col > far_col:
                     far_col, far_ref = col, (letters + digits).decode()
                     if far_col > limits.max_columns:
-                        raise fail_detail("file-too-large", source,
-                                      f"{far_ref}にセルがあり、列数が上限の{limits.max_columns}列を超えています。"
-                                      "不要な列を削除してください",
-                                      f"more than {limits.max_columns} columns (a cell at {far_ref}); "
-                                      "delete the columns not needed", sheet=sheet_name)
+                        raise fail_detail(
+                            "file-too-large",
+                            source,
+                            f"{far_ref}にセルがあり、列数が上限の{limits.max_columns}列を超えています。"
+                            "不要な列を削除してください",
+                            f"more than {limits.max_columns} columns (a cell at {far_ref}); "
+                            "delete the columns not needed",
+                            sheet=sheet_name,
+                        )
                 if row > far_row:
                     far_row = row
                     if far_row > 1_048_576:
-                        raise fail_detail("file-suspicious", source, f"行番号{row}はExcelの範囲外です",
-                                      f"an impossible row number ({row})", sheet=sheet_name)
+                        raise fail_detail(
+                            "file-suspicious",
+                            source,
+                            f"行番号{row}はExcelの範囲外です",
+                            f"an impossible row number ({row})",
+                            sheet=sheet_name,
+                        )
             leftmost.search(buf, done, limit)
             six = _SIX_DIGIT_ROW.findall(buf, done, limit)
             if six:
@@ -110,10 +119,14 @@ def scan_sheet(data: bytes, archive, info, source: Source, limits: Limits, sheet
     cols = max(far_col, 26 if far_row or last_row_tag else 1)
     if rows * cols > limits.max_cells:
         where = f"{column_letter(cols - 1)}{rows}"
-        raise fail_detail("file-too-large", source,
-                      f"シートの使用範囲が{where}まで、{rows:,}行×{cols}列に及びます。不要な行・列を削除してください",
-                      f"the sheet's used range is too large ({rows:,} rows × {cols} columns, up to {where}); "
-                      "delete the rows and columns not needed", sheet=sheet_name)
+        raise fail_detail(
+            "file-too-large",
+            source,
+            f"シートの使用範囲が{where}まで、{rows:,}行×{cols}列に及びます。不要な行・列を削除してください",
+            f"the sheet's used range is too large ({rows:,} rows × {cols} columns, up to {where}); "
+            "delete the rows and columns not needed",
+            sheet=sheet_name,
+        )
     return scan
 
 
@@ -136,20 +149,23 @@ class _Leftmost:
         if self.column == 0:
             return
         if self.column is None:
-            for m in self._cell.finditer(buf, lo, hi):
-                if self._has_value(buf, m.end(), m.group()):
-                    at = _ref(m.group())
-                    self._found(0 if at is None else at[1])   # a cell without a reference: its row's first
+            for cell in self._cell.finditer(buf, lo, hi):
+                if self._has_value(buf, cell.end(), cell.group()):
+                    at = _ref(cell.group())
+                    self._found(0 if at is None else at[1])  # a cell without a reference: its row's first
                     break
             else:
                 return
-        end = min(len(buf), hi + 32)          # a reference across the window's end is searched here
+        end = min(len(buf), hi + 32)  # a reference across the window's end is searched here
         while self.column and self._left is not None:
             m = self._left.search(buf, lo, end)
             while m is not None and m.start() < hi:
                 found = _cell_at(buf, m.start(), self._c_open)
-                if found is not None and found[1] > m.start() and self._has_value(buf, found[1] + 1,
-                                                                                   buf[found[0]:found[1] + 1]):
+                if (
+                    found is not None
+                    and found[1] > m.start()
+                    and self._has_value(buf, found[1] + 1, buf[found[0] : found[1] + 1])
+                ):
                     self._found(column_index(m.group(1)))
                     break
                 m = self._left.search(buf, m.end(), end)
@@ -160,7 +176,7 @@ class _Leftmost:
         if tag.endswith(b"/>"):
             return False
         close = buf.find(self._c_close, end, end + SCAN_CONTEXT)
-        content = buf[end:close if close >= 0 else end + SCAN_CONTEXT]
+        content = buf[end : close if close >= 0 else end + SCAN_CONTEXT]
         return any(v in content for v in self._values)
 
     def _found(self, column: int) -> None:
@@ -177,7 +193,7 @@ def _cell_at(buf: bytes, p: int, c_open: bytes) -> tuple[int, int] | None:
         q = buf.rfind(c_open, lo, q)
         if q < 0:
             return None
-        nxt = buf[q + len(c_open):q + len(c_open) + 1]
+        nxt = buf[q + len(c_open) : q + len(c_open) + 1]
         if nxt in (b" ", b">", b"\t", b"\n", b"\r", b"/"):
             end = buf.find(b">", q)
             return (q, end) if end >= 0 else None
@@ -200,7 +216,7 @@ def _find_errors(buf, lo, hi, c_open, c_close, scan: Scan, needles) -> None:
                 at = _ref(buf[start:end])
                 if at is not None:
                     value = "#N/A"
-                    if buf[end - 1:end] != b"/":      # not an empty <c …/>
+                    if buf[end - 1 : end] != b"/":  # not an empty <c …/>
                         close = buf.find(c_close, end, end + SCAN_CONTEXT)
                         m = _CELL_VALUE.search(buf, end, close if close >= 0 else end + SCAN_CONTEXT)
                         if m:
@@ -213,10 +229,10 @@ def _find_formulas(buf, lo, hi, f_open, c_open, scan: Scan) -> None:
     n = len(f_open)
     p = buf.find(f_open, lo, hi + n)
     while p >= 0:
-        if buf[p + n:p + n + 1] in (b">", b" ", b"/", b"\t", b"\n", b"\r"):
+        if buf[p + n : p + n + 1] in (b">", b" ", b"/", b"\t", b"\n", b"\r"):
             found = _cell_at(buf, p, c_open)
             if found is not None:
-                at = _ref(buf[found[0]:found[1]])
+                at = _ref(buf[found[0] : found[1]])
                 if at is not None:
                     scan.formulas.add(at)
         p = buf.find(f_open, p + 1, hi + n)

@@ -41,8 +41,9 @@ def read_batch(path, kind: str | None = None, *, filename: str | None = None, li
     return read_table(path, want_kind(kind), filename, limits)
 
 
-def read_table(path, want: BatchKind | None, filename: str | None, limits: Limits, *,
-               parse_alongside: bool = False) -> Table:
+def read_table(
+    path, want: BatchKind | None, filename: str | None, limits: Limits, *, parse_alongside: bool = False
+) -> Table:
     """:func:`read_batch` with the kind already looked up, every error of a broken file turned into a
     ReadFailure. ``parse_alongside``: a large sheet is parsed while it is scanned
     (:func:`.workbook.read_workbook`; the reading child)."""
@@ -56,12 +57,20 @@ def _read(path: str, want: BatchKind | None, source: Source, limits: Limits, par
     try:
         size = os.stat(path).st_size
     except OSError as error:
-        raise fail_detail("file-unreadable", source, "ファイルを開けません。ファイルの場所と権限を確認してください",
-                      f"cannot open the file ({error.strerror})") from None
+        raise fail_detail(
+            "file-unreadable",
+            source,
+            "ファイルを開けません。ファイルの場所と権限を確認してください",
+            f"cannot open the file ({error.strerror})",
+        ) from None
     source.size = size
     if size > limits.max_bytes:
-        raise fail_detail("file-too-large", source, f"{megabytes(size)}で、上限の{megabytes(limits.max_bytes)}を超えています",
-                      f"{size:,} bytes, at most {limits.max_bytes:,}")
+        raise fail_detail(
+            "file-too-large",
+            source,
+            f"{megabytes(size)}で、上限の{megabytes(limits.max_bytes)}を超えています",
+            f"{size:,} bytes, at most {limits.max_bytes:,}",
+        )
     with open(path, "rb") as f:
         data = f.read(limits.max_bytes + 1)
     source.size = len(data)
@@ -81,8 +90,10 @@ def _ole2(data: bytes, source: Source) -> ReadFailure:
     if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
         source.format = "xlsx"
         return fail("file-encrypted", source)
-    for stream, name_ja, name_en in (("WordDocument", "Word文書（.doc）", "a Word .doc document"),
-                                     ("PowerPoint Document", "PowerPoint（.ppt）", "a PowerPoint .ppt file")):
+    for stream, name_ja, name_en in (
+        ("WordDocument", "Word文書（.doc）", "a Word .doc document"),
+        ("PowerPoint Document", "PowerPoint（.ppt）", "a PowerPoint .ppt file"),
+    ):
         if stream.encode("utf-16-le") in data:
             return fail_detail("file-unsupported", source, name_ja, name_en)
     source.format = "xls"
@@ -107,15 +118,26 @@ def _refuse_binary(data: bytes, source: Source) -> None:
         if data.startswith(magic):
             raise fail_detail("file-unsupported", source, name_ja, name_en)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise fail_detail("file-unsupported", source,
-                      "UTF-16のテキストです。「CSV UTF-8（コンマ区切り）」で保存し直してください",
-                      "UTF-16 text; save it as 'CSV UTF-8 (comma delimited)'")
+        raise fail_detail(
+            "file-unsupported",
+            source,
+            "UTF-16のテキストです。「CSV UTF-8（コンマ区切り）」で保存し直してください",
+            "UTF-16 text; save it as 'CSV UTF-8 (comma delimited)'",
+        )
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<?xml", b"<html", b"<!doctype", b"<table")):
-        raise fail_detail("file-unsupported", source, "XMLまたはHTMLのファイルで、ExcelブックでもCSVでもありません",
-                      "an XML or HTML file, neither a workbook nor a CSV")
+        raise fail_detail(
+            "file-unsupported",
+            source,
+            "XMLまたはHTMLのファイルで、ExcelブックでもCSVでもありません",
+            "an XML or HTML file, neither a workbook nor a CSV",
+        )
     zero = data.find(b"\x00")
     if zero >= 0:
         line = data.count(b"\n", 0, zero) + 1
-        raise fail_detail("file-unsupported", source, f"バイナリファイル、{line}行目にNUL文字があります",
-                      f"binary data (a NUL byte on line {line})")
+        raise fail_detail(
+            "file-unsupported",
+            source,
+            f"バイナリファイル、{line}行目にNUL文字があります",
+            f"binary data (a NUL byte on line {line})",
+        )

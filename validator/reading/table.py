@@ -20,13 +20,22 @@ from ..report import Source
 from .failures import fail, fail_detail
 from .limits import Limits
 
-if TYPE_CHECKING:     # polars is imported where used: a process forks its reading child before it loads polars
+if TYPE_CHECKING:  # polars is imported where used: a process forks its reading child before it loads polars
     import polars as pl
 
     from .scan import Scan
 
-__all__ = ["Record", "Table", "column_letter", "column_index", "cell_text", "EXCEL_ERRORS", "HEADER_ROWS",
-           "locate_header", "build_table"]
+__all__ = [
+    "Record",
+    "Table",
+    "column_letter",
+    "column_index",
+    "cell_text",
+    "EXCEL_ERRORS",
+    "HEADER_ROWS",
+    "locate_header",
+    "build_table",
+]
 
 
 @dataclass(slots=True)
@@ -45,19 +54,30 @@ class Table:
     kind: BatchKind
     source: Source
     header_row: int
-    columns: dict[str, tuple[str, str]]    # alias -> (column letter, header as written)
-    rows: list[int]                        # each record's Excel row number (CSV: the line it starts on)
-    frame: pl.DataFrame                    # alias (columns present, in the kind's order) -> each record's text
+    columns: dict[str, tuple[str, str]]  # alias -> (column letter, header as written)
+    rows: list[int]  # each record's Excel row number (CSV: the line it starts on)
+    frame: pl.DataFrame  # alias (columns present, in the kind's order) -> each record's text
     findings: list[Finding] = field(default_factory=list)
 
     @classmethod
-    def from_records(cls, kind: BatchKind, source: Source, header_row: int, columns: dict[str, tuple[str, str]],
-                     records: list[Record], findings: list[Finding] | None = None) -> Table:
+    def from_records(
+        cls,
+        kind: BatchKind,
+        source: Source,
+        header_row: int,
+        columns: dict[str, tuple[str, str]],
+        records: list[Record],
+        findings: list[Finding] | None = None,
+    ) -> Table:
         """A table made of records whose values are any Python values, as the reader would show them."""
         import polars as pl
 
-        frame = pl.DataFrame({alias: pl.Series(alias, [cell_text(r.values.get(alias)) for r in records],
-                                               dtype=pl.String) for alias in columns})
+        frame = pl.DataFrame(
+            {
+                alias: pl.Series(alias, [cell_text(r.values.get(alias)) for r in records], dtype=pl.String)
+                for alias in columns
+            }
+        )
         return cls(kind, source, header_row, columns, [r.row for r in records], frame, findings or [])
 
     @property
@@ -71,14 +91,22 @@ class Table:
         aliases = self.frame.columns
         if not aliases:
             return [Record(row, {}) for row in self.rows]
-        return [Record(row, dict(zip(aliases, cells))) for row, cells in zip(self.rows, self.frame.iter_rows())]
+        return [
+            Record(row, dict(zip(aliases, cells, strict=True)))
+            for row, cells in zip(self.rows, self.frame.iter_rows(), strict=True)
+        ]
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, Table):
             return NotImplemented
-        return ((self.kind, self.source, self.header_row, self.columns, self.rows, self.findings)
-                == (other.kind, other.source, other.header_row, other.columns, other.rows, other.findings)
-                and self.frame.equals(other.frame))
+        return (self.kind, self.source, self.header_row, self.columns, self.rows, self.findings) == (
+            other.kind,
+            other.source,
+            other.header_row,
+            other.columns,
+            other.rows,
+            other.findings,
+        ) and self.frame.equals(other.frame)
 
 
 def column_letter(index: int) -> str:
@@ -118,8 +146,25 @@ def cell_text(value: Any) -> str | None:
 
 
 # Excel's error values (also those of newer Excel), as they appear in a cell or in a CSV export.
-EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA",
-                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+EXCEL_ERRORS = frozenset(
+    {
+        "#N/A",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    }
+)
 
 HEADER_ROWS = 10
 
@@ -158,8 +203,18 @@ def locate_header(head: list[tuple], kind: BatchKind | None) -> tuple[BatchKind,
     return None
 
 
-def build_table(kind: BatchKind, source: Source, sheet: str | None, grid: pl.DataFrame, header_index: int,
-                numbers: list[int] | None, limits: Limits, scan: Scan, *, first_column: int = 0) -> Table:
+def build_table(
+    kind: BatchKind,
+    source: Source,
+    sheet: str | None,
+    grid: pl.DataFrame,
+    header_index: int,
+    numbers: list[int] | None,
+    limits: Limits,
+    scan: Scan,
+    *,
+    first_column: int = 0,
+) -> Table:
     """The table of a sheet (or CSV) read as a grid of text: ``grid``'s column ``j`` is the sheet's
     column ``first_column + j``; its row ``i`` is Excel row ``i + 1`` (``numbers[i]`` for a CSV: the
     line it starts on). ``scan`` holds a workbook's error cells and formulas."""
@@ -179,8 +234,16 @@ def build_table(kind: BatchKind, source: Source, sheet: str | None, grid: pl.Dat
         if column is None:
             findings.append(make("unknown-column", sheet=sheet, row=header_row, column=letter, header=text))
         elif column.alias in columns:
-            findings.append(make("duplicate-column", sheet=sheet, row=header_row, column=letter, header=text,
-                                 first_column=columns[column.alias][0]))
+            findings.append(
+                make(
+                    "duplicate-column",
+                    sheet=sheet,
+                    row=header_row,
+                    column=letter,
+                    header=text,
+                    first_column=columns[column.alias][0],
+                )
+            )
         else:
             columns[column.alias] = (letter, text)
             indexes[column.alias] = j
@@ -193,9 +256,8 @@ def build_table(kind: BatchKind, source: Source, sheet: str | None, grid: pl.Dat
     columns = {a: columns[a] for a in aliases}
     source.kind, source.sheet = kind.name, sheet
     first_data = header_index + 1
-    data = grid.slice(first_data).select(
-        [pl.col(grid.columns[indexes[a]]).replace("", None).alias(a) for a in aliases])
-    if numbers is None:       # a workbook's date cells at midnight: the date, as Excel shows it
+    data = grid.slice(first_data).select([pl.col(grid.columns[indexes[a]]).replace("", None).alias(a) for a in aliases])
+    if numbers is None:  # a workbook's date cells at midnight: the date, as Excel shows it
         data = data.with_columns(pl.col(a).str.replace(_MIDNIGHT, "$1") for a in aliases)
     del grid
     if not aliases:
@@ -203,8 +265,9 @@ def build_table(kind: BatchKind, source: Source, sheet: str | None, grid: pl.Dat
 
     # error cells (a workbook's from the scan, grid row/column → 0-based data row, alias)
     at_alias = {first_column + indexes[a]: a for a in aliases}
-    errors = {(i - first_data, at_alias[j]): text for (i, j), text in scan.errors.items()
-              if i >= first_data and j in at_alias}
+    errors = {
+        (i - first_data, at_alias[j]): text for (i, j), text in scan.errors.items() if i >= first_data and j in at_alias
+    }
     # blank rows dropped (a row whose only cell is an error value is kept: the error is reported)
     position = pl.int_range(pl.len(), dtype=pl.Int64)
     filled = pl.any_horizontal(pl.col(a).is_not_null() for a in aliases)
@@ -216,29 +279,41 @@ def build_table(kind: BatchKind, source: Source, sheet: str | None, grid: pl.Dat
     positions = data["__position"].to_list()
     data = data.drop("__position")
     row_numbers = [number(first_data + k) for k in positions]
-    record_of = {k: r for r, k in enumerate(positions)}       # 0-based data row -> record index
+    record_of = {k: r for r, k in enumerate(positions)}  # 0-based data row -> record index
 
     _check_cell_lengths(data, columns, row_numbers, source, sheet, limits)
     cell_findings: list[Finding] = []
-    if numbers is not None:   # a CSV holds error values as text ("#N/A")
+    if numbers is not None:  # a CSV holds error values as text ("#N/A")
         for alias in aliases:
             hits = data.select(pl.arg_where(pl.col(alias).is_in(list(EXCEL_ERRORS))))
             for r in hits.to_series().to_list():
                 errors[positions[r], alias] = data[alias][r]
     if errors:
         cleared = {alias: sorted(record_of[k] for k, a in errors if a == alias) for alias in aliases}
-        data = data.with_columns(pl.when(pl.int_range(pl.len()).is_in(rows)).then(None).otherwise(pl.col(alias))
-                                 .alias(alias) for alias, rows in cleared.items() if rows)
+        data = data.with_columns(
+            pl.when(pl.int_range(pl.len()).is_in(rows)).then(None).otherwise(pl.col(alias)).alias(alias)
+            for alias, rows in cleared.items()
+            if rows
+        )
         for (k, alias), text in errors.items():
             letter, header = columns[alias]
-            cell_findings.append(make("error-cell", sheet=sheet, row=row_numbers[record_of[k]], column=letter,
-                                      header=header, value=text))
-    for (i, j) in scan.formulas:
-        k, alias = i - first_data, at_alias.get(j)
-        if alias is not None and k in record_of and (k, alias) not in errors:
-            letter, header = columns[alias]
-            cell_findings.append(make("formula-cell", sheet=sheet, row=row_numbers[record_of[k]], column=letter,
-                                      header=header, value=data[alias][record_of[k]]))
+            cell_findings.append(
+                make("error-cell", sheet=sheet, row=row_numbers[record_of[k]], column=letter, header=header, value=text)
+            )
+    for i, j in scan.formulas:
+        k, formula_alias = i - first_data, at_alias.get(j)
+        if formula_alias is not None and k in record_of and (k, formula_alias) not in errors:
+            letter, header = columns[formula_alias]
+            cell_findings.append(
+                make(
+                    "formula-cell",
+                    sheet=sheet,
+                    row=row_numbers[record_of[k]],
+                    column=letter,
+                    header=header,
+                    value=data[formula_alias][record_of[k]],
+                )
+            )
     findings.extend(sorted(cell_findings, key=cell_order))
     return Table(kind, source, header_row, columns, row_numbers, data, findings)
 
@@ -248,14 +323,20 @@ def _check_cell_lengths(data: pl.DataFrame, columns, row_numbers, source, sheet,
     import polars as pl
 
     longest = data.select(pl.col(a).str.len_chars().max() for a in data.columns).row(0)
-    for alias, length in zip(data.columns, longest):
+    for alias, length in zip(data.columns, longest, strict=True):
         if length is not None and length > limits.max_cell_chars:
             r = data.select(pl.arg_where(pl.col(alias).str.len_chars() > limits.max_cell_chars).first()).item()
             letter, header = columns[alias]
-            raise fail_detail("file-too-large", source,
-                              f"{letter}{row_numbers[r]}のセルが{limits.max_cell_chars:,}文字を超えています",
-                              f"the cell {letter}{row_numbers[r]} has more than {limits.max_cell_chars:,} characters",
-                              sheet=sheet, row=row_numbers[r], column=letter, header=header)
+            raise fail_detail(
+                "file-too-large",
+                source,
+                f"{letter}{row_numbers[r]}のセルが{limits.max_cell_chars:,}文字を超えています",
+                f"the cell {letter}{row_numbers[r]} has more than {limits.max_cell_chars:,} characters",
+                sheet=sheet,
+                row=row_numbers[r],
+                column=letter,
+                header=header,
+            )
 
 
 def cell_order(finding: Finding) -> tuple:

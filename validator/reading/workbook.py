@@ -37,8 +37,9 @@ __all__ = ["read_workbook"]
 _SAMPLE_WORDS = ("記入例", "見本", "サンプル", "sample", "example")
 
 
-def read_workbook(data: bytes, want: BatchKind | None, source: Source, limits: Limits, *,
-                  parse_alongside: bool = False) -> Table:
+def read_workbook(
+    data: bytes, want: BatchKind | None, source: Source, limits: Limits, *, parse_alongside: bool = False
+) -> Table:
     """The table of a workbook's bytes. ``parse_alongside`` (the reading child only): a sheet larger
     than 8 MiB is parsed while it is scanned, on another core — calamine releases the GIL. A child
     may abandon a parse half-way (it exits right after answering); a small sheet, the usual crafted
@@ -49,9 +50,12 @@ def read_workbook(data: bytes, want: BatchKind | None, source: Source, limits: L
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise fail_detail("file-unreadable", source,
-                      "ファイルが途中で切れているか壊れています（zipの終わりが見つかりません）。もう一度保存してから送ってください",
-                      "the file is truncated or corrupt (no end of zip archive); save and send it again") from None
+        raise fail_detail(
+            "file-unreadable",
+            source,
+            "ファイルが途中で切れているか壊れています（zipの終わりが見つかりません）。もう一度保存してから送ってください",
+            "the file is truncated or corrupt (no end of zip archive); save and send it again",
+        ) from None
     with archive:
         members = check_zip(archive, source, limits)
         content_types = small_part(archive, members, "[Content_Types].xml", source)
@@ -70,7 +74,7 @@ def read_workbook(data: bytes, want: BatchKind | None, source: Source, limits: L
 @dataclass
 class _SheetPart:
     name: str
-    part: str | None      # the zip member of its XML
+    part: str | None  # the zip member of its XML
     hidden: bool
     chart: bool
 
@@ -84,18 +88,24 @@ def _sheet_parts(archive, members, source: Source) -> list[_SheetPart]:
         for rel in parse_xml(rels_data, source).iter():
             if local_name(rel.tag) == "Relationship" and rel.get("Id") and rel.get("Target"):
                 target = rel.get("Target")
-                part = (target.lstrip("/") if target.startswith("/")
-                        else posixpath.normpath(posixpath.join("xl", target)))
-                targets[rel.get("Id")] = (part, rel.get("Type", ""))
+                member = (
+                    target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+                )
+                targets[rel.get("Id")] = (member, rel.get("Type", ""))
     sheets = []
     for element in workbook.iter():
         if local_name(element.tag) != "sheet":
             continue
         rid = next((v for k, v in element.attrib.items() if local_name(k) == "id"), None)
-        part, typ = targets.get(rid, (None, ""))
-        sheets.append(_SheetPart(element.get("name", ""), part if part in members else None,
-                                 element.get("state", "visible") != "visible",
-                                 not typ.endswith("/worksheet") and bool(typ)))
+        part, typ = targets.get(rid or "") or (None, "")
+        sheets.append(
+            _SheetPart(
+                element.get("name", ""),
+                part if part in members else None,
+                element.get("state", "visible") != "visible",
+                not typ.endswith("/worksheet") and bool(typ),
+            )
+        )
     return sheets
 
 
@@ -117,7 +127,7 @@ def _candidates(sheets: list[_SheetPart], want: BatchKind | None) -> list[tuple[
         else:
             rank = 0 if named is not None else (2 if _is_sample(sheet.name) else 1)
         ordered.append(((sheet.hidden, rank), sheet, named))
-    ordered.sort(key=lambda t: t[0])      # stable: workbook order within a rank
+    ordered.sort(key=lambda t: t[0])  # stable: workbook order within a rank
     return [(sheet, named) for _, sheet, named in ordered]
 
 
@@ -151,8 +161,9 @@ def _read_sheets(data: bytes, archive, members, sheets, want, source, limits, pa
             continue
         kind, header_index = found
         source.sheet, source.kind = sheet.name, kind.name
-        return build_table(kind, source, sheet.name, grid, header_index, None, limits, scan,
-                           first_column=scan.first_column)
+        return build_table(
+            kind, source, sheet.name, grid, header_index, None, limits, scan, first_column=scan.first_column
+        )
     if no_header is not None:
         source.sheet = no_header
         raise fail("no-header-row", source, sheet=no_header)
@@ -166,16 +177,16 @@ def _grid(workbook, name: str):
     return workbook.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
 
 
-_SCAN_ALONGSIDE_BYTES = 8 * 1024 * 1024     # a sheet this large is parsed while scanned (parse_alongside)
+_SCAN_ALONGSIDE_BYTES = 8 * 1024 * 1024  # a sheet this large is parsed while scanned (parse_alongside)
 
 
 class _Parsing:
     """The parser reading one sheet in a thread."""
 
     def __init__(self, workbook, name: str):
-        self._grid = self._error = None
-        self._thread = threading.Thread(target=self._run, args=(workbook, name), daemon=True,
-                                        name="kyosai-parse")
+        self._grid = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(workbook, name), daemon=True, name="kyosai-parse")
         self._thread.start()
 
     def _run(self, workbook, name):

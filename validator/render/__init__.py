@@ -5,7 +5,8 @@
 >>> report = Report(Source("batch.csv", "0" * 64, kind="prepayment"), records=3)
 >>> report.add(make("missing-value", sheet=None, row=4, column="D", header="契約者氏名"))
 >>> render_csv(report).splitlines()[1]
-'"missing-value","error","","4","D","契約者氏名","","「契約者氏名」が未記入です（記入漏れ）。","\\'契約者氏名\\' is empty.","必須項目です。記入してください。"'
+'"missing-value","error","","4","D","契約者氏名","","「契約者氏名」が未記入です（記入漏れ）。","\\'契約者氏名\\' is
+empty.","必須項目です。記入してください。"'
 
 Every format lists the findings in the report's order (``Report.sort()`` puts file-level findings
 first, then by row and column); ``guard.defuse_formula`` is the one formula-injection guard.
@@ -17,5 +18,15 @@ from .html_report import render_html
 from .json_report import render_json
 from .workbook import FINDINGS_SHEET, annotate_rows, annotate_workbook
 
-__all__ = ["render_json", "render_html", "render_csv", "render_csv_bytes", "annotate_workbook", "annotate_rows",
-           "defuse_formula", "is_formula_like", "CSV_COLUMNS", "FINDINGS_SHEET"]
+__all__ = [
+    "render_json",
+    "render_html",
+    "render_csv",
+    "render_csv_bytes",
+    "annotate_workbook",
+    "annotate_rows",
+    "defuse_formula",
+    "is_formula_like",
+    "CSV_COLUMNS",
+    "FINDINGS_SHEET",
+]

@@ -17,25 +17,35 @@ import bisect
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from ..findings import ERROR, Finding
 from ..report import Report
-from .wording import (batch_kind, code_title_ja, count_rows, encoding_ja, kind_ja, registries_ja, severity_ja,
-                      value_ja, verdict_ja)
+from .wording import (
+    batch_kind,
+    code_title_ja,
+    count_rows,
+    encoding_ja,
+    kind_ja,
+    registries_ja,
+    severity_ja,
+    value_ja,
+    verdict_ja,
+)
 
 __all__ = ["render_html", "GRID_MAX_ROWS"]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-GRID_MAX_ROWS = 500       # data rows shown at most: the rows with findings first, then their neighbours
-_MAX_CELL_CHARS = 200     # longer cell texts are shortened in the grid
-_KEY_ALIASES = ("receipt_no", "name")   # the columns a clerk tells the rows apart by: never folded away
+GRID_MAX_ROWS = 500  # data rows shown at most: the rows with findings first, then their neighbours
+_MAX_CELL_CHARS = 200  # longer cell texts are shortened in the grid
+_KEY_ALIASES = ("receipt_no", "name")  # the columns a clerk tells the rows apart by: never folded away
 
-Rows = list[tuple[int, dict[str, str]]]       # (Excel row number, {column letter: display text})
-Columns = list[tuple[str, str]]               # (column letter, header)
+Rows = list[tuple[int, dict[str, str]]]  # (Excel row number, {column letter: display text})
+Columns = list[tuple[str, str]]  # (column letter, header)
 
 
 def render_html(report: Report, rows: Rows | None = None, columns: Columns | None = None) -> str:
@@ -44,26 +54,30 @@ def render_html(report: Report, rows: Rows | None = None, columns: Columns | Non
     kind = report.source.kind
     grid = _grid(rows, columns, marks, report.findings, kind) if rows is not None else None
     shown_cells = grid["cell_ids"] if grid else set()
-    return _environment().get_template("report.html").render(
-        source=report.source,
-        kind_ja=kind_ja(report.source.kind),
-        encoding_ja=encoding_ja(report.source.encoding),
-        registries_ja=registries_ja(report.source.registries),
-        size_text=_size_text(report.source.size),
-        records=report.records,
-        errors=report.errors,
-        warnings=report.warnings,
-        valid=report.valid,
-        verdict=verdict_ja(report.valid),
-        counts=count_rows(report),
-        total_findings=sum(report.counts.values()),
-        truncated=report.truncated,
-        limit=report.limit,
-        findings=[_finding_row(f, shown_cells, kind) for f in report.findings],
-        several_sheets=len({f.sheet for f in report.findings if f.sheet}) > 1,
-        grid=grid,
-        banks=report.banks[:BANKS_SHOWN],
-        banks_more=max(0, len(report.banks) - BANKS_SHOWN),
+    return (
+        _environment()
+        .get_template("report.html")
+        .render(
+            source=report.source,
+            kind_ja=kind_ja(report.source.kind),
+            encoding_ja=encoding_ja(report.source.encoding),
+            registries_ja=registries_ja(report.source.registries),
+            size_text=_size_text(report.source.size),
+            records=report.records,
+            errors=report.errors,
+            warnings=report.warnings,
+            valid=report.valid,
+            verdict=verdict_ja(report.valid),
+            counts=count_rows(report),
+            total_findings=sum(report.counts.values()),
+            truncated=report.truncated,
+            limit=report.limit,
+            findings=[_finding_row(f, shown_cells, kind) for f in report.findings],
+            several_sheets=len({f.sheet for f in report.findings if f.sheet}) > 1,
+            grid=grid,
+            banks=report.banks[:BANKS_SHOWN],
+            banks_more=max(0, len(report.banks) - BANKS_SHOWN),
+        )
     )
 
 
@@ -71,6 +85,7 @@ BANKS_SHOWN = 100  # the bank table of the page: the most used pairs (the annota
 
 
 # ---------------------------------------------------------------------------------------- findings
+
 
 def _cell_id(row: int, letter: str) -> str:
     """The HTML id of a grid cell, named as Excel names it: ``cell-B7``."""
@@ -82,8 +97,13 @@ def _finding_row(finding: Finding, shown_cells: set[str], kind: str | None) -> d
     if finding.row is not None and finding.column:
         cell_id = _cell_id(finding.row, finding.column)
         anchor = cell_id if cell_id in shown_cells else None
-    return {"f": finding, "severity_ja": severity_ja(finding.severity), "title_ja": code_title_ja(finding.code),
-            "anchor": anchor, "value": value_ja(kind, finding.header, finding.value)}
+    return {
+        "f": finding,
+        "severity_ja": severity_ja(finding.severity),
+        "title_ja": code_title_ja(finding.code),
+        "anchor": anchor,
+        "value": value_ja(kind, finding.header, finding.value),
+    }
 
 
 def _marks_by_cell(findings: list[Finding]) -> dict[tuple[int | None, str], list[Finding]]:
@@ -106,21 +126,28 @@ def _tooltip(findings: list[Finding]) -> str:
 
 # ---------------------------------------------------------------------------------------- the grid
 
+
 def _grid(rows: Rows, columns: Columns | None, marks: dict, findings: list[Finding], kind: str | None) -> dict:
     """The data grid's rows (at most GRID_MAX_ROWS, with gaps marked), its header cells and which
     columns are folded away (see :func:`_folded`)."""
-    if columns is None:   # no headers given: the letters that occur, in Excel's order
+    if columns is None:  # no headers given: the letters that occur, in Excel's order
         letters = sorted({letter for _, cells in rows for letter in cells}, key=lambda c: (len(c), c))
         columns = [(letter, "") for letter in letters]
     first_data_row = min((r for r, _ in rows), default=0)
 
-    header_cells = []
+    header_cells: list[dict[str, Any]] = []  # the template's fields of each header cell
     for letter, header in columns:
-        found = [f for (row, col), fs in marks.items() if col == letter and (row is None or row < first_data_row)
-                 for f in fs]
-        header_cells.append({"letter": letter, "header": header,
-                             "severity": _severity(found) if found else None,
-                             "title": _tooltip(found) if found else None})
+        found = [
+            f for (row, col), fs in marks.items() if col == letter and (row is None or row < first_data_row) for f in fs
+        ]
+        header_cells.append(
+            {
+                "letter": letter,
+                "header": header,
+                "severity": _severity(found) if found else None,
+                "title": _tooltip(found) if found else None,
+            }
+        )
     folded = _folded(columns, {letter for _, letter in marks}, kind)
     previous_folded = False
     for cell in header_cells:
@@ -137,14 +164,26 @@ def _grid(rows: Rows, columns: Columns | None, marks: dict, findings: list[Findi
             found = marks.get((excel_row, letter), [])
             cell_id = _cell_id(excel_row, letter)
             cell_ids.add(cell_id)
-            cells.append({"id": cell_id, "text": _shorten(value_ja(kind, header, values.get(letter, ""))),
-                          "severity": _severity(found) if found else None,
-                          "title": _tooltip(found) if found else None})
+            cells.append(
+                {
+                    "id": cell_id,
+                    "text": _shorten(value_ja(kind, header, values.get(letter, ""))),
+                    "severity": _severity(found) if found else None,
+                    "title": _tooltip(found) if found else None,
+                }
+            )
         body.append({"row": excel_row, "cells": cells, "gap_before": index - previous - 1})
         previous = index
-    return {"columns": header_cells, "rows": body, "cell_ids": cell_ids, "total": len(rows),
-            "shown": len(shown), "capped": len(shown) < len(rows), "gap_after": len(rows) - previous - 1,
-            "folded": len(folded)}
+    return {
+        "columns": header_cells,
+        "rows": body,
+        "cell_ids": cell_ids,
+        "total": len(rows),
+        "shown": len(shown),
+        "capped": len(shown) < len(rows),
+        "gap_after": len(rows) - previous - 1,
+        "folded": len(folded),
+    }
 
 
 def _folded(columns: Columns, marked: set[str], kind: str | None) -> set[str]:
@@ -156,8 +195,11 @@ def _folded(columns: Columns, marked: set[str], kind: str | None) -> set[str]:
     if not marked & set(letters):
         return set()
     found = batch_kind(kind)
-    keys = {letter for letter, header in columns
-            if found and (column := found.match_header(header or "")) and column.alias in _KEY_ALIASES}
+    keys = {
+        letter
+        for letter, header in columns
+        if found and (column := found.match_header(header or "")) and column.alias in _KEY_ALIASES
+    }
     keys = keys or set(letters[:1])
     return {letter for letter in letters if letter not in marked and letter not in keys}
 
@@ -173,7 +215,7 @@ def _pick_rows(rows: Rows, findings: list[Finding]) -> list[int]:
             severity_of_row[f.row] = min(rank, severity_of_row.get(f.row, rank))
     marked = sorted(severity_of_row)
 
-    def distance(excel_row: int) -> int:    # to the nearest row with a finding
+    def distance(excel_row: int) -> int:  # to the nearest row with a finding
         if not marked:
             return 0
         i = bisect.bisect_left(marked, excel_row)
@@ -194,10 +236,19 @@ def _shorten(text) -> str:
 # ---------------------------------------------------------------------------------------- template
 
 # Characters a clerk cannot see on screen: controls, zero-width and bidi marks, odd spaces, BOM.
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00a0\u00ad\u061c\u115f\u1160\u180e\u2000-\u200f"
-                        "\u2028-\u202f\u205f-\u206f\u3164\ufeff\ufff9-\ufffb]")
-_INVISIBLE_NAMES = {"\t": "タブ", "\n": "改行", "\r": "改行", "\u00a0": "NBSP", "\u200b": "ゼロ幅スペース",
-                    "\ufeff": "BOM", "\u202e": "右から左"}
+_INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00a0\u00ad\u061c\u115f\u1160\u180e\u2000-\u200f"
+    "\u2028-\u202f\u205f-\u206f\u3164\ufeff\ufff9-\ufffb]"
+)
+_INVISIBLE_NAMES = {
+    "\t": "タブ",
+    "\n": "改行",
+    "\r": "改行",
+    "\u00a0": "NBSP",
+    "\u200b": "ゼロ幅スペース",
+    "\ufeff": "BOM",
+    "\u202e": "右から左",
+}
 
 
 def reveal(text) -> Markup:
@@ -220,12 +271,23 @@ def reveal(text) -> Markup:
 def _size_text(size: int) -> str:
     if not size:
         return ""
-    return f"{size:,} バイト" if size < 1024 else f"{size / 1024:,.1f} KB" if size < 1024 ** 2 else f"{size / 1024 ** 2:,.1f} MB"
+    return (
+        f"{size:,} バイト"
+        if size < 1024
+        else f"{size / 1024:,.1f} KB"
+        if size < 1024**2
+        else f"{size / 1024**2:,.1f} MB"
+    )
 
 
 @cache
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["reveal"] = reveal
     return env

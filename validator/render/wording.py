@@ -22,8 +22,20 @@ from kyosai import premium
 from ..findings import CATALOGUE, ERROR, WARNING, Finding, make
 from ..report import Report
 
-__all__ = ["CODE_TITLES_JA", "code_title_ja", "severity_ja", "verdict_ja", "encoding_ja", "kind_ja",
-           "registries_ja", "count_rows", "listed_findings", "UNREADABLE_CODES", "batch_kind", "value_ja"]
+__all__ = [
+    "CODE_TITLES_JA",
+    "code_title_ja",
+    "severity_ja",
+    "verdict_ja",
+    "encoding_ja",
+    "kind_ja",
+    "registries_ja",
+    "count_rows",
+    "listed_findings",
+    "UNREADABLE_CODES",
+    "batch_kind",
+    "value_ja",
+]
 
 CODE_TITLES_JA: dict[str, str] = {
     "file-unreadable": "ファイルを読み込めない",
@@ -75,8 +87,9 @@ CODE_TITLES_JA: dict[str, str] = {
 }
 
 # Findings that mean the original file was never opened as a workbook: it cannot be annotated.
-UNREADABLE_CODES = frozenset({"file-unreadable", "file-encrypted", "file-old-format", "file-unsupported",
-                              "file-too-large", "file-suspicious"})
+UNREADABLE_CODES = frozenset(
+    {"file-unreadable", "file-encrypted", "file-old-format", "file-unsupported", "file-too-large", "file-suspicious"}
+)
 
 _ENCODINGS_JA = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（BOM付き）", "cp932": "Shift_JIS（CP932）"}
 
@@ -152,9 +165,17 @@ def value_ja(kind: str | None, header: str | None, value: str | None) -> str | N
 def count_rows(report: Report) -> list[dict]:
     """The summary by code: errors first, then warnings, each in catalogue order."""
     order = {code: i for i, code in enumerate(CATALOGUE)}
-    rows = [{"severity": severity, "severity_ja": severity_ja(severity), "code": code,
-             "title_ja": code_title_ja(code), "count": n}
-            for (severity, code), n in report.counts.items() if n]
+    rows = [
+        {
+            "severity": severity,
+            "severity_ja": severity_ja(severity),
+            "code": code,
+            "title_ja": code_title_ja(code),
+            "count": n,
+        }
+        for (severity, code), n in report.counts.items()
+        if n
+    ]
     return sorted(rows, key=lambda r: (r["severity"] != ERROR, order.get(r["code"], len(order)), r["code"]))
 
 

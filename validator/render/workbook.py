@@ -47,17 +47,25 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ..findings import ERROR, WARNING, Finding
 from ..report import Report
 from .guard import defuse_formula, is_formula_like
-from .wording import (UNREADABLE_CODES, code_title_ja, count_rows, encoding_ja, kind_ja, listed_findings,
-                      registries_ja, severity_ja, verdict_ja)
+from .wording import (
+    UNREADABLE_CODES,
+    count_rows,
+    encoding_ja,
+    kind_ja,
+    listed_findings,
+    registries_ja,
+    severity_ja,
+    verdict_ja,
+)
 
 __all__ = ["FINDINGS_SHEET", "annotate_workbook", "annotate_rows"]
 
 FINDINGS_SHEET = "検査結果"
-TITLE = "バッチ検査結果"                 # A1 of the findings sheet: how a sheet of ours is recognised
-AUTHOR = "kyosai 検査"                  # the author of our comments: how a comment of ours is recognised
-CLERK_COMMENT = "―― 元のコメント ――"     # separates our comment from the one the clerk had on the cell
+TITLE = "バッチ検査結果"  # A1 of the findings sheet: how a sheet of ours is recognised
+AUTHOR = "kyosai 検査"  # the author of our comments: how a comment of ours is recognised
+CLERK_COMMENT = "―― 元のコメント ――"  # separates our comment from the one the clerk had on the cell
 
-ERROR_RGB, WARNING_RGB = "FFC7CE", "FFEB9C"   # Excel's own "bad" and "neutral" colours
+ERROR_RGB, WARNING_RGB = "FFC7CE", "FFEB9C"  # Excel's own "bad" and "neutral" colours
 FILLS = {ERROR: PatternFill("solid", fgColor=ERROR_RGB), "warning": PatternFill("solid", fgColor=WARNING_RGB)}
 
 # (line number, the line's fields): a list from column A on, or {column letter: text}
@@ -70,8 +78,8 @@ def annotate_workbook(report: Report, original_path, out_path) -> None:
     if original_path.suffix.lower() == ".csv":
         raise ValueError("CSVにはブックがありません。annotate_rows() に読み込んだ行を渡してください。")
     if any(f.code in UNREADABLE_CODES for f in report.findings):
-        workbook = Workbook()             # the original could not be opened safely: the findings only
-        workbook.remove(workbook.active)
+        workbook = Workbook()  # the original could not be opened safely: the findings only
+        workbook.remove(workbook.worksheets[0])  # a new workbook's one empty sheet
     else:
         has_macros = original_path.suffix.lower() == ".xlsm"
         if has_macros != (out_path.suffix.lower() == ".xlsm"):
@@ -90,30 +98,34 @@ def annotate_rows(report: Report, rows: Rows, out_path) -> None:
     ``fields`` is the line's list of texts (column A first) or a ``{column letter: text}`` mapping.
     """
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # a new workbook's one sheet
     sheet.title = _sheet_title(report.source.sheet or Path(report.source.filename).stem)
     widths: dict[int, int] = {}
     for line_number, fields in rows:
-        by_index = (((column_index_from_string(letter), text) for letter, text in fields.items())
-                    if isinstance(fields, Mapping) else enumerate(fields, start=1))
+        by_index = (
+            ((column_index_from_string(letter), text) for letter, text in fields.items())
+            if isinstance(fields, Mapping)
+            else enumerate(fields, start=1)
+        )
         for index, text in by_index:
             if text not in (None, ""):
                 _put_verbatim(sheet.cell(line_number, index), str(text))
                 widths[index] = max(widths.get(index, 0), _display_width(str(text)))
     for index, width in widths.items():
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 40)
-    cells = _mark_cells(workbook, report.findings, lambda f: sheet.title)   # a CSV has one sheet
+    cells = _mark_cells(workbook, report.findings, lambda f: sheet.title)  # a CSV has one sheet
     _add_findings_sheet(workbook, report, cells)
     _save_atomically(workbook, Path(out_path))
 
 
 # ---------------------------------------------------------------------------------- marking cells
 
-Location = tuple[str, str]   # (sheet name, cell coordinate such as "B7")
+Location = tuple[str, str]  # (sheet name, cell coordinate such as "B7")
 
 
-def _mark_cells(workbook: Workbook, findings: list[Finding],
-                sheet_of: Callable[[Finding], str | None]) -> dict[Finding, Location]:
+def _mark_cells(
+    workbook: Workbook, findings: list[Finding], sheet_of: Callable[[Finding], str | None]
+) -> dict[Finding, Location]:
     """Fill and comment each cell that has findings; return where each finding was marked."""
     by_cell: dict[Location, list[Finding]] = defaultdict(list)
     marked: dict[Finding, Location] = {}
@@ -139,10 +151,10 @@ def _cell_of(workbook: Workbook, finding: Finding, sheet_name: str | None) -> Lo
     except ValueError:
         return None
     sheet = workbook[sheet_name]
-    if not hasattr(sheet, "merged_cells"):     # a chart sheet has no cells
+    if not hasattr(sheet, "merged_cells"):  # a chart sheet has no cells
         return None
     coordinate = f"{finding.column}{finding.row}"
-    if isinstance(sheet[coordinate], MergedCell):   # a merged area is marked on its top-left cell
+    if isinstance(sheet[coordinate], MergedCell):  # a merged area is marked on its top-left cell
         area = next(r for r in sheet.merged_cells.ranges if coordinate in r)
         coordinate = area.start_cell.coordinate
     return sheet_name, coordinate
@@ -167,11 +179,11 @@ def _remove_previous_marks(workbook: Workbook) -> None:
     for sheet in old:
         workbook.remove(sheet)
     for sheet in workbook.worksheets:
-        for cell in list(sheet._cells.values()):   # the cells that exist; iter_rows() would create empty ones
+        for cell in list(sheet._cells.values()):  # the cells that exist; iter_rows() would create empty ones
             if cell.comment is None or cell.comment.author != AUTHOR:
                 continue
             clerk_text = cell.comment.text.partition(CLERK_COMMENT + "\n")[2]
-            cell.comment = Comment(clerk_text, "") if clerk_text else None   # its author was not kept
+            cell.comment = Comment(clerk_text, "") if clerk_text else None  # its author was not kept
             if cell.fill.fill_type == "solid" and str(cell.fill.fgColor.rgb)[-6:] in (ERROR_RGB, WARNING_RGB):
                 cell.fill = PatternFill()
 
@@ -183,11 +195,11 @@ _LIST_HEADERS = ("No.", "区分", "シート", "セル", "行", "列", "見出�
 # two), up to a cap, and the text wraps beyond it. The columns that hold codes (D in 指摘の内訳, K in
 # the list) have no cap: a code is never cut. The summary above the tables runs over empty cells.
 _WIDTH_CAP = 40
-_WIDTH_CAPS = {"H": 30, "I": 60, "J": 50}       # 記入値 (a clerk's value can be long), 内容, 直し方
+_WIDTH_CAPS = {"H": 30, "I": 60, "J": 50}  # 記入値 (a clerk's value can be long), 内容, 直し方
 _NEVER_CUT = {"D", "K"}
 _BOLD, _HEADING = Font(bold=True), Font(bold=True, size=12)
 _BAND = PatternFill("solid", fgColor="E7EEF7")
-_GOOD = PatternFill("solid", fgColor="C6EFCE")   # Excel's "good" green, for 受付可
+_GOOD = PatternFill("solid", fgColor="C6EFCE")  # Excel's "good" green, for 受付可
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
@@ -197,10 +209,18 @@ def _add_findings_sheet(workbook: Workbook, report: Report, cells: dict[Finding,
     source = report.source
     _put(sheet, 1, 1, TITLE, font=Font(bold=True, size=14))
 
-    facts = [("ファイル名", source.filename), ("申込の種類", kind_ja(source.kind)), ("シート", source.sheet),
-             ("文字コード", encoding_ja(source.encoding) or None), ("データ件数", report.records),
-             ("判定", verdict_ja(report.valid)), ("エラー", report.errors), ("警告", report.warnings),
-             ("照合したデータ", registries_ja(source.registries) or None), ("SHA-256", source.sha256)]
+    facts = [
+        ("ファイル名", source.filename),
+        ("申込の種類", kind_ja(source.kind)),
+        ("シート", source.sheet),
+        ("文字コード", encoding_ja(source.encoding) or None),
+        ("データ件数", report.records),
+        ("判定", verdict_ja(report.valid)),
+        ("エラー", report.errors),
+        ("警告", report.warnings),
+        ("照合したデータ", registries_ja(source.registries) or None),
+        ("SHA-256", source.sha256),
+    ]
     row = 3
     for label, value in facts:
         if value is None:
@@ -212,9 +232,14 @@ def _add_findings_sheet(workbook: Workbook, report: Report, cells: dict[Finding,
             sheet.cell(row, 3).fill = _GOOD if report.valid else FILLS[ERROR]
         row += 1
     if report.truncated:
-        _put(sheet, row, 1, f"指摘が多いため、一覧には最初の{report.limit:,}件だけを載せています"
-                            f"（全{sum(report.counts.values()):,}件。内訳はすべてを数えています）。",
-             font=Font(bold=True, color="9C0006"))
+        _put(
+            sheet,
+            row,
+            1,
+            f"指摘が多いため、一覧には最初の{report.limit:,}件だけを載せています"
+            f"（全{sum(report.counts.values()):,}件。内訳はすべてを数えています）。",
+            font=Font(bold=True, color="9C0006"),
+        )
         row += 1
 
     row += 1
@@ -230,7 +255,7 @@ def _add_findings_sheet(workbook: Workbook, report: Report, cells: dict[Finding,
         _put(sheet, row, 4, count["code"])
         _put(sheet, row, 5, count["count"])
     tables = [range(counts_row, row + 1)]
-    if not report.counts:                   # a sentence, not a value: it runs over the empty cells
+    if not report.counts:  # a sentence, not a value: it runs over the empty cells
         row += 1
         _put(sheet, row, 2, "指摘はありません。")
 
@@ -254,7 +279,7 @@ def _add_findings_sheet(workbook: Workbook, report: Report, cells: dict[Finding,
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = f"{header_row}:{header_row}"
 
-    for other in workbook.worksheets:       # one selected tab only, or Excel opens the sheets grouped
+    for other in workbook.worksheets:  # one selected tab only, or Excel opens the sheets grouped
         other.sheet_view.tabSelected = other is sheet
     workbook.active = workbook.index(sheet)
 
@@ -293,9 +318,19 @@ def _banks_lines(sheet, row: int, report: Report) -> int:
 
 def _finding_line(sheet, row: int, number: int, finding: Finding, location: Location | None) -> None:
     """One finding of the list; its セル links to the marked cell."""
-    values = (number, severity_ja(finding.severity), finding.sheet, location[1] if location else None,
-              finding.row, finding.column, finding.header, finding.value, finding.message_ja, finding.hint_ja,
-              finding.code)
+    values = (
+        number,
+        severity_ja(finding.severity),
+        finding.sheet,
+        location[1] if location else None,
+        finding.row,
+        finding.column,
+        finding.header,
+        finding.value,
+        finding.message_ja,
+        finding.hint_ja,
+        finding.code,
+    )
     for column, value in enumerate(values, start=1):
         _put(sheet, row, column, value, alignment=_WRAP)
     sheet.cell(row, 2).fill = FILLS[finding.severity]
@@ -308,6 +343,7 @@ def _finding_line(sheet, row: int, number: int, finding: Finding, location: Loca
 
 
 # ---------------------------------------------------------------------------------- writing cells
+
 
 def _put(sheet, row: int, column: int, value, *, font=None, fill=None, alignment=None) -> None:
     """Write a value of ours into the findings sheet: text is defused, so it is never a formula."""

@@ -11,7 +11,8 @@
 - blueprints: :mod:`.api` (the JSON API under ``/api/v1``, bearer tokens), :mod:`.openapi` (its
   OpenAPI description at ``/api/v1/openapi.json``, no token) and :mod:`.pages` (the Japanese upload
   page at ``/``);
-- :mod:`.errors`: every error answer, in one place.
+- :mod:`.errors`: every error answer, in one place;
+- :mod:`.context`: the :class:`Service` the views share and :func:`service`, its accessor.
 
 Production runs it under gunicorn: ``kyosai serve`` (``gunicorn 'validator.service:create_app()'``).
 Nothing personal is logged: ids, sizes, sha256 prefixes, codes and counts — never a file's contents
@@ -20,66 +21,40 @@ or its name (a file name often carries a customer's name).
 
 from __future__ import annotations
 
-import datetime
 import logging
 import os
 import time
-from dataclasses import dataclass
 
-from flask import Flask, current_app, g, jsonify, request
+from flask import Flask, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
-from werkzeug.routing import BaseConverter
 
-from kyosai import calendar
-
-from ..reading import Limits
-from . import errors
+from . import api, errors, openapi, pages
+from .api import HexId
 from .config import DEFAULTS, as_of_from, database_url, limits_from
+from .context import EXTENSION, Service, service
 from .db import make_engine
 from .migrate import require_current, upgrade_database
-from .retention import Retention, retention_from
+from .reports import render_limits_from
+from .retention import retention_from
+from .storage import DatabaseStore, store_from
 from .throttle import uploads_per_minute_from
-from .reports import RenderLimits, render_limits_from
-from .storage import DatabaseStore, FileStore, store_from
 
-__all__ = ["create_app", "Service", "service"]
+__all__ = ["create_app", "Service", "service", "HexId"]
 
 log = logging.getLogger("kyosai.service")
 
 # The page's Content-Security-Policy: our own script only; the report's inline <style> is allowed
 # (it is shown in a sandboxed iframe without scripts, which inherits this policy).
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
-@dataclass
-class Service:
-    """What the views share: the database engine, the file store, the reading limits, the as-of day,
-    how long uploads are kept, how many an agency may start a minute, what rendering a report may cost."""
-
-    engine: Engine
-    store: FileStore
-    limits: Limits
-    as_of: datetime.date | None
-    isolated: bool
-    retention: Retention
-    uploads_per_minute: int | None
-    render: RenderLimits = RenderLimits()
-
-    def today(self) -> datetime.date:
-        return self.as_of or calendar.today()
-
-
-def service() -> Service:
-    """The service of the current app."""
-    return current_app.extensions["kyosai"]
-
-
-class HexId(BaseConverter):
-    """The ids the service generates: 32 lower-case hex digits (uuid4().hex)."""
-
-    regex = "[0-9a-f]{32}"
+class _JSONProvider(DefaultJSONProvider):
+    ensure_ascii = False  # Japanese as it is
+    sort_keys = False  # the keys in the order the code gives them
 
 
 def create_app(test_config: dict | None = None, *, migrate: bool | None = None) -> Flask:
@@ -91,8 +66,7 @@ def create_app(test_config: dict | None = None, *, migrate: bool | None = None) 
     ``db`` commands and ``serve`` handle it themselves and say what they did.
     """
     instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("KYOSAI_INSTANCE_PATH")
-    app = Flask(__name__, instance_relative_config=True,
-                instance_path=os.path.abspath(instance) if instance else None)
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.path.abspath(instance) if instance else None)
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -100,8 +74,7 @@ def create_app(test_config: dict | None = None, *, migrate: bool | None = None) 
     else:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    app.json = _JSONProvider(app)
     app.url_map.converters["hexid"] = HexId
     _logging(app)
 
@@ -114,16 +87,20 @@ def create_app(test_config: dict | None = None, *, migrate: bool | None = None) 
         upgrade_database(engine)
     store = store_from(app.config, engine, app.instance_path)
     if migrate and isinstance(store, DatabaseStore):
-        store.move_from_disk()           # files an older version kept in this host's folder
+        store.move_from_disk()  # files an older version kept in this host's folder
     store.sweep()
-    app.extensions["kyosai"] = Service(engine=engine, store=store, limits=limits_from(app.config),
-                                       as_of=as_of_from(app.config), isolated=bool(app.config["ISOLATED"]),
-                                       retention=retention_from(app.config),
-                                       uploads_per_minute=uploads_per_minute_from(app.config),
-                                       render=render_limits_from(app.config))
+    app.extensions[EXTENSION] = Service(
+        engine=engine,
+        store=store,
+        limits=limits_from(app.config),
+        as_of=as_of_from(app.config),
+        isolated=bool(app.config["ISOLATED"]),
+        retention=retention_from(app.config),
+        uploads_per_minute=uploads_per_minute_from(app.config),
+        render=render_limits_from(app.config),
+    )
 
     errors.register(app)
-    from . import api, openapi, pages
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
@@ -152,8 +129,14 @@ def create_app(test_config: dict | None = None, *, migrate: bool | None = None) 
         caller = g.get("caller")
         ms = (time.monotonic() - g.started) * 1000 if "started" in g else 0
         # ids and numbers only: the endpoint name, never the path's or the form's contents
-        log.info("request method=%s endpoint=%s status=%d ms=%.0f agency=%s", request.method,
-                 request.endpoint or "-", response.status_code, ms, caller.agency_id if caller else "-")
+        log.info(
+            "request method=%s endpoint=%s status=%d ms=%.0f agency=%s",
+            request.method,
+            request.endpoint or "-",
+            response.status_code,
+            ms,
+            caller.agency_id if caller else "-",
+        )
         return response
 
     return app

@@ -33,21 +33,24 @@ import time
 import unicodedata
 import uuid
 from pathlib import PurePosixPath
+from typing import BinaryIO
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, jsonify, request, send_file, url_for
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.routing import BaseConverter
 
 from schemas.batches import KINDS
 
 from ..check import validate_file
 from ..output import FORMATS
+from ..reading import ReadFailure
 from ..render import render_csv_bytes
 from ..report import Report
-from ..reading import ReadFailure
-from . import HexId, originals, reports
+from . import originals, reports
 from .auth import Caller, TokenExpired, authenticate, bearer_token, in_japan
+from .context import service
 from .db import Submission, Validation, read_session, write_session
 from .errors import ServiceError, read_failure_status, too_large
 from .storage import TooLarge, upload_name
@@ -57,6 +60,14 @@ __all__ = ["bp", "content_disposition", "clean_filename"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger("kyosai.service")
+
+
+class HexId(BaseConverter):
+    """The ids the service generates: 32 lower-case hex digits (uuid4().hex); ``<hexid:…>`` in the
+    paths below (``create_app`` registers it)."""
+
+    regex = "[0-9a-f]{32}"
+
 
 XLSM_MEDIA_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
 # The ids the service makes (the paths' pattern, uuid4 hex): anything else is not one, and never
@@ -70,25 +81,25 @@ REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; fram
 _checking = threading.BoundedSemaphore(1)
 
 
-def _service():
-    from . import service
-    return service()
-
-
 @bp.before_request
 def _authenticate():
     try:
-        caller = authenticate(_service().engine, bearer_token(request.headers.get("Authorization")))
+        caller = authenticate(service().engine, bearer_token(request.headers.get("Authorization")))
     except TokenExpired as expired:
-        raise ServiceError(401, "token-expired", f"トークンの有効期限が切れています（期限: {in_japan(expired.expired_at)}）。",
-                           f"The token expired at {_iso(expired.expired_at)}.",
-                           "本部に新しいトークンの発行を依頼してください。") from None
+        raise ServiceError(
+            401,
+            "token-expired",
+            f"トークンの有効期限が切れています（期限: {in_japan(expired.expired_at)}）。",
+            f"The token expired at {_iso(expired.expired_at)}.",
+            "本部に新しいトークンの発行を依頼してください。",
+        ) from None
     if caller is None:
         raise ServiceError(401)
     g.caller = caller
 
 
 # --------------------------------------------------------------------------------------- helpers
+
 
 def clean_filename(name: str | None) -> str:
     """The uploaded name as shown back to the clerk: its last path part, without control characters,
@@ -141,22 +152,35 @@ def _validation(session, vid: str, caller: Caller) -> Validation:
 
 def _kept_for(*, unsubmitted: bool) -> tuple[str, str]:
     """What a 404 adds about retention (保存期間): Japanese sentences, an English clause."""
-    retention = _service().retention
+    retention = service().retention
     said = []
     if unsubmitted and retention.unsubmitted_days:
-        said.append((f"提出しなかった検査結果は{retention.unsubmitted_days}日後に削除されます。",
-                     f"; a validation not handed in is removed after {retention.unsubmitted_days} days"))
+        said.append(
+            (
+                f"提出しなかった検査結果は{retention.unsubmitted_days}日後に削除されます。",
+                f"; a validation not handed in is removed after {retention.unsubmitted_days} days",
+            )
+        )
     if retention.submitted_days:
-        said.append((f"提出したものは{retention.submitted_days}日後に削除されます。",
-                     f"; a submission is removed after {retention.submitted_days} days"))
+        said.append(
+            (
+                f"提出したものは{retention.submitted_days}日後に削除されます。",
+                f"; a submission is removed after {retention.submitted_days} days",
+            )
+        )
     return "".join(ja for ja, _ in said), "".join(en for _, en in said)
 
 
 def _validation_not_found() -> ServiceError:
     """404 for a validation that is not the caller's, never was, or was removed past its retention."""
     kept_ja, kept_en = _kept_for(unsubmitted=True)
-    return ServiceError(404, "validation-not-found", "検査結果が見つかりません。", f"No such validation{kept_en}.",
-                        f"検査IDを確認してください。{kept_ja}")
+    return ServiceError(
+        404,
+        "validation-not-found",
+        "検査結果が見つかりません。",
+        f"No such validation{kept_en}.",
+        f"検査IDを確認してください。{kept_ja}",
+    )
 
 
 def _submission(session, sid: str, caller: Caller) -> Submission:
@@ -165,8 +189,13 @@ def _submission(session, sid: str, caller: Caller) -> Submission:
         found = session.scalar(_visible(select(Submission).where(Submission.id == sid), Submission, caller))
     if found is None:
         kept_ja, kept_en = _kept_for(unsubmitted=False)
-        raise ServiceError(404, "submission-not-found", "提出が見つかりません。", f"No such submission{kept_en}.",
-                           f"提出IDを確認してください。{kept_ja}")
+        raise ServiceError(
+            404,
+            "submission-not-found",
+            "提出が見つかりません。",
+            f"No such submission{kept_en}.",
+            f"提出IDを確認してください。{kept_ja}",
+        )
     return found
 
 
@@ -222,6 +251,7 @@ def submission_body(s: Submission) -> dict:
 
 # --------------------------------------------------------------------------------------- who am I
 
+
 @bp.get("/me")
 def me():
     caller: Caller = g.caller
@@ -230,42 +260,67 @@ def me():
 
 # --------------------------------------------------------------------------------------- validations
 
+
 @bp.post("/validations")
 def create_validation():
-    svc, caller = _service(), g.caller
-    wait = count_upload(svc.engine, caller.agency_id, svc.uploads_per_minute)   # before the body is read
+    svc, caller = service(), g.caller
+    wait = count_upload(svc.engine, caller.agency_id, svc.uploads_per_minute)  # before the body is read
     if wait is not None:
         log.info("validation refused agency=%s code=too-many-uploads status=429", caller.agency_id)
-        raise ServiceError(429, "too-many-uploads",
-                           f"アップロードが多すぎます（1分間に{svc.uploads_per_minute}件まで）。",
-                           f"Too many uploads: at most {svc.uploads_per_minute} a minute per agency.",
-                           f"{wait}秒ほど待ってから、もう一度アップロードしてください。", retry_after=wait)
-    kind = (request.form.get("kind") or "").strip() or None      # reading the form may answer 413
+        raise ServiceError(
+            429,
+            "too-many-uploads",
+            f"アップロードが多すぎます（1分間に{svc.uploads_per_minute}件まで）。",
+            f"Too many uploads: at most {svc.uploads_per_minute} a minute per agency.",
+            f"{wait}秒ほど待ってから、もう一度アップロードしてください。",
+            retry_after=wait,
+        )
+    kind = (request.form.get("kind") or "").strip() or None  # reading the form may answer 413
     if kind is not None and kind not in KINDS:
-        raise ServiceError(400, "bad-kind", f"申込の種類の指定が正しくありません（{'、'.join(KINDS)}）。",
-                           f"kind must be one of {', '.join(KINDS)}.", "種類は「自動判定」のままでも構いません。")
+        raise ServiceError(
+            400,
+            "bad-kind",
+            f"申込の種類の指定が正しくありません（{'、'.join(KINDS)}）。",
+            f"kind must be one of {', '.join(KINDS)}.",
+            "種類は「自動判定」のままでも構いません。",
+        )
     upload = request.files.get("file")
     if upload is None:
-        raise ServiceError(400, "file-missing", "ファイルが選択されていません。",
-                           "No file was sent (multipart field 'file').", "ファイルを選んでから検査してください。")
+        raise ServiceError(
+            400,
+            "file-missing",
+            "ファイルが選択されていません。",
+            "No file was sent (multipart field 'file').",
+            "ファイルを選んでから検査してください。",
+        )
     filename = clean_filename(upload.filename) or "upload"
     vid = uuid.uuid4().hex
     started = time.monotonic()
     try:
         received = svc.store.receive(upload.stream, vid, svc.limits.max_bytes)
     except TooLarge:
-        log.info("validation rejected agency=%s code=file-too-large status=413 size>%d", caller.agency_id,
-                 svc.limits.max_bytes)
+        log.info(
+            "validation rejected agency=%s code=file-too-large status=413 size>%d",
+            caller.agency_id,
+            svc.limits.max_bytes,
+        )
         raise too_large(svc.limits.max_bytes) from None
     try:
         as_of = svc.today()
         with _checking:
-            checked = validate_file(received.path, kind, filename=filename, as_of=as_of, limits=svc.limits,
-                                    isolated=svc.isolated)
+            checked = validate_file(
+                received.path, kind, filename=filename, as_of=as_of, limits=svc.limits, isolated=svc.isolated
+            )
     except ReadFailure as failure:
         svc.store.discard(received)
-        log.info("validation rejected agency=%s sha256=%s size=%d code=%s status=%d", caller.agency_id,
-                 received.sha256[:12], received.size, failure.finding.code, read_failure_status(failure))
+        log.info(
+            "validation rejected agency=%s sha256=%s size=%d code=%s status=%d",
+            caller.agency_id,
+            received.sha256[:12],
+            received.size,
+            failure.finding.code,
+            read_failure_status(failure),
+        )
         raise
     except BaseException:
         svc.store.discard(received)
@@ -275,45 +330,69 @@ def create_validation():
         macros = originals.holds_macros(received.path, report.source.format)
         name = upload_name(vid, report.source.format)
         with write_session(svc.engine) as session:
-            session.add(Validation(
-                id=vid, agency_id=caller.agency_id, filename=filename, sha256=received.sha256, size=received.size,
-                kind=report.source.kind, valid=report.valid, records=report.records, errors=report.errors,
-                warnings=report.warnings, as_of=as_of, report=report.to_dict(), macros=macros,
-                file_path=name))
-            svc.store.keep(received, name, session)        # the file with its row, in one transaction
-        received.path.unlink(missing_ok=True)    # the copy received (the database's store holds the bytes now)
+            session.add(
+                Validation(
+                    id=vid,
+                    agency_id=caller.agency_id,
+                    filename=filename,
+                    sha256=received.sha256,
+                    size=received.size,
+                    kind=report.source.kind,
+                    valid=report.valid,
+                    records=report.records,
+                    errors=report.errors,
+                    warnings=report.warnings,
+                    as_of=as_of,
+                    report=report.to_dict(),
+                    macros=macros,
+                    file_path=name,
+                )
+            )
+            svc.store.keep(received, name, session)  # the file with its row, in one transaction
+        received.path.unlink(missing_ok=True)  # the copy received (the database's store holds the bytes now)
     except BaseException:
-        svc.store.discard(received)        # no row, no file: nothing half-written
+        svc.store.discard(received)  # no row, no file: nothing half-written
         raise
-    log.info("validation stored id=%s agency=%s sha256=%s size=%d kind=%s valid=%s records=%d errors=%d "
-             "warnings=%d ms=%.0f", vid, caller.agency_id, received.sha256[:12], received.size, report.source.kind,
-             report.valid, report.records, report.errors, report.warnings, (time.monotonic() - started) * 1000)
+    log.info(
+        "validation stored id=%s agency=%s sha256=%s size=%d kind=%s valid=%s records=%d errors=%d warnings=%d ms=%.0f",
+        vid,
+        caller.agency_id,
+        received.sha256[:12],
+        received.size,
+        report.source.kind,
+        report.valid,
+        report.records,
+        report.errors,
+        report.warnings,
+        (time.monotonic() - started) * 1000,
+    )
     with read_session(svc.engine) as session:
         return jsonify(validation_body(_validation(session, vid, caller))), 200
 
 
 @bp.get("/validations/<hexid:vid>")
 def get_validation(vid: str):
-    with read_session(_service().engine) as session:
+    with read_session(service().engine) as session:
         return jsonify(validation_body(_validation(session, vid, g.caller)))
 
 
 @bp.get("/validations/<hexid:vid>.<any(json, html, xlsx, csv):fmt>")
 def get_validation_rendered(vid: str, fmt: str):
-    svc = _service()
+    svc = service()
     with read_session(svc.engine) as session:
         v = _validation(session, vid, g.caller)
-    if fmt == "json":            # the report as stored at the check (render_json's form)
+    body: BinaryIO
+    if fmt == "json":  # the report as stored at the check (render_json's form)
         body = io.BytesIO(json.dumps(v.report, ensure_ascii=False, indent=2).encode("utf-8"))
-    elif fmt == "csv":           # the stored report's findings (at most MAX_FINDINGS): no file read
+    elif fmt == "csv":  # the stored report's findings (at most MAX_FINDINGS): no file read
         body = io.BytesIO(render_csv_bytes(Report.from_dict(v.report)))
-    else:                        # shown with the file: made once, in a capped child (.reports)
+    else:  # shown with the file: made once, in a capped child (.reports)
         body = reports.stored_report(svc, v, fmt, g.caller.agency_id)
     suffix = reports.report_suffix(fmt, source_format(v))
     media_type = XLSM_MEDIA_TYPE if suffix == ".xlsm" else FORMATS[fmt].media_type
     name = f"{PurePosixPath(v.filename).stem}.report{suffix}"
     response = send_file(body, mimetype=media_type, conditional=False, etag=False, max_age=0)
-    response.headers["Content-Type"] = media_type      # the type as it is: one charset
+    response.headers["Content-Type"] = media_type  # the type as it is: one charset
     disposition = "inline" if fmt in ("html", "json") else "attachment"
     response.headers["Content-Disposition"] = content_disposition(name, disposition, f"report-{v.id[:8]}{suffix}")
     if fmt == "html":
@@ -322,6 +401,7 @@ def get_validation_rendered(vid: str, fmt: str):
 
 
 # --------------------------------------------------------------------------------------- submissions
+
 
 def _find_submission(session, agency_id: int, sha256: str) -> str | None:
     return session.scalar(select(Submission.id).where(Submission.agency_id == agency_id, Submission.sha256 == sha256))
@@ -348,24 +428,28 @@ def _submit(engine, v: Validation) -> tuple[str, bool]:
             with read_session(engine) as session:
                 existing = _find_submission(session, v.agency_id, v.sha256)
                 gone = existing is None and session.get(Validation, v.id) is None
-            if gone:            # purged past its retention while being handed in (its foreign key refused)
+            if gone:  # purged past its retention while being handed in (its foreign key refused)
                 raise _validation_not_found() from None
             if existing is not None:
                 return existing, False
-            if retried:         # neither a winner nor a purge explains it
+            if retried:  # neither a winner nor a purge explains it
                 raise
             retried = True
 
 
 @bp.post("/submissions")
 def create_submission():
-    svc, caller = _service(), g.caller
+    svc, caller = service(), g.caller
     data = request.get_json(silent=True)
     vid = data.get("validation_id") if isinstance(data, dict) else None
     if not isinstance(vid, str) or not vid:
-        raise ServiceError(400, "validation-id-missing", "検査ID（validation_id）がありません。",
-                           'Send JSON {"validation_id": "<id>"} with Content-Type: application/json.',
-                           "先にファイルを検査し、その検査IDで提出してください。")
+        raise ServiceError(
+            400,
+            "validation-id-missing",
+            "検査ID（validation_id）がありません。",
+            'Send JSON {"validation_id": "<id>"} with Content-Type: application/json.',
+            "先にファイルを検査し、その検査IDで提出してください。",
+        )
     if not ID.fullmatch(vid):
         raise _validation_not_found()
     with read_session(svc.engine) as session:
@@ -375,23 +459,38 @@ def create_submission():
         raise _validation_not_found()
     if not v.valid:
         log.info("submission refused validation=%s agency=%s errors=%d", v.id, caller.agency_id, v.errors)
-        raise ServiceError(422, "submission-has-errors", "エラーのあるファイルは提出できません。",
-                           "A batch with errors cannot be submitted.",
-                           "エラーをすべて直して、もう一度検査してから提出してください。",
-                           validation_id=v.id, report=v.report)
+        raise ServiceError(
+            422,
+            "submission-has-errors",
+            "エラーのあるファイルは提出できません。",
+            "A batch with errors cannot be submitted.",
+            "エラーをすべて直して、もう一度検査してから提出してください。",
+            validation_id=v.id,
+            report=v.report,
+        )
     if v.macros and not current_app.config.get("ALLOW_MACROS"):
         # headquarters takes data, not code (docs/service.md, "Macros"); the file itself is left as sent
         log.info("submission refused validation=%s agency=%s code=workbook-has-macros", v.id, caller.agency_id)
-        raise ServiceError(422, "workbook-has-macros", "マクロを含むブックは提出できません。",
-                           "A workbook with macros cannot be handed in: save it as .xlsx and check it again.",
-                           "Excelの「名前を付けて保存」でファイルの種類を「Excel ブック (*.xlsx)」にして保存し直し"
-                           "（マクロは外れます）、もう一度検査してから提出してください。",
-                           validation_id=v.id)
+        raise ServiceError(
+            422,
+            "workbook-has-macros",
+            "マクロを含むブックは提出できません。",
+            "A workbook with macros cannot be handed in: save it as .xlsx and check it again.",
+            "Excelの「名前を付けて保存」でファイルの種類を「Excel ブック (*.xlsx)」にして保存し直し"
+            "（マクロは外れます）、もう一度検査してから提出してください。",
+            validation_id=v.id,
+        )
     sid, created = _submit(svc.engine, v)
     with read_session(svc.engine) as session:
         body = submission_body(_submission(session, sid, caller))
-    log.info("submission %s id=%s validation=%s agency=%s sha256=%s", "created" if created else "repeated",
-             sid, v.id, caller.agency_id, v.sha256[:12])
+    log.info(
+        "submission %s id=%s validation=%s agency=%s sha256=%s",
+        "created" if created else "repeated",
+        sid,
+        v.id,
+        caller.agency_id,
+        v.sha256[:12],
+    )
     response = jsonify(body)
     response.status_code = 201 if created else 200
     response.headers["Location"] = body["links"]["self"]
@@ -407,41 +506,55 @@ def _page_arg(name: str, default: int, lowest: int, highest: int) -> int:
     except ValueError:
         value = lowest - 1
     if not lowest <= value <= highest:
-        raise ServiceError(400, "bad-page", f"{name} は {lowest}〜{highest} の整数で指定してください。",
-                           f"{name} must be an integer from {lowest} to {highest}.", "")
+        raise ServiceError(
+            400,
+            "bad-page",
+            f"{name} は {lowest}〜{highest} の整数で指定してください。",
+            f"{name} must be an integer from {lowest} to {highest}.",
+            "",
+        )
     return value
 
 
 @bp.get("/submissions")
 def list_submissions():
-    svc, caller = _service(), g.caller
+    svc, caller = service(), g.caller
     limit = _page_arg("limit", 100, 1, int(current_app.config["PAGE_MAX"]))
     offset = _page_arg("offset", 0, 0, 10**9)
     with read_session(svc.engine) as session:
         total = session.scalar(_visible(select(func.count(Submission.id)), Submission, caller))
-        rows = session.scalars(_visible(select(Submission), Submission, caller)
-                               .order_by(Submission.created_at.desc(), Submission.id).limit(limit).offset(offset))
+        rows = session.scalars(
+            _visible(select(Submission), Submission, caller)
+            .order_by(Submission.created_at.desc(), Submission.id)
+            .limit(limit)
+            .offset(offset)
+        )
         items = [submission_body(s) for s in rows]
     return jsonify(submissions=items, total=total, limit=limit, offset=offset, all_agencies=caller.is_hq)
 
 
 @bp.get("/submissions/<hexid:sid>")
 def get_submission(sid: str):
-    with read_session(_service().engine) as session:
+    with read_session(service().engine) as session:
         return jsonify(submission_body(_submission(session, sid, g.caller)))
 
 
 @bp.get("/submissions/<hexid:sid>/file")
 def get_submission_file(sid: str):
-    svc = _service()
+    svc = service()
     with read_session(svc.engine) as session:
         s = _submission(session, sid, g.caller)
         v = s.validation
     body = svc.store.open(v.file_path)
     if body is None:
         log.error("stored file missing submission=%s validation=%s", s.id, v.id)
-        raise ServiceError(404, "stored-file-missing", "保存されたファイルが見つかりません。",
-                           "The stored file is missing.", "本部に連絡してください。")
+        raise ServiceError(
+            404,
+            "stored-file-missing",
+            "保存されたファイルが見つかりません。",
+            "The stored file is missing.",
+            "本部に連絡してください。",
+        )
     fmt = source_format(v) or PurePosixPath(v.file_path).suffix.lstrip(".") or "xlsx"
     response = send_file(body, mimetype="application/octet-stream", conditional=False, etag=False, max_age=0)
     # set as it is (send_file would add a second charset to a CSV's)

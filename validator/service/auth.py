@@ -34,14 +34,27 @@ from kyosai.japanese import parse_date
 
 from .db import Agency, Token, read_session, utcnow, write_session
 
-__all__ = ["Caller", "hash_token", "new_token", "create_token", "authenticate", "bearer_token", "revoke_token",
-           "AgencyMismatch", "TokenExpired", "InvalidExpiry", "parse_expiry", "in_japan", "LAST_USE_EVERY"]
+__all__ = [
+    "Caller",
+    "hash_token",
+    "new_token",
+    "create_token",
+    "authenticate",
+    "bearer_token",
+    "revoke_token",
+    "AgencyMismatch",
+    "TokenExpired",
+    "InvalidExpiry",
+    "parse_expiry",
+    "in_japan",
+    "LAST_USE_EVERY",
+]
 
 log = logging.getLogger("kyosai.service")
 
 #: How stale a token's recorded last use may get before a request records it again.
 LAST_USE_EVERY = datetime.timedelta(minutes=1)
-_LONGEST = datetime.timedelta(days=3660)         # ten years and a few leap days: beyond that, no expiry
+_LONGEST = datetime.timedelta(days=3660)  # ten years and a few leap days: beyond that, no expiry
 _DURATION = re.compile(r"(\d+)\s*(d|w|m|日|週|か月|ヶ月|カ月|ケ月)")
 
 
@@ -83,14 +96,15 @@ def parse_expiry(text: str, now: datetime.datetime | None = None) -> datetime.da
 
     >>> now = datetime.datetime(2026, 1, 31, 3, 0)
     >>> parse_expiry("90d", now), parse_expiry("2w", now), parse_expiry("1m", now)
-    (datetime.datetime(2026, 5, 1, 3, 0), datetime.datetime(2026, 2, 14, 3, 0), datetime.datetime(2026, 2, 28, 3, 0))
+    (datetime.datetime(2026, 5, 1, 3, 0), datetime.datetime(2026, 2, 14, 3, 0),
+     datetime.datetime(2026, 2, 28, 3, 0))
     >>> parse_expiry("2026-03-31", now), parse_expiry("３か月", now)
     (datetime.datetime(2026, 3, 31, 15, 0), datetime.datetime(2026, 4, 30, 3, 0))
     >>> parse_expiry("90", now)
     Traceback (most recent call last):
     ...
     validator.service.auth.InvalidExpiry: 「90」には単位が必要です（例: 90d＝90日、12w＝12週、3m＝3か月、または日付 2026-03-31）。 / ...
-    """
+    """  # noqa: E501 - a doctest's Japanese message, one unbroken line as raised
     now = now or utcnow()
     value = unicodedata.normalize("NFKC", text or "").strip().lower()
     examples_ja = "例: 90d＝90日、12w＝12週、3m＝3か月、または日付 2026-03-31"
@@ -98,35 +112,46 @@ def parse_expiry(text: str, now: datetime.datetime | None = None) -> datetime.da
     if match := _DURATION.fullmatch(value):
         number, unit = int(match.group(1)), match.group(2)
         if number == 0:
-            raise InvalidExpiry(f"「{text}」: 期間は1以上にしてください（{examples_ja}）。",
-                                f"{text!r}: the period must be at least 1 ({examples_en}).")
+            raise InvalidExpiry(
+                f"「{text}」: 期間は1以上にしてください（{examples_ja}）。",
+                f"{text!r}: the period must be at least 1 ({examples_en}).",
+            )
         if number > 10_000:
-            raise InvalidExpiry(f"「{text}」: 期間が長すぎます（10年まで。期限なしなら --expires を付けません）。",
-                                f"{text!r}: too long (at most ten years; leave --expires out for no expiry).")
+            raise InvalidExpiry(
+                f"「{text}」: 期間が長すぎます（10年まで。期限なしなら --expires を付けません）。",
+                f"{text!r}: too long (at most ten years; leave --expires out for no expiry).",
+            )
         if unit in ("d", "日"):
             expires = now + relativedelta(days=number)
         elif unit in ("w", "週"):
             expires = now + relativedelta(weeks=number)
-        else:                                            # months by the calendar: Jan 31 + 1m = Feb 28
+        else:  # months by the calendar: Jan 31 + 1m = Feb 28
             expires = now + relativedelta(months=number)
-    elif value.isdigit() and len(value) < 8:        # a bare number: days? months? (parse_date would take a serial)
-        raise InvalidExpiry(f"「{text}」には単位が必要です（{examples_ja}）。",
-                            f"{text!r} needs a unit ({examples_en}).")
+    elif value.isdigit() and len(value) < 8:  # a bare number: days? months? (parse_date would take a serial)
+        raise InvalidExpiry(
+            f"「{text}」には単位が必要です（{examples_ja}）。", f"{text!r} needs a unit ({examples_en})."
+        )
     else:
         try:
             day = parse_date(value)
         except KyosaiError:
-            raise InvalidExpiry(f"「{text}」は有効期限として読めません（{examples_ja}）。",
-                                f"{text!r} is not an expiry ({examples_en}).") from None
+            raise InvalidExpiry(
+                f"「{text}」は有効期限として読めません（{examples_ja}）。",
+                f"{text!r} is not an expiry ({examples_en}).",
+            ) from None
         # through the whole day in Japan: until the next day's 0:00 there
         midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), JAPAN)
         expires = midnight.astimezone(datetime.UTC).replace(tzinfo=None)
     if expires <= now:
-        raise InvalidExpiry(f"「{text}」は過去の日付です。有効期限には今日以降の日付を指定してください。",
-                            f"{text!r} is in the past: give a date from today on.")
+        raise InvalidExpiry(
+            f"「{text}」は過去の日付です。有効期限には今日以降の日付を指定してください。",
+            f"{text!r} is in the past: give a date from today on.",
+        )
     if expires - now > _LONGEST:
-        raise InvalidExpiry(f"「{text}」: 期間が長すぎます（10年まで。期限なしなら --expires を付けません）。",
-                            f"{text!r}: too long (at most ten years; leave --expires out for no expiry).")
+        raise InvalidExpiry(
+            f"「{text}」: 期間が長すぎます（10年まで。期限なしなら --expires を付けません）。",
+            f"{text!r}: too long (at most ten years; leave --expires out for no expiry).",
+        )
     return expires
 
 
@@ -158,8 +183,9 @@ def _agency(session: Session, name: str, is_hq: bool) -> Agency:
     return agency
 
 
-def create_token(engine: Engine, agency_name: str, is_hq: bool = False,
-                 expires_at: datetime.datetime | None = None) -> tuple[str, Token]:
+def create_token(
+    engine: Engine, agency_name: str, is_hq: bool = False, expires_at: datetime.datetime | None = None
+) -> tuple[str, Token]:
     """A new token for ``agency_name`` (the agency is created when new), valid until ``expires_at``
     (UTC; None: until revoked); returns (token, row).
 
@@ -227,8 +253,12 @@ def _record_use(engine: Engine, token_id: int, now: datetime.datetime) -> None:
     minute. A database too busy to take it costs the record, never the request."""
     try:
         with write_session(engine) as session:
-            session.execute(update(Token).where(
-                Token.id == token_id,
-                or_(Token.last_used_at.is_(None), Token.last_used_at <= now - LAST_USE_EVERY)).values(last_used_at=now))
+            session.execute(
+                update(Token)
+                .where(
+                    Token.id == token_id, or_(Token.last_used_at.is_(None), Token.last_used_at <= now - LAST_USE_EVERY)
+                )
+                .values(last_used_at=now)
+            )
     except OperationalError as error:
         log.warning("token last use not recorded token=%s error=%s", token_id, type(error.orig).__name__)

@@ -52,7 +52,7 @@ DEFAULTS: dict = {
     "RENDER_MEMORY_MB": 2048,
     "RENDER_SECONDS": 300,
     "RENDERS_PER_AGENCY": 2,
-    "RENDERS_PER_HOST": None,           # None: the host's CPUs
+    "RENDERS_PER_HOST": None,  # None: the host's CPUs
     "LOG_LEVEL": "INFO",
     # The demo of `make run`: the page says where the demo tokens and sample files are.
     "DEMO": False,
@@ -73,8 +73,13 @@ DEFAULTS: dict = {
 def limits_from(config) -> Limits:
     """The reading limits (size, rows, child memory and time) of a config."""
     max_bytes = config.get("MAX_FILE_BYTES") or config.get("MAX_CONTENT_LENGTH") or Limits().max_bytes
-    return replace(Limits(), max_bytes=int(max_bytes), max_rows=int(config["MAX_ROWS"]),
-                   memory_mb=int(config["READ_MEMORY_MB"]), seconds=int(config["READ_SECONDS"]))
+    return replace(
+        Limits(),
+        max_bytes=int(max_bytes),
+        max_rows=int(config["MAX_ROWS"]),
+        memory_mb=int(config["READ_MEMORY_MB"]),
+        seconds=int(config["READ_SECONDS"]),
+    )
 
 
 def whole_number_or_none(config, key: str) -> int | None:
@@ -125,7 +130,7 @@ def normalise_database_url(url: str) -> str:
     """
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

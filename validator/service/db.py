@@ -30,13 +30,37 @@ import contextlib
 import datetime
 from collections.abc import Iterator
 
-from sqlalchemy import (JSON, BigInteger, Date, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint,
-                        create_engine, event, false)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    create_engine,
+    event,
+    false,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-__all__ = ["Base", "Agency", "Token", "Validation", "Submission", "UploadCount", "FileBlob", "RenderJob", "make_engine",
-           "read_session", "write_session", "utcnow"]
+__all__ = [
+    "Base",
+    "Agency",
+    "Token",
+    "Validation",
+    "Submission",
+    "UploadCount",
+    "FileBlob",
+    "RenderJob",
+    "make_engine",
+    "read_session",
+    "write_session",
+    "utcnow",
+]
 
 
 def utcnow() -> datetime.datetime:
@@ -65,7 +89,7 @@ class Token(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTime, default=None)
-    expires_at: Mapped[datetime.datetime | None] = mapped_column(DateTime, default=None)     # None: never
+    expires_at: Mapped[datetime.datetime | None] = mapped_column(DateTime, default=None)  # None: never
     last_used_at: Mapped[datetime.datetime | None] = mapped_column(DateTime, default=None)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
@@ -74,9 +98,9 @@ class Token(Base):
 class Validation(Base):
     __tablename__ = "validations"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)            # uuid4 hex
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
-    filename: Mapped[str] = mapped_column(String(255))                       # as uploaded (never logged)
+    filename: Mapped[str] = mapped_column(String(255))  # as uploaded (never logged)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str | None] = mapped_column(String(40))
@@ -84,12 +108,12 @@ class Validation(Base):
     records: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     warnings: Mapped[int] = mapped_column(Integer, default=0)
-    as_of: Mapped[datetime.date] = mapped_column(Date)                       # the day the rules were applied
+    as_of: Mapped[datetime.date] = mapped_column(Date)  # the day the rules were applied
     report: Mapped[dict] = mapped_column(JSON)
     # VBA or Excel 4.0 macro sheets in the workbook (.originals); the server default lets a host still
     # on the code before this column insert rows while another runs the new code
     macros: Mapped[bool] = mapped_column(default=False, server_default=false())
-    file_path: Mapped[str] = mapped_column(String(255))                      # relative to the instance folder
+    file_path: Mapped[str] = mapped_column(String(255))  # relative to the instance folder
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
@@ -99,7 +123,7 @@ class Submission(Base):
     __tablename__ = "submissions"
     __table_args__ = (UniqueConstraint("agency_id", "sha256", name="uq_submissions_agency_sha256"),)
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)            # uuid4 hex
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     validation_id: Mapped[str] = mapped_column(ForeignKey("validations.id"))
     sha256: Mapped[str] = mapped_column(String(64))
@@ -116,7 +140,7 @@ class UploadCount(Base):
     __tablename__ = "upload_counts"
 
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
-    minute: Mapped[int] = mapped_column(BigInteger, primary_key=True)       # Unix time // 60
+    minute: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Unix time // 60
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -131,7 +155,7 @@ class FileBlob(Base):
     validation_id: Mapped[str] = mapped_column(ForeignKey("validations.id", ondelete="CASCADE"), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
-    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)     # read only when asked for
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only when asked for
 
 
 class RenderJob(Base):
@@ -141,7 +165,7 @@ class RenderJob(Base):
 
     __tablename__ = "render_jobs"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)            # uuid4 hex
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     validation_id: Mapped[str] = mapped_column(ForeignKey("validations.id", ondelete="CASCADE"), index=True)
     format: Mapped[str] = mapped_column(String(8))
@@ -152,6 +176,7 @@ class RenderJob(Base):
 
 # ------------------------------------------------------------------------------------------ engine
 
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE writes."""
     if not url.startswith("sqlite"):
@@ -160,10 +185,10 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None        # we emit BEGIN ourselves (below)
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (below)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")       # an acknowledged row survives a power cut
+        cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged row survives a power cut
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.close()

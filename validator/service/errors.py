@@ -21,7 +21,7 @@ import logging
 import traceback
 
 from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..findings import make
 from ..reading import ReadFailure
@@ -50,24 +50,37 @@ def read_failure_status(failure: ReadFailure) -> int:
     """The HTTP status of a file that cannot be read (:data:`READ_FAILURE_STATUS`)."""
     return READ_FAILURE_STATUS.get(failure.finding.code, 400)
 
+
 log = logging.getLogger("kyosai.service")
 
 # Status → (code, message_ja, message_en, hint_ja) for errors without a more specific one.
 GENERIC = {
     400: ("bad-request", "リクエストが正しくありません。", "Bad request.", "入力内容を確認してください。"),
-    401: ("unauthorized", "トークンがないか、正しくありません。", "A valid bearer token is required.",
-          "本部から発行されたトークンを入力してください。"),
+    401: (
+        "unauthorized",
+        "トークンがないか、正しくありません。",
+        "A valid bearer token is required.",
+        "本部から発行されたトークンを入力してください。",
+    ),
     403: ("forbidden", "この操作は許可されていません。", "Forbidden.", ""),
     404: ("not-found", "見つかりません。", "Not found.", "URLやIDを確認してください。"),
     405: ("method-not-allowed", "この操作はできません。", "Method not allowed.", ""),
     409: ("conflict", "処理が競合しました。", "Conflict.", "もう一度お試しください。"),
     413: ("file-too-large", "ファイルが大きすぎます。", "The file is too large.", "ファイルを分割してください。"),
-    415: ("unsupported-media-type", "対応していない形式です。", "Unsupported media type.",
-          ".xlsx、.xlsm または .csv を使ってください。"),
+    415: (
+        "unsupported-media-type",
+        "対応していない形式です。",
+        "Unsupported media type.",
+        ".xlsx、.xlsm または .csv を使ってください。",
+    ),
     422: ("unprocessable", "処理できない内容です。", "Unprocessable content.", ""),
     429: ("too-many-requests", "リクエストが多すぎます。", "Too many requests.", "しばらく待ってからお試しください。"),
-    500: ("internal-error", "サーバー内部でエラーが起きました。", "Internal server error.",
-          "時間をおいてもう一度お試しください。続く場合は本部に連絡してください。"),
+    500: (
+        "internal-error",
+        "サーバー内部でエラーが起きました。",
+        "Internal server error.",
+        "時間をおいてもう一度お試しください。続く場合は本部に連絡してください。",
+    ),
     503: ("unavailable", "ただいま処理できません。", "Service unavailable.", "時間をおいてもう一度お試しください。"),
 }
 
@@ -75,8 +88,15 @@ GENERIC = {
 class ServiceError(Exception):
     """A refusal of the service: status, code, messages; ``extra`` goes into the JSON body."""
 
-    def __init__(self, status: int, code: str | None = None, message_ja: str | None = None,
-                 message_en: str | None = None, hint_ja: str | None = None, **extra):
+    def __init__(
+        self,
+        status: int,
+        code: str | None = None,
+        message_ja: str | None = None,
+        message_en: str | None = None,
+        hint_ja: str | None = None,
+        **extra,
+    ):
         generic = GENERIC.get(status, GENERIC[400 if status < 500 else 500])
         self.status = status
         self.code = code or generic[0]
@@ -94,8 +114,9 @@ def _mb(n: int) -> str:
 def too_large(limit: int) -> ServiceError:
     """The 413 of an upload over ``limit`` bytes, worded as the reader's own ``file-too-large``."""
     finding = make("file-too-large", detail_ja=f"上限は{_mb(limit)}です", detail_en=f"the limit is {limit:,} bytes")
-    return ServiceError(413, finding.code, finding.message_ja, finding.message_en, finding.hint_ja,
-                        finding=finding.to_dict())
+    return ServiceError(
+        413, finding.code, finding.message_ja, finding.message_en, finding.hint_ja, finding=finding.to_dict()
+    )
 
 
 def _wants_json() -> bool:
@@ -105,12 +126,17 @@ def _wants_json() -> bool:
 def error_response(error: ServiceError):
     """The response for a ServiceError: JSON under /api/, a Japanese page elsewhere."""
     if _wants_json():
-        body = {"status": error.status, "code": error.code, "message_ja": error.message_ja,
-                "message_en": error.message_en, "hint_ja": error.hint_ja, **error.extra}
+        body = {
+            "status": error.status,
+            "code": error.code,
+            "message_ja": error.message_ja,
+            "message_en": error.message_en,
+            "hint_ja": error.hint_ja,
+            **error.extra,
+        }
         response = jsonify(body)
     else:
-        response = current_app.make_response(
-            (render_template("error.html", error=error), error.status))
+        response = current_app.make_response((render_template("error.html", error=error), error.status))
     response.status_code = error.status
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="kyosai"'
@@ -122,7 +148,9 @@ def error_response(error: ServiceError):
 
 def _from_read_failure(failure: ReadFailure) -> ServiceError:
     f = failure.finding
-    return ServiceError(read_failure_status(failure), f.code, f.message_ja, f.message_en, f.hint_ja, finding=f.to_dict())
+    return ServiceError(
+        read_failure_status(failure), f.code, f.message_ja, f.message_en, f.hint_ja, finding=f.to_dict()
+    )
 
 
 def _from_http(exc: HTTPException) -> ServiceError:
@@ -130,7 +158,7 @@ def _from_http(exc: HTTPException) -> ServiceError:
     if status == 413:
         return too_large(int(current_app.config.get("MAX_FILE_BYTES") or current_app.config["MAX_CONTENT_LENGTH"]))
     error = ServiceError(status)
-    if status == 405 and getattr(exc, "valid_methods", None):
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         error.extra["allowed"] = sorted(exc.valid_methods)
     return error
 

@@ -42,8 +42,16 @@ from alembic.util import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["MIGRATIONS", "config", "head", "SchemaState", "schema_state", "upgrade_database", "require_current",
-           "DatabaseBehind"]
+__all__ = [
+    "MIGRATIONS",
+    "config",
+    "head",
+    "SchemaState",
+    "schema_state",
+    "upgrade_database",
+    "require_current",
+    "DatabaseBehind",
+]
 
 log = logging.getLogger("kyosai.service")
 
@@ -68,7 +76,10 @@ def config(connection: Connection | None = None) -> Config:
 
 def head() -> str:
     """The newest revision of this code."""
-    return ScriptDirectory.from_config(config()).get_current_head()
+    revision = ScriptDirectory.from_config(config()).get_current_head()
+    if revision is None:  # an installation without its migrations/versions/
+        raise RuntimeError(f"no migration revisions in {MIGRATIONS}")
+    return revision
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,7 @@ class SchemaState:
     revision: str | None
     before_migrations: bool
     pending: tuple[str, ...]
-    known: bool = True              # False: a revision this code does not know (a newer host upgraded it)
+    known: bool = True  # False: a revision this code does not know (a newer host upgraded it)
 
     @property
     def empty(self) -> bool:
@@ -125,12 +136,17 @@ def upgrade_database(engine: Engine) -> tuple[SchemaState, SchemaState]:
         _locked(connection)
         before = _state(connection)
         if not before.known:
-            log.warning("database revision %s is newer than this code (head %s): left as it is",
-                        before.revision, head())
+            log.warning(
+                "database revision %s is newer than this code (head %s): left as it is", before.revision, head()
+            )
             return before, before
         if before.pending:
-            log.info("database upgrade from=%s to=%s before_migrations=%s", before.revision or "-",
-                     before.pending[-1], before.before_migrations)
+            log.info(
+                "database upgrade from=%s to=%s before_migrations=%s",
+                before.revision or "-",
+                before.pending[-1],
+                before.before_migrations,
+            )
             command.upgrade(config(connection), "head")
         after = _state(connection)
     return before, after
@@ -147,10 +163,17 @@ def require_current(engine: Engine) -> SchemaState:
         if state.empty:
             what_ja, what_en = "データベースにテーブルがありません", "the database has no tables yet"
         elif state.before_migrations:
-            what_ja, what_en = "データベースが移行（マイグレーション）導入前の形式です", "the database predates migrations"
+            what_ja, what_en = (
+                "データベースが移行（マイグレーション）導入前の形式です",
+                "the database predates migrations",
+            )
         else:
-            what_ja, what_en = (f"データベースの版 {state.revision} が古くなっています（最新 {state.pending[-1]}）",
-                                f"the database is at revision {state.revision}, this code needs {state.pending[-1]}")
-        raise DatabaseBehind(f"{what_ja}。`kyosai db upgrade` を実行してください（先にバックアップを取ってください）。\n"
-                             f"{what_en}: run `kyosai db upgrade` (after a backup).")
+            what_ja, what_en = (
+                f"データベースの版 {state.revision} が古くなっています（最新 {state.pending[-1]}）",
+                f"the database is at revision {state.revision}, this code needs {state.pending[-1]}",
+            )
+        raise DatabaseBehind(
+            f"{what_ja}。`kyosai db upgrade` を実行してください（先にバックアップを取ってください）。\n"
+            f"{what_en}: run `kyosai db upgrade` (after a backup)."
+        )
     return state

@@ -19,13 +19,20 @@ from pathlib import Path, PurePosixPath
 __all__ = ["MEDIA_TYPES", "download_name", "media_type", "holds_macros"]
 
 XLSM_MEDIA_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
-MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-               "xlsm": XLSM_MEDIA_TYPE, "csv": "text/csv"}
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsm": XLSM_MEDIA_TYPE,
+    "csv": "text/csv",
+}
 # The CSV encodings the reader accepts, as IANA names a Content-Type carries
 _CHARSETS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "cp932": "Windows-31J"}
 # VBA project, Excel 4.0 macro sheets (also their international form) and Excel 5 dialog sheets
-_MACRO_CONTENT_TYPES = ("application/vnd.ms-office.vbaproject", "application/vnd.ms-excel.macrosheet",
-                        "application/vnd.ms-excel.intlmacrosheet", "application/vnd.ms-excel.dialogsheet")
+_MACRO_CONTENT_TYPES = (
+    "application/vnd.ms-office.vbaproject",
+    "application/vnd.ms-excel.macrosheet",
+    "application/vnd.ms-excel.intlmacrosheet",
+    "application/vnd.ms-excel.dialogsheet",
+)
 _MACRO_FOLDERS = ("xl/macrosheets/", "xl/dialogsheets/")
 
 

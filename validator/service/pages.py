@@ -14,6 +14,8 @@ from flask import Blueprint, current_app, render_template
 
 from schemas.batches import KINDS
 
+from .context import service
+
 __all__ = ["bp"]
 
 bp = Blueprint("pages", __name__)
@@ -21,7 +23,6 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def upload():
-    from . import service
     svc = service()
     limit_mb = svc.limits.max_bytes / (1024 * 1024)
     return render_template(

@@ -95,8 +95,11 @@ def render_limits_from(config) -> RenderLimits:
     seconds = whole_number_or_none(config, "RENDER_SECONDS")
     if memory_mb is None or seconds is None:
         raise RuntimeError("KYOSAI_RENDER_MEMORY_MB and KYOSAI_RENDER_SECONDS must be whole numbers above 0")
-    per_host = whole_number_or_none(config, "RENDERS_PER_HOST") if config.get("RENDERS_PER_HOST") is not None \
+    per_host = (
+        whole_number_or_none(config, "RENDERS_PER_HOST")
+        if config.get("RENDERS_PER_HOST") is not None
         else os.cpu_count() or 2
+    )
     return RenderLimits(memory_mb, seconds, whole_number_or_none(config, "RENDERS_PER_AGENCY"), per_host)
 
 
@@ -119,12 +122,13 @@ render_report = render_stored
 
 # ------------------------------------------------------------------------------------------ claims
 
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:       # someone else's process by now: not our worker, but leave it to age
+    except PermissionError:  # someone else's process by now: not our worker, but leave it to age
         return True
     return True
 
@@ -134,30 +138,50 @@ def _claim(engine: Engine, agency_id: int, vid: str, fmt: str, limits: RenderLim
     stale = utcnow() - datetime.timedelta(seconds=limits.seconds + 60)
     refused = None
     with write_session(engine) as session:
-        if engine.dialect.name == "postgresql":       # (SQLite: write_session began with the write lock)
+        if engine.dialect.name == "postgresql":  # (SQLite: write_session began with the write lock)
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
-        jobs = session.scalars(select(RenderJob)).all()          # a few rows: what runs now
+        jobs = session.scalars(select(RenderJob)).all()  # a few rows: what runs now
         gone = {j.id for j in jobs if j.started_at < stale or (j.host == HOST and not _alive(j.pid))}
         if gone:
             session.execute(delete(RenderJob).where(RenderJob.id.in_(gone)))
         running = [j for j in jobs if j.id not in gone]
         if any(j.validation_id == vid and j.format == fmt for j in running):
-            refused = ServiceError(429, "report-in-progress", "この検査結果のファイルは作成中です。",
-                                   "This report is being made.",
-                                   f"{_RETRY_SECONDS}秒ほど待ってから、もう一度お試しください。", retry_after=_RETRY_SECONDS)
+            refused = ServiceError(
+                429,
+                "report-in-progress",
+                "この検査結果のファイルは作成中です。",
+                "This report is being made.",
+                f"{_RETRY_SECONDS}秒ほど待ってから、もう一度お試しください。",
+                retry_after=_RETRY_SECONDS,
+            )
         elif limits.per_agency and sum(j.agency_id == agency_id for j in running) >= limits.per_agency:
-            refused = ServiceError(429, "too-many-renders",
-                                   f"検査結果のファイルを同時に作れるのは{limits.per_agency}件までです。",
-                                   f"At most {limits.per_agency} reports are made at once per agency.",
-                                   "作成中のものが終わってから、もう一度お試しください。", retry_after=_RETRY_SECONDS)
+            refused = ServiceError(
+                429,
+                "too-many-renders",
+                f"検査結果のファイルを同時に作れるのは{limits.per_agency}件までです。",
+                f"At most {limits.per_agency} reports are made at once per agency.",
+                "作成中のものが終わってから、もう一度お試しください。",
+                retry_after=_RETRY_SECONDS,
+            )
         elif limits.per_host and sum(j.host == HOST for j in running) >= limits.per_host:
-            refused = ServiceError(503, "server-busy", "ただいま混み合っています。",
-                                   "The service is busy making other reports.",
-                                   f"{2 * _RETRY_SECONDS}秒ほど待ってから、もう一度お試しください。",
-                                   retry_after=2 * _RETRY_SECONDS)
+            refused = ServiceError(
+                503,
+                "server-busy",
+                "ただいま混み合っています。",
+                "The service is busy making other reports.",
+                f"{2 * _RETRY_SECONDS}秒ほど待ってから、もう一度お試しください。",
+                retry_after=2 * _RETRY_SECONDS,
+            )
         else:
-            job = RenderJob(id=uuid.uuid4().hex, agency_id=agency_id, validation_id=vid, format=fmt, host=HOST,
-                            pid=os.getpid(), started_at=utcnow())
+            job = RenderJob(
+                id=uuid.uuid4().hex,
+                agency_id=agency_id,
+                validation_id=vid,
+                format=fmt,
+                host=HOST,
+                pid=os.getpid(),
+                started_at=utcnow(),
+            )
             session.add(job)
     if refused is not None:
         log.info("report refused validation=%s format=%s agency=%s code=%s", vid, fmt, agency_id, refused.code)
@@ -169,11 +193,12 @@ def _release(engine: Engine, job_id: str) -> None:
     try:
         with write_session(engine) as session:
             session.execute(delete(RenderJob).where(RenderJob.id == job_id))
-    except SQLAlchemyError as error:      # the row ages out instead (see _claim)
+    except SQLAlchemyError as error:  # the row ages out instead (see _claim)
         log.warning("render job not released id=%s error=%s", job_id, type(error).__name__)
 
 
 # ------------------------------------------------------------------------------------------ serving
+
 
 def stored_report(svc, v: Validation, fmt: str, agency_id: int) -> BinaryIO:
     """The report of ``v`` in ``fmt`` (html, xlsx) to read: from the store, or rendered now in a
@@ -187,21 +212,30 @@ def stored_report(svc, v: Validation, fmt: str, agency_id: int) -> BinaryIO:
         return found
     job = _claim(svc.engine, agency_id, v.id, fmt, svc.render)
     try:
-        found = svc.store.open(name)        # made by a render that ended between the look and the claim
+        found = svc.store.open(name)  # made by a render that ended between the look and the claim
         if found is None:
             wait = count_upload(svc.engine, agency_id, svc.uploads_per_minute)
             if wait is not None:
-                raise ServiceError(429, "too-many-uploads",
-                                   f"アップロードと検査結果のファイル作成が多すぎます（合わせて1分間に{svc.uploads_per_minute}件まで）。",
-                                   f"Too many uploads and reports made: at most {svc.uploads_per_minute} a minute per agency.",
-                                   f"{wait}秒ほど待ってから、もう一度お試しください。", retry_after=wait)
+                raise ServiceError(
+                    429,
+                    "too-many-uploads",
+                    f"アップロードと検査結果のファイル作成が多すぎます（合わせて1分間に{svc.uploads_per_minute}件まで）。",
+                    f"Too many uploads and reports made: at most {svc.uploads_per_minute} a minute per agency.",
+                    f"{wait}秒ほど待ってから、もう一度お試しください。",
+                    retry_after=wait,
+                )
             _render(svc, v, fmt, name)
             found = svc.store.open(name)
     finally:
         _release(svc.engine, job)
-    if found is None:                       # its validation was removed (retention) while it was made
-        raise ServiceError(404, "validation-not-found", "検査結果が見つかりません。", "No such validation.",
-                           "検査IDを確認してください。")
+    if found is None:  # its validation was removed (retention) while it was made
+        raise ServiceError(
+            404,
+            "validation-not-found",
+            "検査結果が見つかりません。",
+            "No such validation.",
+            "検査IDを確認してください。",
+        )
     return found
 
 
@@ -214,22 +248,37 @@ def _render(svc, v: Validation, fmt: str, name: str) -> None:
             try:
                 args = (str(original), fmt, v.report, v.kind, v.filename, svc.limits, str(staged))
                 if svc.isolated:
-                    size = sandbox.run(render_report, *args, memory_mb=limits.memory_mb, seconds=limits.seconds,
-                                       warm=WARM)
-                else:                       # tests only (ISOLATED off): in this process
+                    size = sandbox.run(
+                        render_report, *args, memory_mb=limits.memory_mb, seconds=limits.seconds, warm=WARM
+                    )
+                else:  # tests only (ISOLATED off): in this process
                     size = render_report(*args)
                 svc.store.put(name, v.id, staged)
             finally:
                 staged.unlink(missing_ok=True)
     except FileNotFoundError:
         log.error("stored file missing validation=%s", v.id)
-        raise ServiceError(404, "stored-file-missing", "保存されたファイルが見つかりません。",
-                           "The stored file is missing.", "もう一度アップロードして検査してください。") from None
+        raise ServiceError(
+            404,
+            "stored-file-missing",
+            "保存されたファイルが見つかりません。",
+            "The stored file is missing.",
+            "もう一度アップロードして検査してください。",
+        ) from None
     except sandbox.ChildFailure as failure:
-        log.warning("report failed id=%s format=%s reason=%s ms=%.0f", v.id, fmt, failure.reason,
-                    (time.monotonic() - started) * 1000)
-        raise ServiceError(503, "report-failed", "検査結果のファイルを作れませんでした。",
-                           f"The report could not be made within the service's limits ({failure.detail_en})",
-                           f"{failure.detail_ja}指摘の一覧は検査結果（CSV、JSON）で確認できます。"
-                           "ファイルを分割すると作れることがあります。") from None
+        log.warning(
+            "report failed id=%s format=%s reason=%s ms=%.0f",
+            v.id,
+            fmt,
+            failure.reason,
+            (time.monotonic() - started) * 1000,
+        )
+        raise ServiceError(
+            503,
+            "report-failed",
+            "検査結果のファイルを作れませんでした。",
+            f"The report could not be made within the service's limits ({failure.detail_en})",
+            f"{failure.detail_ja}指摘の一覧は検査結果（CSV、JSON）で確認できます。"
+            "ファイルを分割すると作れることがあります。",
+        ) from None
     log.info("report rendered id=%s format=%s bytes=%d ms=%.0f", v.id, fmt, size, (time.monotonic() - started) * 1000)

@@ -47,7 +47,7 @@ __all__ = ["Retention", "Purged", "retention_from", "purge"]
 log = logging.getLogger("kyosai.service")
 
 _BATCH = 500
-_ORPHAN_SECONDS = 86400     # a file without a row this old was not being stored just now
+_ORPHAN_SECONDS = 86400  # a file without a row this old was not being stored just now
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,10 @@ class Retention:
 class Purged:
     """What :func:`purge` removed (or, on a dry run, would remove)."""
 
-    unsubmitted: int = 0        # validations never handed in
-    submitted: int = 0          # submissions, each with its validation
-    orphans: int = 0            # stored files without a row
-    bytes: int = 0              # the files' sizes
+    unsubmitted: int = 0  # validations never handed in
+    submitted: int = 0  # submissions, each with its validation
+    orphans: int = 0  # stored files without a row
+    bytes: int = 0  # the files' sizes
     dry_run: bool = False
 
 
@@ -75,12 +75,19 @@ def retention_from(config) -> Retention:
     >>> retention_from({"KEEP_UNSUBMITTED_DAYS": 30, "KEEP_SUBMITTED_DAYS": None})
     Retention(unsubmitted_days=30, submitted_days=None)
     """
-    return Retention(whole_number_or_none(config, "KEEP_UNSUBMITTED_DAYS"),
-                     whole_number_or_none(config, "KEEP_SUBMITTED_DAYS"))
+    return Retention(
+        whole_number_or_none(config, "KEEP_UNSUBMITTED_DAYS"), whole_number_or_none(config, "KEEP_SUBMITTED_DAYS")
+    )
 
 
-def purge(engine: Engine, store: FileStore, retention: Retention, *, dry_run: bool = False,
-          now: datetime.datetime | None = None) -> Purged:
+def purge(
+    engine: Engine,
+    store: FileStore,
+    retention: Retention,
+    *,
+    dry_run: bool = False,
+    now: datetime.datetime | None = None,
+) -> Purged:
     """Remove what ``retention`` no longer keeps: rows first, then their files; returns the counts."""
     now = now or utcnow()
     started = time.monotonic()
@@ -95,9 +102,15 @@ def purge(engine: Engine, store: FileStore, retention: Retention, *, dry_run: bo
         purged.bytes += size
     purged.orphans, size = _purge_orphans(engine, store, dry_run)
     purged.bytes += size
-    log.info("purge %s unsubmitted=%d submitted=%d orphans=%d bytes=%d ms=%.0f",
-             "dry-run" if dry_run else "done", purged.unsubmitted, purged.submitted, purged.orphans, purged.bytes,
-             (time.monotonic() - started) * 1000)
+    log.info(
+        "purge %s unsubmitted=%d submitted=%d orphans=%d bytes=%d ms=%.0f",
+        "dry-run" if dry_run else "done",
+        purged.unsubmitted,
+        purged.submitted,
+        purged.orphans,
+        purged.bytes,
+        (time.monotonic() - started) * 1000,
+    )
     return purged
 
 
@@ -118,7 +131,7 @@ def _purge_unsubmitted(engine, store, cutoff, dry_run) -> tuple[int, int]:
         if not ids:
             return count, size
         removed = _delete_validations(engine, ids)
-        if not removed:        # every one of them was handed in meanwhile: they are kept
+        if not removed:  # every one of them was handed in meanwhile: they are kept
             return count, size
         for vid, path, n in removed:
             store.remove(vid, path)
@@ -130,7 +143,7 @@ def _delete_validations(engine, ids) -> list[tuple[str, str, int]]:
     """Delete those of ``ids`` that have no submission; (id, file path, size) of each deleted."""
     try:
         return _delete_unsubmitted_rows(engine, ids)
-    except IntegrityError:      # a submission came in between: row by row, keeping the handed-in one
+    except IntegrityError:  # a submission came in between: row by row, keeping the handed-in one
         removed = []
         for vid in ids:
             try:
@@ -144,32 +157,43 @@ def _delete_unsubmitted_rows(engine, ids) -> list[tuple[str, str, int]]:
     # one statement that says which rows it deleted: a submission committed after the batch was
     # chosen keeps its row, and so its file (PostgreSQL's READ COMMITTED sees it in the DELETE)
     with write_session(engine) as session:
-        return [tuple(r) for r in session.execute(
-            delete(Validation).where(Validation.id.in_(ids), _unsubmitted())
-            .returning(Validation.id, Validation.file_path, Validation.size))]
+        return [
+            (vid, path, size)
+            for vid, path, size in session.execute(
+                delete(Validation)
+                .where(Validation.id.in_(ids), _unsubmitted())
+                .returning(Validation.id, Validation.file_path, Validation.size)
+            )
+        ]
 
 
 def _purge_submitted(engine, store, cutoff, dry_run) -> tuple[int, int]:
     old = Submission.created_at < cutoff
     if dry_run:
         with read_session(engine) as session:
-            count, size = session.execute(select(func.count(Submission.id), func.sum(Validation.size))
-                                          .join(Validation, Submission.validation_id == Validation.id)
-                                          .where(old)).one()
+            count, size = session.execute(
+                select(func.count(Submission.id), func.sum(Validation.size))
+                .join(Validation, Submission.validation_id == Validation.id)
+                .where(old)
+            ).one()
         return count, size or 0
     count = size = 0
     while True:
         with write_session(engine) as session:
-            ids = session.execute(select(Submission.id, Submission.validation_id).where(old)
-                                  .order_by(Submission.created_at).limit(_BATCH)).all()
+            ids = session.execute(
+                select(Submission.id, Submission.validation_id).where(old).order_by(Submission.created_at).limit(_BATCH)
+            ).all()
             if not ids:
                 return count, size
             # what the statements deleted, not what was chosen: another purge may have been first
-            gone = session.scalars(delete(Submission).where(Submission.id.in_([r[0] for r in ids]))
-                                   .returning(Submission.id)).all()
-            files = session.execute(delete(Validation)
-                                    .where(Validation.id.in_([r[1] for r in ids]), _unsubmitted())
-                                    .returning(Validation.id, Validation.file_path, Validation.size)).all()
+            gone = session.scalars(
+                delete(Submission).where(Submission.id.in_([r[0] for r in ids])).returning(Submission.id)
+            ).all()
+            files = session.execute(
+                delete(Validation)
+                .where(Validation.id.in_([r[1] for r in ids]), _unsubmitted())
+                .returning(Validation.id, Validation.file_path, Validation.size)
+            ).all()
         for vid, path, n in files:
             store.remove(vid, path)
             size += n
@@ -186,7 +210,7 @@ def _purge_orphans(engine, store, dry_run) -> tuple[int, int]:
         known = set(session.scalars(select(Validation.id)))
     count = size = 0
     for f in files:
-        if validation_of(f.relative) in known:      # an upload or a report of a validation still kept
+        if validation_of(f.relative) in known:  # an upload or a report of a validation still kept
             continue
         if not dry_run:
             store.discard(f.relative)

@@ -50,20 +50,30 @@ from sqlalchemy.exc import IntegrityError
 
 from .db import FileBlob, Validation, read_session, write_session
 
-__all__ = ["FileStore", "DatabaseStore", "Received", "StoredFile", "TooLarge", "store_from", "upload_name",
-           "report_name", "validation_of"]
+__all__ = [
+    "FileStore",
+    "DatabaseStore",
+    "Received",
+    "StoredFile",
+    "TooLarge",
+    "store_from",
+    "upload_name",
+    "report_name",
+    "validation_of",
+]
 
 log = logging.getLogger("kyosai.service")
 
 _CHUNK = 1024 * 1024
 _INCOMING = ".incoming-"
-_STAGED = ".staged-"          # a stored file copied out for a render, or a report being written
+_STAGED = ".staged-"  # a stored file copied out for a render, or a report being written
 _FORMATS = ("xlsx", "xlsm", "csv")
 _REPORT_FORMATS = ("html", "xlsx", "xlsm", "csv")
 # what the service names a file: the validation's id (uuid4 hex), then the upload's or a report's
 # suffix; nothing else in the folder is ours
-_KEPT_NAME = re.compile(r"([0-9a-f]{32})(?:\.(?:" + "|".join(_FORMATS) + r")|\.report\.(?:"
-                        + "|".join(_REPORT_FORMATS) + "))?")
+_KEPT_NAME = re.compile(
+    r"([0-9a-f]{32})(?:\.(?:" + "|".join(_FORMATS) + r")|\.report\.(?:" + "|".join(_REPORT_FORMATS) + "))?"
+)
 
 
 def upload_name(validation_id: str, fmt: str | None) -> str:
@@ -110,7 +120,7 @@ class Received:
     path: Path
     sha256: str
     size: int
-    final: Path | None = None        # where keep() put it
+    final: Path | None = None  # where keep() put it
 
 
 @dataclass(frozen=True)
@@ -235,10 +245,9 @@ class FileStore:
         for path in self.root.iterdir():
             if not _KEPT_NAME.fullmatch(path.name) or not path.is_file():
                 continue
-            with contextlib.suppress(OSError):        # deleted meanwhile: not there
+            with contextlib.suppress(OSError):  # deleted meanwhile: not there
                 stat = path.stat()
-                found.append(StoredFile(path.relative_to(self.instance).as_posix(), stat.st_size,
-                                        now - stat.st_mtime))
+                found.append(StoredFile(path.relative_to(self.instance).as_posix(), stat.st_size, now - stat.st_mtime))
         return found
 
     def sweep(self, older_than_seconds: float = 86400) -> int:
@@ -258,7 +267,7 @@ class FileStore:
         except OSError:  # pragma: no cover - not on every platform
             return
         try:
-            with contextlib.suppress(OSError):   # not every file system syncs a folder
+            with contextlib.suppress(OSError):  # not every file system syncs a folder
                 os.fsync(fd)
         finally:
             os.close(fd)
@@ -280,10 +289,9 @@ class DatabaseStore(FileStore):
         (flushed first: the row refers to it); the temporary file goes once that has committed."""
         if session is None:
             raise ValueError("the database store keeps a file inside the validation's transaction")
-        self.path(name)                                   # a name of ours
+        self.path(name)  # a name of ours
         session.flush()
-        session.add(FileBlob(name=name, validation_id=received.id, size=received.size,
-                             data=received.path.read_bytes()))
+        session.add(FileBlob(name=name, validation_id=received.id, size=received.size, data=received.path.read_bytes()))
         session.flush()
 
     def _blob(self, name: str) -> bytes | None:
@@ -294,7 +302,7 @@ class DatabaseStore(FileStore):
         with read_session(self.engine) as session:
             if session.scalar(select(FileBlob.name).where(FileBlob.name == name)) is not None:
                 return True
-        return super().exists(name)                       # not moved yet
+        return super().exists(name)  # not moved yet
 
     def open(self, name: str) -> BinaryIO | None:
         data = self._blob(name)
@@ -303,11 +311,11 @@ class DatabaseStore(FileStore):
     @contextlib.contextmanager
     def local(self, name: str) -> Iterator[Path]:
         data = self._blob(name)
-        if data is None:                                  # not moved yet: this host's folder, if there
+        if data is None:  # not moved yet: this host's folder, if there
             with super().local(name) as path:
                 yield path
             return
-        staged = self.staging(PurePosixPath(name).suffix)   # the reader tells workbooks by their suffix
+        staged = self.staging(PurePosixPath(name).suffix)  # the reader tells workbooks by their suffix
         try:
             with open(staged, "xb") as f:
                 f.write(data)
@@ -320,9 +328,12 @@ class DatabaseStore(FileStore):
         self.path(name)
         try:
             with write_session(self.engine) as session:
-                session.add(FileBlob(name=name, validation_id=validation_id, size=staged.stat().st_size,
-                                     data=staged.read_bytes()))
-        except IntegrityError:        # there already (rendered by another host), or its validation is gone
+                session.add(
+                    FileBlob(
+                        name=name, validation_id=validation_id, size=staged.stat().st_size, data=staged.read_bytes()
+                    )
+                )
+        except IntegrityError:  # there already (rendered by another host), or its validation is gone
             return False
         finally:
             staged.unlink(missing_ok=True)
@@ -341,8 +352,11 @@ class DatabaseStore(FileStore):
         table nor here — another host holds them, or they were lost before (then run this there).
         Safe to run on several hosts and workers at once, and again after an interruption."""
         with read_session(self.engine) as session:
-            pending = session.execute(select(Validation.id, Validation.file_path).where(
-                ~exists().where(FileBlob.name == Validation.file_path))).all()
+            pending = session.execute(
+                select(Validation.id, Validation.file_path).where(
+                    ~exists().where(FileBlob.name == Validation.file_path)
+                )
+            ).all()
         moved = missing = 0
         for vid, name in pending:
             try:
@@ -355,14 +369,15 @@ class DatabaseStore(FileStore):
                 continue
             try:
                 with write_session(self.engine) as session:
-                    if session.get(Validation, vid) is not None:      # not purged meanwhile
-                        session.add(FileBlob(name=name, validation_id=vid, size=path.stat().st_size,
-                                             data=path.read_bytes()))
-            except IntegrityError:    # another worker or host moved it first
+                    if session.get(Validation, vid) is not None:  # not purged meanwhile
+                        session.add(
+                            FileBlob(name=name, validation_id=vid, size=path.stat().st_size, data=path.read_bytes())
+                        )
+            except IntegrityError:  # another worker or host moved it first
                 pass
             path.unlink(missing_ok=True)
             moved += 1
-        for path in self.root.iterdir():         # files already in the table (an interrupted move), reports
+        for path in self.root.iterdir():  # files already in the table (an interrupted move), reports
             name = path.relative_to(self.instance).as_posix()
             if validation_of(name) and ".report." in path.name:
                 path.unlink(missing_ok=True)
@@ -378,8 +393,9 @@ class DatabaseStore(FileStore):
 def store_from(config, engine: Engine, instance_path: str | os.PathLike) -> FileStore:
     """The store ``FILE_STORE`` names: ``disk`` or ``database``; empty: the database with PostgreSQL
     (several hosts may share it), the folder otherwise. A bad value stops the start-up."""
-    kind = (config.get("FILE_STORE") or "").strip().lower() or \
-        ("database" if engine.dialect.name == "postgresql" else "disk")
+    kind = (config.get("FILE_STORE") or "").strip().lower() or (
+        "database" if engine.dialect.name == "postgresql" else "disk"
+    )
     files_dir = config.get("FILES_DIR") or "files"
     if kind == "disk":
         return FileStore(instance_path, files_dir)

@@ -46,13 +46,14 @@ def count_upload(engine: Engine, agency_id: int, limit: int | None) -> int | Non
         return None
     now = _now()
     minute = int(now // 60)
-    for attempt in range(2):          # two first uploads of a minute racing on PostgreSQL: the loser counts again
+    for attempt in range(2):  # two first uploads of a minute racing on PostgreSQL: the loser counts again
         try:
             with write_session(engine) as session:
                 row = session.get(UploadCount, (agency_id, minute), with_for_update=True)
                 if row is None:
-                    session.execute(delete(UploadCount).where(UploadCount.agency_id == agency_id,
-                                                              UploadCount.minute < minute))
+                    session.execute(
+                        delete(UploadCount).where(UploadCount.agency_id == agency_id, UploadCount.minute < minute)
+                    )
                     row = UploadCount(agency_id=agency_id, minute=minute, count=0)
                     session.add(row)
                 row.count += 1

@@ -14,9 +14,12 @@ connection = context.config.attributes.get("connection")
 if connection is None or context.is_offline_mode():
     raise RuntimeError("Run migrations through validator.service.migrate (kyosai db upgrade), with a connection.")
 
-context.configure(connection=connection, target_metadata=Base.metadata,
-                  # what `alembic revision --autogenerate` writes for SQLite: batch operations (SQLite
-                  # changes most columns only by copying the table)
-                  render_as_batch=connection.dialect.name == "sqlite")
-with context.begin_transaction():         # the caller's transaction: nothing new is begun here
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    # what `alembic revision --autogenerate` writes for SQLite: batch operations (SQLite
+    # changes most columns only by copying the table)
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():  # the caller's transaction: nothing new is begun here
     context.run_migrations()

@@ -32,7 +32,8 @@ def upgrade() -> None:
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(["validation_id"], ["validations.id"], ondelete="CASCADE"))
+        sa.ForeignKeyConstraint(["validation_id"], ["validations.id"], ondelete="CASCADE"),
+    )
     op.create_index("ix_stored_files_validation_id", "stored_files", ["validation_id"])
     op.create_table(
         "render_jobs",
@@ -44,7 +45,8 @@ def upgrade() -> None:
         sa.Column("pid", sa.Integer(), nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"]),
-        sa.ForeignKeyConstraint(["validation_id"], ["validations.id"], ondelete="CASCADE"))
+        sa.ForeignKeyConstraint(["validation_id"], ["validations.id"], ondelete="CASCADE"),
+    )
     op.create_index("ix_render_jobs_agency_id", "render_jobs", ["agency_id"])
     op.create_index("ix_render_jobs_validation_id", "render_jobs", ["validation_id"])
 
