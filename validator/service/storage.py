@@ -367,14 +367,12 @@ class DatabaseStore(FileStore):
             if not path.is_file():
                 missing += 1
                 continue
-            try:
-                with write_session(self.engine) as session:
-                    if session.get(Validation, vid) is not None:  # not purged meanwhile
-                        session.add(
-                            FileBlob(name=name, validation_id=vid, size=path.stat().st_size, data=path.read_bytes())
-                        )
-            except IntegrityError:  # another worker or host moved it first
-                pass
+            # IntegrityError: another worker or host moved it first
+            with contextlib.suppress(IntegrityError), write_session(self.engine) as session:
+                if session.get(Validation, vid) is not None:  # not purged meanwhile
+                    session.add(
+                        FileBlob(name=name, validation_id=vid, size=path.stat().st_size, data=path.read_bytes())
+                    )
             path.unlink(missing_ok=True)
             moved += 1
         for path in self.root.iterdir():  # files already in the table (an interrupted move), reports
