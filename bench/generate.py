@@ -24,35 +24,17 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+if str(ROOT) not in sys.path:  # run as a script from the checkout: the project's own packages
+    sys.path.insert(0, str(ROOT))
+
+from schemas.batches import SKY_APPLICATION
+
 DATA = HERE / ".data"
 SIZES = (10_000, 100_000, 300_000)
-SHEET = "小規模企業共済_申込"
+SHEET = SKY_APPLICATION.sheet
 TITLE = "小規模企業共済 契約申込（代理店受付分）"
 NOTE = "太枠内を記入してください。日付は 2024/12/2 または 令和6年12月2日 の形で。"
-HEADERS = [
-    "受付番号",
-    "申込日",
-    "申込方法",
-    "加入者区分",
-    "氏名",
-    "フリガナ",
-    "生年月日",
-    "郵便番号",
-    "住所",
-    "電話番号",
-    "業種",
-    "常時使用する従業員数",
-    "事業主受付番号",
-    "掛金月額",
-    "払込区分",
-    "指定納付月",
-    "前納月数",
-    "金融機関コード",
-    "支店コード",
-    "預金種目",
-    "口座番号",
-    "口座名義カナ",
-]
+HEADERS = [column.header for column in SKY_APPLICATION.columns]  # the kind's own headers, in order
 
 _SURNAMES = [
     ("山田", "ヤマダ"),
@@ -147,7 +129,6 @@ def _wareki(day: datetime.date) -> str:
 def _real_codes() -> tuple[list[str], dict[str, tuple[str, ...]]]:
     """Real postal codes and each bank's real branch codes, from the registries the validator looks
     codes up in: agencies' files carry codes that exist (a wrong one is a clerk's mistake below)."""
-    sys.path.insert(0, str(ROOT))
     from schemas import registries
 
     return sorted(registries.postal_codes()), {bank: registries.branch_codes(bank) for bank in _BANKS}

@@ -43,10 +43,15 @@ def whole_number(value: Any, what_ja: str, what_en: str, minimum: int | None = 0
     return value
 
 
-def as_date(value: Any, what_ja: str, what_en: str) -> datetime.date:
-    """``value`` as a ``datetime.date`` (a datetime loses its time); else InvalidDate / MissingValue."""
+def _filled(value: Any, what_ja: str, what_en: str) -> None:
+    """Raise MissingValue for an empty argument (None), in the one wording every check uses."""
     if value is None:
         raise MissingValue(f"{what_ja}が空欄です。", f"{what_en} is empty.", value=value)
+
+
+def as_date(value: Any, what_ja: str, what_en: str) -> datetime.date:
+    """``value`` as a ``datetime.date`` (a datetime loses its time); else InvalidDate / MissingValue."""
+    _filled(value, what_ja, what_en)
     if isinstance(value, datetime.datetime):
         return value.date()
     if not isinstance(value, datetime.date):
@@ -67,8 +72,7 @@ def as_month(value: Any, what_ja: str, what_en: str) -> Month:
     kyosai.errors.InvalidDate: 希望月は年月で指定してください（'2024-12'）。 / The desired month must be a month,
     not '2024-12'.
     """
-    if value is None:
-        raise MissingValue(f"{what_ja}が空欄です。", f"{what_en} is empty.", value=value)
+    _filled(value, what_ja, what_en)
     if not isinstance(value, Month):
         raise InvalidDate(
             f"{what_ja}は年月で指定してください（{value!r}）。",
@@ -80,8 +84,7 @@ def as_month(value: Any, what_ja: str, what_en: str) -> Month:
 
 def instance_of(value: Any, kind: type, what_ja: str, what_en: str) -> Any:
     """``value`` if it is a ``kind`` (a :class:`~kyosai.schedule.Contract`, …); else InvalidFormat / MissingValue."""
-    if value is None:
-        raise MissingValue(f"{what_ja}が空欄です。", f"{what_en} is empty.", value=value)
+    _filled(value, what_ja, what_en)
     if not isinstance(value, kind):
         raise InvalidFormat(
             f"{what_ja}ではありません（{value!r}）。",

@@ -15,6 +15,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from wcwidth import wcswidth
 
+from fixtures.batchfiles import SKY_HEADERS
 from kyosai import premium
 from kyosai.errors import RuleViolation
 from validator.findings import CATALOGUE, from_error, make
@@ -347,22 +348,7 @@ def _cols(page: str) -> list[str | None]:
 
 def test_html_grid_folds_the_columns_without_findings_but_keeps_the_rows_keys():
     letters = "ABCDEFGHIJKLMN"
-    headers = [
-        "受付番号",
-        "申込日",
-        "申込方法",
-        "加入者区分",
-        "氏名",
-        "フリガナ",
-        "生年月日",
-        "郵便番号",
-        "住所",
-        "電話番号",
-        "業種",
-        "常時使用する従業員数",
-        "事業主受付番号",
-        "掛金月額",
-    ]
+    headers = SKY_HEADERS[: len(letters)]
     rows = [(r, {c: f"{c}{r}" for c in letters}) for r in range(4, 9)]
     report = Report(Source("x.xlsx", "0" * 64, kind="sky-application"), records=5)
     report.add(
