@@ -6,7 +6,7 @@ the PC. A workbook carries its own code: ``main.py`` (whose decorated functions 
 Excel custom functions) and ``requirements.txt`` (installed from PyPI when Lite starts).
 
 The Lite edition is the classic add-in itself, not a port: :func:`main_py` packs the rules core
-(``kyosai/`` with ``parameters.toml``) and the add-in (``addin/cells.py``, ``addin/udfs.py``) —
+(``kyosai/`` with ``parameters.toml``) and the add-in (``addin/excel_values.py``, ``addin/udfs.py``) —
 the files the classic add-in imports — into a zip archive embedded in ``main.py``. When Lite runs
 ``main.py``, it writes the archive into Pyodide's in-memory file system, puts it on ``sys.path``
 (Python imports from a zip as from a folder) and imports the functions of :mod:`addin.udfs`, whose
@@ -19,7 +19,7 @@ its ``--check`` keeps the committed files equal to this module's output.
 >>> text.splitlines()[0][3:9], "from addin.udfs import (" in text
 ('kyosai', True)
 >>> sorted(bundle_files())[:2]
-['addin/__init__.py', 'addin/cells.py']
+['addin/__init__.py', 'addin/excel_values.py']
 >>> print(requirements_txt().splitlines()[-1])
 holidays<1,>=0.60
 """
@@ -58,7 +58,7 @@ the tests run the generated ``main.py`` in the same version (``tests/package.jso
 PACKAGES = ("kyosai", "addin")
 """The top-level packages of the bundle; a restarted ``main.py`` drops any other copy of them."""
 
-_ADDIN_MODULES = ("__init__.py", "cells.py", "udfs.py")  # not this generator, not the benchmark
+_ADDIN_MODULES = ("__init__.py", "excel_values.py", "udfs.py")  # not this generator
 _ZIP_TIME = (2024, 12, 2, 9, 0, 0)  # fixed: the same sources give the same bytes
 _ROOT = Path(kyosai.__file__).resolve().parents[1]
 
@@ -87,7 +87,8 @@ def bundle_files() -> dict[str, bytes]:
     files = {}
     core = _ROOT / "kyosai"
     for path in sorted(core.rglob("*")):
-        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts and path.name != "__main__.py":
+        command_line = path.name in ("__main__.py", "cli.py")  # kyosai's command line: nothing Excel calls
+        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts and not command_line:
             files[path.relative_to(_ROOT).as_posix()] = path.read_bytes()
     for name in _ADDIN_MODULES:
         files[f"addin/{name}"] = (_ROOT / "addin" / name).read_bytes()

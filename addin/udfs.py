@@ -3,7 +3,7 @@
 Each function is a thin wrapper over the rules core (:mod:`kyosai`): it is named exactly as it
 appears in Excel, its arguments are read from the cells by :data:`ARGS` (how a cell becomes a date,
 an amount or a label, and the argument's Japanese name in messages), and everything else —
-array form, ``#…`` messages, logging, caching — is :func:`addin.cells.udf`. No rule is computed
+array form, ``#…`` messages, logging, caching — is :func:`addin.excel_values.udf`. No rule is computed
 here. Installation and examples: ``docs/excel.md``. The xlwings Lite edition runs this very module
 inside Excel (:mod:`addin.lite` packs it into the workbook's ``main.py``); Lite calls the functions
 as classic xlwings does — ``ndim=2`` ranges, ``None`` for an empty cell, error cells as text — but
@@ -67,8 +67,8 @@ from kyosai.labels import (
     TaxArrears,
 )
 
-from . import cells
-from .cells import Arg
+from . import excel_values
+from .excel_values import Arg
 
 CATEGORY = "共済 kyosai"
 CELL = {"ndim": 2, "err_to_str": True}  # how xlwings hands every argument over (see above)
@@ -122,15 +122,15 @@ ARGS: dict[str, Arg] = {
 
 
 if os.name == "nt":  # classic: the Python behind Excel has no console, so internal errors go to a file
-    cells.log_to_file()
+    excel_values.log_to_file()
 elif sys.platform == "emscripten":  # xlwings Lite (Pyodide): no file to keep; stderr shows in Lite's output pane
-    cells.log_to_stderr()
+    excel_values.log_to_stderr()
 
 
 # ================================================================== first debit (初回振替)
 
 
-@cells.cached
+@excel_values.compute_cached
 def _first_debit(
     application_date, monthly_amount, channel, pattern, prepaid_months, scheme, designated_month, prepayment_method
 ) -> schedule.Payment:
@@ -179,7 +179,7 @@ def _first_debit_args(func):
 @xw.func(category=CATEGORY)
 @_first_debit_args
 @xw.ret()
-@cells.udf(ARGS)
+@excel_values.udf(ARGS)
 def FIRST_DEBIT(
     application_date,
     monthly_amount,
@@ -199,7 +199,7 @@ def FIRST_DEBIT(
 @xw.func(category=CATEGORY)
 @_first_debit_args
 @xw.ret()
-@cells.udf(ARGS)
+@excel_values.udf(ARGS)
 def FIRST_DEBIT_AMOUNT(
     application_date,
     monthly_amount,
@@ -229,7 +229,7 @@ def FIRST_DEBIT_AMOUNT(
 @xw.arg("discount_received", doc="その年に受け取った前納減額金（円）。省略時は計算値", **CELL)
 @xw.arg("designated_month", doc="指定納付月 1〜12（半年払・年払。省略時 申込月）", **CELL)
 @xw.ret()
-@cells.udf(ARGS)
+@excel_values.udf(ARGS)
 def KYOSAI_DEDUCTIBLE(
     year,
     monthly_amount,
@@ -258,7 +258,7 @@ def KYOSAI_DEDUCTIBLE(
 @xw.arg("application_date", doc="申込日", **CELL)
 @xw.arg("channel", doc="申込方法: 現金あり / 現金なし / オンライン", **CELL)
 @xw.ret()
-@cells.udf(ARGS)
+@excel_values.udf(ARGS)
 def CERTIFICATE_DISPATCH(year, application_date, channel):
     """小規模企業共済の掛金控除証明書の発送時期: "11月"、"翌年2月" または "発行なし"。"""
     # The dispatch depends on the dates of the payments only; any valid premium will do.
@@ -274,7 +274,7 @@ def CERTIFICATE_DISPATCH(year, application_date, channel):
 @xw.arg("month", doc="年月（2024/12、令和6年12月、または日付）", **CELL)
 @xw.arg("scheme", doc="制度: 小規模企業共済（18日） / 経営セーフティ共済（27日）。省略時 小規模企業共済", **CELL)
 @xw.ret()
-@cells.udf(ARGS)
+@excel_values.udf(ARGS)
 def DEBIT_DATE(month, scheme="小規模企業共済"):
     """その月の口座振替日（休業日なら翌営業日）。例: =DEBIT_DATE("2024/12") → 2024/12/18。"""
     return debit.compute(month, scheme)
@@ -284,7 +284,7 @@ def DEBIT_DATE(month, scheme="小規模企業共済"):
 @xw.arg("desired_month", doc="前納（一括納付）を希望する年月", **CELL)
 @xw.arg("scheme", doc="制度（省略時 小規模企業共済）", **CELL)
 @xw.ret()
-@cells.udf(ARGS)
+@excel_values.udf(ARGS)
 def PREPAY_DEADLINE(desired_month, scheme="小規模企業共済"):
     """前納の申出が中小機構に届くべき期限。小規模は前月20日（休業日なら前営業日）、セーフティは当月5日（休業日なら翌営業日）。"""
     return deadlines.prepayment_deadline(desired_month, scheme)
@@ -298,7 +298,7 @@ def PREPAY_DEADLINE(desired_month, scheme="小規模企業共済"):
 @xw.arg("months_paid_at_once", doc="一度に払う月数（払込月を含む）", **CELL)
 @xw.arg("paid_on", doc="払込日（率の判定用。省略時 今日）", **CELL)
 @xw.ret()
-@cells.udf(ARGS)
+@excel_values.udf(ARGS)
 def PREPAY_DISCOUNT(monthly_amount, months_paid_at_once, paid_on=None):
     """前納減額金（円）: 払込月を含めて何か月分を一度に払うか。例: =PREPAY_DISCOUNT(70000,12) → 4,158。"""
     return discount.compute(monthly_amount, months_paid_at_once, paid_on or calendar.today())
@@ -314,7 +314,7 @@ FAILED_DEBIT_HEADER = ("月", "請求月数", "金額", "内訳")
 @xw.arg("scheme", doc="制度（省略時 小規模企業共済）", **CELL)
 @xw.arg("monthly_amount", doc="掛金月額（円）。省略すると金額欄は空欄", **CELL)
 @xw.ret()
-@cells.udf(ARGS, table=True)
+@excel_values.udf(ARGS, table=True)
 def FAILED_DEBIT_PLAN(failed_month, scheme="小規模企業共済", monthly_amount=None):
     """振替不能の後、各月に請求される月数と金額の表（見出し行つき: 月・請求月数・金額・内訳）。"""
     if monthly_amount is not None:  # the premium rules in force in the month of the failure
@@ -341,7 +341,7 @@ def FAILED_DEBIT_PLAN(failed_month, scheme="小規模企業共済", monthly_amou
 @xw.arg("taxable_income", doc="課税される所得金額（円）", **CELL)
 @xw.arg("monthly_amount", doc="小規模企業共済の掛金月額（円）", **CELL)
 @xw.ret()
-@cells.udf(ARGS)
+@excel_values.udf(ARGS)
 def KYOSAI_TAX_SAVING(taxable_income, monthly_amount):
     """小規模企業共済の掛金による年間の節税額（所得税・復興税・住民税、中小機構のシミュレーションと同じ計算）。"""
     return tax_saving.compute(taxable_income, monthly_amount, calendar.today())  # this year's tax tables
@@ -355,10 +355,10 @@ def KYOSAI_TAX_SAVING(taxable_income, monthly_amount):
 @xw.arg("employees", doc="常時使用する従業員数", **CELL)
 @xw.arg("member_type", doc="加入者区分: 個人事業主 / 共同経営者 / 会社役員 / 士業法人社員（省略時 個人事業主）", **CELL)
 @xw.ret()
-@cells.udf(ARGS, industry=Arg("業種", SkyIndustry.parse, blank_is_none=True))
+@excel_values.udf(ARGS, industry=Arg("業種", SkyIndustry.parse, blank_is_none=True))
 def SKY_ELIGIBLE(industry, employees, member_type="個人事業主"):
     """小規模企業共済に加入できる従業員数か（TRUE/FALSE）。商業・サービス業は5人以下、その他は20人以下。"""
-    return cells.holds(eligibility.validate_sky, industry, employees, member_type, on=calendar.today())
+    return excel_values.holds(eligibility.validate_sky, industry, employees, member_type, on=calendar.today())
 
 
 @xw.func(category=CATEGORY)
@@ -374,7 +374,7 @@ def SKY_ELIGIBLE(industry, employees, member_type="個人事業主"):
 @xw.arg("tax_arrears", doc="税の滞納: なし / あり（省略時 なし）", **CELL)
 @xw.arg("entity_type", doc="法人の種類（医療法人、NPO法人 などは加入不可。省略可）", **CELL)
 @xw.ret()
-@cells.udf(
+@excel_values.udf(
     ARGS,
     industry=Arg("業種", SafetyIndustry.parse),
     employees=Arg("従業員数", _count("従業員数", "number of employees"), blank_is_none=True),
@@ -383,7 +383,7 @@ def SAFETY_ELIGIBLE(
     industry, capital, employees, business_start_date=None, as_of=None, tax_arrears="なし", entity_type=None
 ):
     """経営セーフティ共済に加入できるか（TRUE/FALSE）: 資本金または従業員数が業種の上限以下、1年以上の事業継続、税の滞納なし。"""  # noqa: E501 - Excel shows the docstring as the function's one-line description
-    return cells.holds(
+    return excel_values.holds(
         eligibility.validate_safety,
         industry,
         capital,
@@ -401,7 +401,7 @@ def SAFETY_ELIGIBLE(
 @xw.func(category=CATEGORY)
 @xw.arg("paid_total", doc="これまでの掛金総額（円）", **CELL)
 @xw.ret()
-@cells.udf(ARGS)
+@excel_values.udf(ARGS)
 def SAFETY_HEADROOM(paid_total):
     """経営セーフティ共済の積立限度額（8,000,000円）までに払い込める残りの額（円）。"""
     return safety_limit.headroom(paid_total, on=calendar.today())
@@ -412,7 +412,7 @@ def SAFETY_HEADROOM(paid_total):
 @xw.arg("receivables", doc="回収困難となった売掛金債権等の額（円）", **CELL)
 @xw.arg("outstanding_loans", doc="返済していない貸付の残高（円。省略時 0）", **CELL)
 @xw.ret()
-@cells.udf(ARGS)
+@excel_values.udf(ARGS)
 def SAFETY_LOAN_LIMIT(paid_total, receivables, outstanding_loans=0):
     """取引先倒産時の共済金貸付の上限（円）: 掛金総額の10倍と回収困難額の少ない方、貸付残高と合わせて8,000万円まで。"""
     return loans.loan_limit(paid_total, receivables, outstanding_loans, on=calendar.today())
@@ -424,7 +424,7 @@ def SAFETY_LOAN_LIMIT(paid_total, receivables, outstanding_loans=0):
 @xw.arg("kind", doc="解約の種類: 任意解約 / みなし解約 / 機構解約（省略時 任意解約）", **CELL)
 @xw.arg("loans_received", doc="受けた共済金貸付の額（円。省略時 0）", **CELL)
 @xw.ret()
-@cells.udf(ARGS)
+@excel_values.udf(ARGS)
 def SAFETY_REFUND(paid_total, months_paid, kind="任意解約", loans_received=0):
     """経営セーフティ共済の解約手当金（円）: （掛金総額−貸付額の1/10）×納付月数と解約の種類による支給率。"""
     return refund.compute(paid_total, months_paid, kind, loans_received, on=calendar.today())

@@ -1,7 +1,7 @@
 """How fast the rules core is per contract: ``python bench/core_speed.py [--profile | --addin]``.
 
 Not a test (timings depend on the machine). It builds the distinct contracts of the add-in
-benchmark's scenarios (``addin/bench_udfs.py``: application days from 2024-04-01, premiums,
+benchmark's scenarios (``bench/udf_speed.py``: application days from 2024-04-01, premiums,
 channels and patterns) and times, per contract, the first debit and the 2025 deduction — what
 FIRST_DEBIT and KYOSAI_DEDUCTIBLE compute once per distinct row. Every run starts *cold*: the
 core's caches of parameter-dependent results (debit days, business days) are emptied first by
@@ -9,7 +9,7 @@ core's caches of parameter-dependent results (debit days, business days) are emp
 
 ``--profile`` prints the cProfile hot spots of the deductions instead. ``--addin`` times the add-in
 benchmark's functions and scenarios (100,000 rows) cold, the core's caches emptied as well (as
-``addin.cells.clear_caches`` does, which ``addin.bench_udfs`` and ``bench/run.py`` call).
+``kyosai.caches.clear_caches`` does, which ``bench/udf_speed.py`` and ``bench/run.py`` call).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from kyosai import deduction, schedule
 from kyosai.labels import Channel, Pattern, Scheme
 from kyosai.params import P
 
-SCENARIOS = {  # as in addin/bench_udfs.py
+SCENARIOS = {  # as in bench/udf_speed.py
     "one month": (30, [10_000, 20_000, 30_000, 35_000, 40_000, 50_000, 60_000, 70_000]),
     "one year": (365, [*range(5_000, 70_001, 5_000), 1_000, 2_000, 3_000, 7_500, 12_500, 25_500]),
 }
@@ -52,13 +52,15 @@ def _cold(call, items) -> float:
 
 
 def addin_cold(rows: int = 100_000) -> None:
-    from addin import bench_udfs, cells, udfs
+    import udf_speed  # bench/udf_speed.py, next to this script
+    from addin import udfs
+    from kyosai.caches import clear_caches
 
-    column = bench_udfs._column
+    column = udf_speed._column
     scenarios = {
-        "identical": bench_udfs.scenario(rows, 1, [70_000])
+        "identical": udf_speed.scenario(rows, 1, [70_000])
         | {"channels": column(["現金なし"] * rows), "patterns": column(["年払"] * rows)},
-        **{label: bench_udfs.scenario(rows, days, amounts) for label, (days, amounts) in SCENARIOS.items()},
+        **{label: udf_speed.scenario(rows, days, amounts) for label, (days, amounts) in SCENARIOS.items()},
     }
     functions = {
         "FIRST_DEBIT": lambda s: udfs.FIRST_DEBIT(s["dates"], s["amounts"], s["channels"], s["patterns"]),
@@ -71,7 +73,7 @@ def addin_cold(rows: int = 100_000) -> None:
         for label, data in scenarios.items():
             best = float("inf")
             for _ in range(3):
-                cells.clear_caches()
+                clear_caches()
                 P.reload()
                 start = time.perf_counter()
                 call(data)

@@ -238,7 +238,8 @@ def measure(tool: str, path: Path) -> dict:
 def udf_arrays(rows: int = 100_000) -> dict:
     """KYOSAI_DEDUCTIBLE and FIRST_DEBIT over the batch's own columns, shaped as xlwings passes a
     range (a list of one-element rows; dates as Excel serials, amounts as floats)."""
-    from addin import cells, udfs
+    from addin import udfs
+    from kyosai.caches import clear_caches
     from kyosai.japanese import parse_date, to_excel_serial
 
     data = generate.records(rows)
@@ -259,7 +260,7 @@ def udf_arrays(rows: int = 100_000) -> dict:
     for name, call in calls.items():
         colds, warms = [], []
         for _ in range(3):
-            cells.clear_caches()
+            clear_caches()
             start = time.perf_counter()
             result = call()
             colds.append(time.perf_counter() - start)

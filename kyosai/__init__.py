@@ -14,7 +14,7 @@ calling each public function so named with hostile arguments):
   for any input it cannot read, of whatever type; never a TypeError or AttributeError from deeper down.
 - ``is_…(…)`` answers True or False and **never raises**: False for anything ``validate…`` refuses
   and for unreadable input (None, ``""``, a wrong type). Most are ``validate…`` wrapped in
-  :func:`kyosai.arguments.accepts`, which turns a KyosaiError into False and lets any other
+  :func:`kyosai.inputs.accepts`, which turns a KyosaiError into False and lets any other
   exception — a bug — through.
 - ``compute(…)`` works a derived value out of valid input (a debit date, a discount, a refund) and
   raises a KyosaiError on bad input.

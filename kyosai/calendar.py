@@ -28,9 +28,10 @@ from pathlib import Path
 
 import holidays
 
-from .arguments import as_date, whole_number
+from .caches import cached
 from .errors import KyosaiError, OutOfRange
-from .params import P, cached
+from .inputs import as_date, whole_number
+from .params import P
 
 __all__ = [
     "is_business_day",

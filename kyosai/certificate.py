@@ -24,8 +24,8 @@ from __future__ import annotations
 import datetime
 import enum
 
-from .arguments import instance_of
 from .calendar import validate_year
+from .inputs import instance_of
 from .month import Month
 from .params import P
 from .schedule import Contract, payments

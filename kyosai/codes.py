@@ -23,12 +23,11 @@ True
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
-from .arguments import whole_number
-from .errors import InvalidFormat, KyosaiError, MissingValue
-from .japanese import is_katakana, to_katakana
+from .errors import InvalidFormat, KyosaiError
+from .inputs import filled, whole_number
+from .japanese import fold, is_katakana, to_katakana
 
 __all__ = [
     "corporate_number_check_digit",
@@ -49,15 +48,14 @@ _MAX_TEXT = 64
 
 def _digits_of(value: Any, what_ja: str, what_en: str) -> str:
     """Fold full-width, drop hyphens and spaces; whole-number floats from Excel become their digits."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise MissingValue(f"{what_ja}が空欄です。", f"{what_en} is empty.", value=value)
+    filled(value, what_ja, what_en, cell=True)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if type(value) is str and value.isascii():  # most cells: NFKC changes nothing, hyphens at most
         text = value[: _MAX_TEXT + 1]
         plain = text.replace("-", "")
         return plain if plain.isdigit() else _SEPARATORS.sub("", text)
-    text = unicodedata.normalize("NFKC", str(value))[: _MAX_TEXT + 1]
+    text = fold(str(value), spaces="keep")[: _MAX_TEXT + 1]
     return _SEPARATORS.sub("", text)
 
 
@@ -126,7 +124,7 @@ def validate_postal_code(value: Any) -> str:
     digits = _digits_of(value, "郵便番号", "postal code").lstrip("〒")
     if not (len(digits) == 7 and digits.isascii() and digits.isdigit()):
         raise _bad(value, "郵便番号", "7桁の数字ではありません（例: 105-8453）", "Postal code", "is not 7 digits")
-    written = unicodedata.normalize("NFKC", str(value)).strip().lstrip("〒").strip()
+    written = fold(str(value)).lstrip("〒").strip()
     hyphens = [m.start() for m in _POSTAL_HYPHEN.finditer(written)]
     if hyphens and hyphens != [3]:
         raise _bad(
@@ -193,8 +191,7 @@ def validate_digits(
 
 def validate_katakana(value: Any, what_ja: str = "フリガナ", what_en: str = "kana") -> str:
     """Full-width katakana (half-width ｶﾅ and hiragana are normalised); returns the normalised text."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise MissingValue(f"{what_ja}が空欄です。", f"{what_en} is empty.", value=value)
+    filled(value, what_ja, what_en, cell=True)
     text = to_katakana(str(value)).strip()
     if not is_katakana(text):
         raise _bad(value, what_ja, "カタカナではありません", what_en, "is not katakana")

@@ -24,8 +24,8 @@ from __future__ import annotations
 import datetime
 
 from . import calendar
-from .arguments import accepts, as_date, as_month
 from .errors import LateRequest
+from .inputs import accepts, as_date, as_month
 from .labels import Scheme
 from .month import Month
 from .params import P

@@ -17,10 +17,11 @@ from __future__ import annotations
 import datetime
 
 from . import calendar
-from .arguments import as_month
+from .caches import cached
+from .inputs import as_month
 from .labels import Scheme
 from .month import Month
-from .params import P, cached
+from .params import P
 
 __all__ = ["debit_day", "compute"]
 

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .arguments import instance_of, whole_number
+from .caches import cached
 from .calendar import validate_year
 from .discount import Reached, accrued, paid_out, reached
 from .errors import OutOfRange, RuleViolation
+from .inputs import instance_of, whole_number
 from .labels import Scheme
 from .month import Month
-from .params import P, cached
+from .params import P
 from .schedule import Contract, Payment, Shape, unit_payments
 
 __all__ = ["Breakdown", "deduction_year", "breakdown", "compute"]

@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import NamedTuple
 
-from .arguments import as_date
 from .errors import OutOfRange
-from .month import Month
+from .inputs import as_date
+from .month import MONTHS_PER_YEAR, Month
 from .params import P
 
 __all__ = ["compute", "months_ahead", "accrued", "DiscountPayout", "payouts", "Reached", "reached", "paid_out"]
@@ -138,14 +138,13 @@ def reached(by_month: Mapping[Month, Decimal], until: Month) -> list[Reached]:
     by_index = {month.index: (order, amount) for order, (month, amount) in enumerate(by_month.items())}
     year = min(by_month).year
     while True:
-        on = datetime.date(year, 3, 31)
-        cutoff = Month(year, P.PREPAYMENT_DISCOUNT_CUTOFF_MONTH.at(on))
+        cutoff = Month(year, P.PREPAYMENT_DISCOUNT_CUTOFF_MONTH.at(datetime.date(year, 1, 1)))  # the year's
+        on = cutoff.last_day  # the cutoff day (31 March): the payout follows the parameters in force then
         payout_month = Month(year, P.PREPAYMENT_DISCOUNT_PAYOUT_MONTH.at(on))
         if payout_month > until:
             return result
-        months = sorted(
-            by_index[index] for index in range((cutoff - 12).index + 1, cutoff.index + 1) if index in by_index
-        )  # the 12 months up to the cutoff
+        year_to_cutoff = range((cutoff - MONTHS_PER_YEAR).index + 1, cutoff.index + 1)  # the year up to it
+        months = sorted(by_index[index] for index in year_to_cutoff if index in by_index)
         result.append(
             Reached(
                 payout_month,

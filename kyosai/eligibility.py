@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple
 
-from .arguments import accepts, all_reasons, as_date, rule_date, whole_number
+from .caches import cached
 from .errors import MissingValue, NotEligible, OutOfRange
+from .inputs import accepts, all_reasons, as_date, is_blank, rule_date, whole_number
 from .labels import Label, MemberType, SafetyIndustry, SkyIndustry, TaxArrears, normalize_key
 from .month import MONTHS_PER_YEAR, period_end
-from .params import P, cached
+from .params import P
 
 __all__ = [
     "sky_employee_limit",
@@ -489,7 +490,7 @@ def _size_reason(
 
 
 def _excluded_entity_type(entity_type: str | None) -> ExcludedEntityType | None:
-    if entity_type is None or (isinstance(entity_type, str) and not entity_type.strip()):
+    if is_blank(entity_type):
         return None
     return _EXCLUDED_LOOKUP.get(normalize_key(str(entity_type)))
 

@@ -36,12 +36,14 @@ import re
 import unicodedata
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
-from .errors import InvalidDate, InvalidFormat, InvalidNumber, MissingValue, OutOfRange, WrongWeekday
+from .errors import InvalidDate, InvalidFormat, InvalidNumber, OutOfRange, WrongWeekday
+from .inputs import filled
 from .month import Month
 
 __all__ = [
+    "fold",
     "Era",
     "ERAS",
     "parse_date",
@@ -101,12 +103,64 @@ _MONTH_EXAMPLES = "2024/12、令和6年12月、R6.12"
 
 
 # ---------------------------------------------------------------------------------------------
-# Helpers shared by dates and numbers
+# The one folding of text (every reader of clerks' text), and helpers shared by dates and numbers
 
 
-def _fold(text: str) -> str:
-    """NFKC (full-width → half-width, ｶﾅ → カナ, （水） → (水)), dashes to ``-``, trimmed."""
-    return unicodedata.normalize("NFKC", text).translate(_DASHES).strip()
+def fold(
+    text: str,
+    *,
+    spaces: Literal["trim", "drop", "keep"] = "trim",
+    dashes: bool = False,
+    invisible: bool = False,
+    lower: bool = False,
+) -> str:
+    """The project's one folding of text: NFKC, then the steps the caller names (spaces, dashes, …).
+
+    The ways clerks write one thing then compare equal: dates and numbers, labels and headers, codes,
+    kana names and records compared for duplicates all fold with this function.
+
+    Always NFKC: full-width letters and digits become half-width, half-width ｶﾅ full-width, （水）
+    becomes (水) and ㋿ 令和. Then, as the caller compares:
+
+    - ``spaces``: ``"trim"`` strips both ends; ``"drop"`` drops every white space, inner and
+      full-width too (labels, headers, records); ``"keep"`` leaves them (kana names, codes);
+    - ``dashes``: the dashes an IME or a Mac types for "-" (ー, −, ‐, ― …) become "-" (dates, numbers);
+    - ``invisible``: the invisible format characters (Unicode Cf: zero-width space, BOM, word
+      joiner) are dropped (records);
+    - ``lower``: lower case (labels, headers, records).
+
+    >>> fold(" Ｒ６．１２．１　"), fold("２０２４ー１２ー０１", dashes=True)
+    ('R6.12.1', '2024-12-01')
+    >>> fold(" 年払い　", spaces="drop"), fold("Ａ-0001\u200b ", spaces="drop", invisible=True, lower=True)
+    ('年払い', 'a-0001')
+    >>> fold("ﾔﾏﾀﾞ ﾀﾛｳ ", spaces="keep")
+    'ヤマダ タロウ '
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    if dashes:
+        folded = folded.translate(_DASHES)
+    if spaces == "trim":
+        folded = folded.strip()
+    elif spaces == "drop":
+        folded = "".join(folded.split())  # split(): every Unicode white space
+    elif spaces != "keep":
+        raise ValueError(f"spaces must be 'trim', 'drop' or 'keep', not {spaces!r}")
+    if invisible and not folded.isascii():  # nothing ASCII is a format character
+        folded = _without_format_characters(folded)
+    return folded.lower() if lower else folded
+
+
+_FORMAT_BMP: dict[int, None] | None = None  # the format characters (Cf) of the Basic Multilingual Plane
+
+
+def _without_format_characters(text: str) -> str:
+    global _FORMAT_BMP
+    if max(text) > "\uffff":  # the rare text beyond the BMP: character by character
+        return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    table = _FORMAT_BMP
+    if table is None:  # built whole on first use (5 ms; most callers never drop them), then published
+        table = _FORMAT_BMP = {c: None for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf"}
+    return text.translate(table)
 
 
 _KANJI_DIGITS = {c: d for d, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
@@ -132,19 +186,6 @@ def _arabic_numerals(text: str) -> str:
     ('令和6年12月2日', '2024年1月31日')
     """
     return _KANJI_NUMBER_RE.sub(_kanji_number, text)
-
-
-def _is_blank(value: Any) -> bool:
-    """An empty cell: None, blank text, or the NaN / NaT that pandas puts in an empty cell."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, float):
-        return math.isnan(value)
-    if isinstance(value, Decimal):
-        return value.is_nan()
-    return type(value).__name__ == "NaTType"  # pandas.NaT, without importing pandas
 
 
 def _show(value: Any) -> str:
@@ -201,8 +242,7 @@ def parse_date(value: Any) -> datetime.date:
     ...
     kyosai.errors.InvalidDate: 「2024-13-01」は日付として読めません（例: 2024/12/1、令和6年12月1日、R6.12.1）。 / ...
     """
-    if _is_blank(value):
-        raise MissingValue("日付が空欄です。", "The date is empty.", value=value)
+    filled(value, "日付", "The date", cell=True)
     if isinstance(value, str):
         day = _date_from_text(value)
     else:
@@ -267,7 +307,7 @@ def _date_from_text(value: str) -> datetime.date | None:
     """The date in a text, or None when the text has none of the date forms."""
     if len(value) > _MAX_TEXT:
         return None
-    text = _arabic_numerals(_TIME_RE.sub("", _fold(value), count=1))
+    text = _arabic_numerals(_TIME_RE.sub("", fold(value, dashes=True), count=1))
     weekday = _WEEKDAY_RE.search(text)
     if weekday:
         text = text[: weekday.start()]
@@ -403,8 +443,7 @@ def parse_month(value: Any) -> Month:
     """
     if isinstance(value, Month):
         return value
-    if _is_blank(value):
-        raise MissingValue("年月が空欄です。", "The month is empty.", value=value)
+    filled(value, "年月", "The month", cell=True)
     if isinstance(value, str):
         month = _month_from_text(value)
         if month is None:
@@ -422,7 +461,7 @@ def _month_from_text(value: str) -> Month | None:
     """The month in a text written as a month, or None (a full date is read by the caller)."""
     if len(value) > _MAX_TEXT:
         return None
-    text = _arabic_numerals(_fold(value))
+    text = _arabic_numerals(fold(value, dashes=True))
     for form in (_month_from_compact, _month_from_iso, _month_from_kanji, _month_from_wareki):
         month = form(text, value)
         if month is not None:
@@ -582,8 +621,7 @@ def parse_amount(value: Any, *, allow_negative: bool = False) -> int:
     ...
     kyosai.errors.InvalidNumber: 「七万円」は金額として読めません（例: 70000、70,000円、7万円）。 / ...
     """
-    if _is_blank(value):
-        raise MissingValue("金額が空欄です。", "The amount is empty.", value=value)
+    filled(value, "金額", "The amount", cell=True)
     amount = _amount_from_text(value) if isinstance(value, str) else _exact(value)
     if amount is None:
         raise InvalidNumber(
@@ -598,7 +636,7 @@ def _amount_from_text(value: str) -> Fraction | None:
     """``70,000円``, ``¥70000``, ``7万円``, ``1億2000万``, ``△5000``; None if not an amount."""
     if len(value) > _MAX_TEXT:
         return None
-    m = _AMOUNT_RE.fullmatch(_fold(value))
+    m = _AMOUNT_RE.fullmatch(fold(value, dashes=True))
     if not m or not (m["oku"] or m["man"] or m["ones"]) or (m["sign"] and m["sign2"]):
         return None
     amount = sum(
@@ -624,8 +662,7 @@ def parse_count(value: Any, *, what_ja: str = "人数", what_en: str = "count") 
     ...
     kyosai.errors.OutOfRange: 「-1」: 月数にマイナスは使えません。 / ...
     """
-    if _is_blank(value):
-        raise MissingValue(f"{what_ja}が空欄です。", f"The {what_en} is empty.", value=value)
+    filled(value, what_ja, f"The {what_en}", cell=True)
     count = _count_from_text(value) if isinstance(value, str) else _exact(value)
     if count is None:
         raise InvalidNumber(
@@ -640,7 +677,7 @@ def _count_from_text(value: str) -> Fraction | None:
     """``5``, ``1,200``, ``5人``, ``12ヶ月``, ``-1`` (refused later); None if not a count."""
     if len(value) > _MAX_TEXT:
         return None
-    m = _COUNT_RE.fullmatch(_fold(value))
+    m = _COUNT_RE.fullmatch(fold(value, dashes=True))
     if not m:
         return None
     number = _fraction(m["number"])
@@ -701,13 +738,12 @@ def to_katakana(text: str) -> str:
     >>> to_katakana("ｽﾐｽ ﾙ-ｼ-"), to_katakana("スミス　ジョ−"), to_katakana("カ゛ス")
     ('スミス ルーシー', 'スミス ジョー', 'ガス')
     """
-    if text is None:
-        raise MissingValue("カナが空欄です。", "The kana name is empty.", value=text)
+    filled(text, "カナ", "The kana name")  # None only: a blank text is an empty name
     if not isinstance(text, str):
         raise InvalidFormat(
             f"「{_show(text)}」はカナとして読めません。", f"{_show(text)!r} is not kana text.", value=text
         )
-    folded = unicodedata.normalize("NFKC", text.translate(_SPACING_VOICING))
+    folded = fold(text.translate(_SPACING_VOICING), spaces="keep")
     return folded.translate(_HIRAGANA_TO_KATAKANA).translate(_LONG_VOWEL)
 
 

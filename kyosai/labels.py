@@ -20,10 +20,11 @@ kyosai.errors.InvalidLabel: 払込区分「weekly」は選べません（月払 
 from __future__ import annotations
 
 import enum
-import unicodedata
 from typing import Any, Self
 
-from .errors import InvalidLabel, KyosaiError, MissingValue
+from .errors import InvalidLabel, KyosaiError
+from .inputs import filled
+from .japanese import fold
 
 __all__ = [
     "Label",
@@ -43,9 +44,10 @@ __all__ = [
 
 
 def normalize_key(text: str) -> str:
-    """Fold a label for matching: NFKC, no spaces (also full-width), lower case, no trailing 。."""
-    folded = unicodedata.normalize("NFKC", text)
-    return "".join(folded.split()).lower().rstrip("。.")
+    """Fold a label for matching: NFKC, no spaces (also full-width), lower case, no trailing 。.
+
+    The one folding (:func:`~kyosai.japanese.fold`) and the label's own rule, the trailing 。."""
+    return fold(text, spaces="drop", lower=True).rstrip("。.")
 
 
 class Label(enum.Enum):
@@ -66,8 +68,7 @@ class Label(enum.Enum):
         """Read a label as a clerk wrote it; raises InvalidLabel / MissingValue."""
         if isinstance(value, cls):
             return value
-        if value is None or (isinstance(value, str) and not value.strip()):
-            raise MissingValue(f"{cls.title_ja}が空欄です。", f"{cls.title_en} is empty.", value=value)
+        filled(value, cls.title_ja, cls.title_en, cell=True)
         member = cls._lookup().get(normalize_key(str(value)))
         if member is None:
             choices = " / ".join(m.value for m in cls)

@@ -35,8 +35,8 @@ import datetime
 import math
 from decimal import Decimal
 
-from .arguments import accepts, all_reasons, as_date, whole_number
 from .errors import OutOfRange, RuleViolation
+from .inputs import accepts, all_reasons, as_date, whole_number
 from .month import elapses_on
 from .params import P
 

@@ -19,22 +19,19 @@ from __future__ import annotations
 import bisect
 import contextlib
 import datetime
-import functools
 import os
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .arguments import as_date
+from .caches import clear_caches
 from .errors import OutOfRange
+from .inputs import as_date
 
-__all__ = ["Parameter", "P", "load", "cached"]
-
-CACHE_SIZE = 65536  # results kept per cached rule (:func:`cached`): more dates than 1949–2099 has
+__all__ = ["Parameter", "P", "load"]
 
 
 class NoValue(OutOfRange, LookupError):
@@ -114,14 +111,13 @@ def load(override: str | os.PathLike | None = None) -> dict[str, Parameter]:
 class _Registry:
     """Attribute access to the parameters: ``P.SKY_DEBIT_DAY``.
 
-    Rules that read parameters may keep results in caches (:func:`cached`); :meth:`reload` empties
-    them through the callbacks registered with :meth:`on_reload`, and counts up ``generation``.
+    Rules that read parameters may keep results in caches (:func:`kyosai.caches.cached`); :meth:`reload`
+    empties them (:func:`kyosai.caches.clear_caches`), and counts up ``generation``.
     """
 
     def __init__(self):
         self._params: dict[str, Parameter] | None = None
         self._change_dates: tuple[datetime.date, ...] | None = None
-        self._on_reload: list[Callable[[], None]] = []
         self.generation = 0  # how many times the parameters were reloaded
 
     def _all(self) -> dict[str, Parameter]:
@@ -163,18 +159,16 @@ class _Registry:
 
     def change_dates(self) -> tuple[datetime.date, ...]:
         """Every date on which a rule may answer differently, sorted: the dates parameters take new
-        values (lodging's 20-employee band from 2014-04-01, the rejoining rule from 2024-10-01), and
-        the dates that are parameters' values, should a rule compare the day asked with one
-        (``SKY_ONLINE_SINCE``). Between two of them, a rule that reads only parameters gives the
-        same answer whatever the day (:func:`epoch`).
+        values (lodging's 20-employee band from 2014-04-01, the rejoining rule from 2024-10-01). No
+        parameter's value is a date (a rule that starts on a date is a value ``since`` it), so these
+        are all. Between two of them, a rule that reads only parameters gives the same answer
+        whatever the day (:func:`epoch`).
 
-        >>> datetime.date(2014, 4, 1) in P.change_dates(), datetime.date(2023, 9, 1) in P.change_dates()
-        (True, True)
+        >>> datetime.date(2014, 4, 1) in P.change_dates(), datetime.date(2014, 4, 2) in P.change_dates()
+        (True, False)
         """
         if self._change_dates is None:
-            dates = {since for parameter in self for since, _ in parameter.history}
-            dates |= {value for parameter in self for _, value in parameter.history if isinstance(value, datetime.date)}
-            self._change_dates = tuple(sorted(dates))
+            self._change_dates = tuple(sorted({since for parameter in self for since, _ in parameter.history}))
         return self._change_dates
 
     def epoch(self, on: datetime.date) -> int:
@@ -185,35 +179,12 @@ class _Registry:
     def reload(self, override: str | os.PathLike | None = None) -> None:
         """Read the files again (tests, or after headquarters changed the override file).
 
-        Every cache registered with :meth:`on_reload` is emptied, since its results may have used
-        the old values.
+        Every cache of answers is emptied (:func:`kyosai.caches.clear_caches`: the rules' and the
+        Excel functions'), since its answers may have used the old values.
         """
         self._use(load(override))
         self.generation += 1
-        self.clear_caches()
-
-    def clear_caches(self) -> None:
-        """Empty every cache registered with :meth:`on_reload` without reading the files again: the
-        core then starts cold, as after Excel starts (the add-in's benchmarks, ``addin.cells.clear_caches``)."""
-        for callback in self._on_reload:
-            callback()
-
-    def on_reload(self, callback: Callable[[], None]) -> Callable[[], None]:
-        """Have ``callback()`` called after every :meth:`reload` (it empties a cache); returns it."""
-        self._on_reload.append(callback)
-        return callback
+        clear_caches()
 
 
 P = _Registry()
-
-
-def cached(func: Callable) -> Callable:
-    """``func`` with a cache of its results (``functools.lru_cache``) that :meth:`P.reload` empties.
-
-    For rules that read parameters and are asked the same question again and again (the debit day
-    of a month, whether a date is a business day). The function must depend on its arguments and
-    the parameters only — never on today's date — and its arguments must be hashable.
-    """
-    wrapper = functools.lru_cache(maxsize=CACHE_SIZE)(func)
-    P.on_reload(wrapper.cache_clear)
-    return wrapper

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import datetime
 
-from .arguments import rule_date, whole_number
+from .caches import cached
 from .errors import InvalidPremium, KyosaiError, OutOfRange, RuleViolation
+from .inputs import rule_date, whole_number
 from .labels import Scheme
-from .params import P, cached
+from .params import P
 
 __all__ = ["bounds", "validate", "is_valid", "format", "validate_lump_sum"]
 

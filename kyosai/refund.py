@@ -30,7 +30,7 @@ import datetime
 import math
 from decimal import Decimal
 
-from .arguments import whole_number
+from .inputs import whole_number
 from .labels import CancellationKind
 from .loans import _premiums_less_loans
 from .params import P

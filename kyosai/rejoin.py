@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import datetime
 
-from .arguments import as_date
 from .errors import KyosaiError
+from .inputs import as_date
 from .month import MONTHS_PER_YEAR, elapses_on
 from .params import P
 

@@ -29,8 +29,8 @@ from __future__ import annotations
 import datetime
 
 from . import premium
-from .arguments import accepts, whole_number
 from .errors import LimitExceeded, RuleViolation
+from .inputs import accepts, whole_number
 from .labels import Scheme
 from .params import P
 

@@ -43,10 +43,11 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property, lru_cache
 
 from . import debit, premium
+from .caches import cached
 from .errors import LimitExceeded, OutOfRange, RuleViolation
 from .labels import Channel, Pattern, PrepaymentMethod, Scheme
 from .month import Month
-from .params import P, cached
+from .params import P
 
 __all__ = [
     "PaymentKind",
@@ -98,6 +99,9 @@ class Payment:
     def __repr__(self) -> str:
         span = str(self.first_month) if len(self.months) == 1 else f"{self.first_month}..{self.last_month}"
         return f"Payment({self.date.isoformat()} {self.kind} {span} {self.amount:,}円)"
+
+
+_MAX_MONTHS = 600  # 50 years: a guard against a mistyped count of months, not a rule of either scheme
 
 
 @lru_cache(maxsize=4096)  # schedules cover the same spans again and again: share the tuples
@@ -157,7 +161,7 @@ class Contract:
             object.__setattr__(self, "application_date", self.application_date.date())
         premium.validate(self.monthly_amount, self.scheme, self.application_date)
         for name, value in (("前納月数", self.prepaid_months), ("審査遅れの月数", self.review_delay_months)):
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 600:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_MONTHS:
                 raise OutOfRange(
                     f"{name}は0以上の整数です（{value!r}）。",
                     f"{name} must be a whole number ≥ 0, not {value!r}.",

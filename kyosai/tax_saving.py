@@ -32,8 +32,8 @@ import math
 from typing import Any
 
 from . import premium
-from .arguments import rule_date, whole_number
 from .errors import OutOfRange
+from .inputs import rule_date, whole_number
 from .labels import Scheme
 from .month import MONTHS_PER_YEAR
 from .params import P, Parameter

@@ -2,8 +2,9 @@
 
 One definition serves everything that knows a batch's shape: the validator matches headers and
 reads cells with it, the pandera schemas check its columns, and the Excel templates in
-``workbooks/`` are generated from it (headers, dropdowns, input messages, sample rows). Change a
-column here and all of them follow.
+``workbooks/`` are generated from it (headers, dropdowns, input messages). Change a column here and
+all of them follow. The sample records of each kind (the templates' 記入例, the docs' examples, the
+tests' valid rows) are data: :mod:`schemas.samples`.
 
 >>> KINDS["sky-application"].sheet
 '小規模企業共済_申込'
@@ -65,7 +66,6 @@ class Column:
     label: type[Label] | None = None
     digits: tuple[int, int] | None = None  # (min, max) number of digits for DIGITS
     hint_ja: str = ""  # what to write: input message in the template
-    example: str = ""  # a value for the sample sheet
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -102,7 +102,6 @@ _RECEIPT = Column(
     Value.REFERENCE,
     required=True,
     hint_ja="委託機関の受付番号。ファイル内で重複しないこと",
-    example="A-0001",
 )
 _POSTAL = Column(
     "郵便番号",
@@ -110,12 +109,9 @@ _POSTAL = Column(
     Value.POSTAL_CODE,
     required=True,
     hint_ja="7桁（ハイフン可）例: 105-8453",
-    example="105-8453",
 )
-_ADDRESS = Column("住所", "address", Value.TEXT, required=True, hint_ja="都道府県から", example="東京都港区虎ノ門3-5-1")
-_PHONE = Column(
-    "電話番号", "phone", Value.PHONE, required=True, hint_ja="10桁または11桁（ハイフン可）", example="03-1234-5678"
-)
+_ADDRESS = Column("住所", "address", Value.TEXT, required=True, hint_ja="都道府県から")
+_PHONE = Column("電話番号", "phone", Value.PHONE, required=True, hint_ja="10桁または11桁（ハイフン可）")
 _BANK = (
     Column(
         "金融機関コード",
@@ -124,7 +120,6 @@ _BANK = (
         required=True,
         digits=(4, 4),
         hint_ja="4桁（先頭の0も入力）",
-        example="0009",
     ),
     Column(
         "支店コード",
@@ -133,11 +128,8 @@ _BANK = (
         required=True,
         digits=(3, 3),
         hint_ja="3桁（先頭の0も入力）",
-        example="001",
     ),
-    Column(
-        "預金種目", "account_type", Value.LABEL, required=True, label=AccountType, hint_ja="普通 / 当座", example="普通"
-    ),
+    Column("預金種目", "account_type", Value.LABEL, required=True, label=AccountType, hint_ja="普通 / 当座"),
     Column(
         "口座番号",
         "account_number",
@@ -145,7 +137,6 @@ _BANK = (
         required=True,
         digits=(1, 7),
         hint_ja="7桁以内（7桁未満は左に0を補う）",
-        example="0123456",
     ),
     Column(
         "口座名義カナ",
@@ -153,7 +144,6 @@ _BANK = (
         Value.KATAKANA,
         required=True,
         hint_ja="全角カタカナ（半角ｶﾅも可）",
-        example="ヤマダ タロウ",
     ),
 )
 
@@ -169,7 +159,6 @@ SKY_APPLICATION = BatchKind(
             Value.DATE,
             required=True,
             hint_ja="例: 2024/12/2、令和6年12月2日",
-            example="2024-12-02",
         ),
         Column(
             "申込方法",
@@ -178,7 +167,6 @@ SKY_APPLICATION = BatchKind(
             required=True,
             label=Channel,
             hint_ja="現金あり / 現金なし / オンライン。年内控除を希望するなら現金あり",
-            example="現金あり",
         ),
         Column(
             "加入者区分",
@@ -187,11 +175,10 @@ SKY_APPLICATION = BatchKind(
             required=True,
             label=MemberType,
             hint_ja="個人事業主 / 共同経営者 / 会社役員 / 士業法人社員",
-            example="個人事業主",
         ),
-        Column("氏名", "name", Value.TEXT, required=True, hint_ja="契約者の氏名", example="山田 太郎"),
-        Column("フリガナ", "name_kana", Value.KATAKANA, required=True, hint_ja="全角カタカナ", example="ヤマダ タロウ"),
-        Column("生年月日", "birth_date", Value.DATE, required=True, hint_ja="例: 昭和50年4月1日", example="1975-04-01"),
+        Column("氏名", "name", Value.TEXT, required=True, hint_ja="契約者の氏名"),
+        Column("フリガナ", "name_kana", Value.KATAKANA, required=True, hint_ja="全角カタカナ"),
+        Column("生年月日", "birth_date", Value.DATE, required=True, hint_ja="例: 昭和50年4月1日"),
         _POSTAL,
         _ADDRESS,
         _PHONE,
@@ -202,15 +189,13 @@ SKY_APPLICATION = BatchKind(
             required=True,
             label=SkyIndustry,
             hint_ja="商業・サービス業（宿泊業・娯楽業を除く）は従業員5人以下、その他は20人以下",
-            example="小売業",
         ),
-        Column("常時使用する従業員数", "employees", Value.COUNT, required=True, hint_ja="0以上の整数", example="3"),
+        Column("常時使用する従業員数", "employees", Value.COUNT, required=True, hint_ja="0以上の整数"),
         Column(
             "事業主受付番号",
             "proprietor_ref",
             Value.REFERENCE,
             hint_ja="共同経営者のみ: 同じファイルの事業主の受付番号、または事業主の共済契約者番号",
-            example="",
         ),
         Column(
             "掛金月額",
@@ -218,7 +203,6 @@ SKY_APPLICATION = BatchKind(
             Value.AMOUNT,
             required=True,
             hint_ja="1,000円〜70,000円の500円単位",
-            example="70000",
         ),
         Column(
             "払込区分",
@@ -227,16 +211,14 @@ SKY_APPLICATION = BatchKind(
             required=True,
             label=Pattern,
             hint_ja="月払 / 半年払 / 年払",
-            example="年払",
         ),
         Column(
             "指定納付月",
             "designated_month",
             Value.CALENDAR_MONTH,
             hint_ja="半年払・年払は1〜12を必ず入力、月払は空欄",
-            example="12",
         ),
-        Column("前納月数", "prepaid_months", Value.COUNT, hint_ja="0以上の整数（空欄は0）", example=""),
+        Column("前納月数", "prepaid_months", Value.COUNT, hint_ja="0以上の整数（空欄は0）"),
         *_BANK,
     ),
 )
@@ -253,7 +235,6 @@ SAFETY_APPLICATION = BatchKind(
             Value.DATE,
             required=True,
             hint_ja="例: 2024/12/2、令和6年12月2日",
-            example="2024-12-02",
         ),
         Column(
             "申込者区分",
@@ -262,7 +243,6 @@ SAFETY_APPLICATION = BatchKind(
             required=True,
             label=ApplicantType,
             hint_ja="法人 / 個人",
-            example="法人",
         ),
         Column(
             "名称",
@@ -270,7 +250,6 @@ SAFETY_APPLICATION = BatchKind(
             Value.TEXT,
             required=True,
             hint_ja="法人名（株式会社等も）または事業主の氏名",
-            example="株式会社サンプル製作所",
         ),
         Column(
             "フリガナ",
@@ -278,14 +257,12 @@ SAFETY_APPLICATION = BatchKind(
             Value.KATAKANA,
             required=True,
             hint_ja="全角カタカナ",
-            example="カブシキガイシャサンプルセイサクショ",
         ),
         Column(
             "法人番号",
             "corporate_number",
             Value.CORPORATE_NUMBER,
             hint_ja="法人は13桁（チェックデジット付き）、個人は空欄",
-            example="4010001008830",
         ),
         _POSTAL,
         _ADDRESS,
@@ -297,17 +274,15 @@ SAFETY_APPLICATION = BatchKind(
             required=True,
             label=SafetyIndustry,
             hint_ja="資本金または従業員数のどちらかが業種の上限以下",
-            example="製造業",
         ),
-        Column("資本金", "capital", Value.AMOUNT, hint_ja="円。個人は空欄", example="10000000"),
-        Column("常時使用する従業員数", "employees", Value.COUNT, required=True, hint_ja="0以上の整数", example="25"),
+        Column("資本金", "capital", Value.AMOUNT, hint_ja="円。個人は空欄"),
+        Column("常時使用する従業員数", "employees", Value.COUNT, required=True, hint_ja="0以上の整数"),
         Column(
             "事業開始日",
             "business_start_date",
             Value.DATE,
             required=True,
             hint_ja="引き続き1年以上事業を行っていること",
-            example="2015-04-01",
         ),
         Column(
             "税の滞納",
@@ -316,14 +291,12 @@ SAFETY_APPLICATION = BatchKind(
             required=True,
             label=TaxArrears,
             hint_ja="なし / あり（ありは加入できません）",
-            example="なし",
         ),
         Column(
             "前回解約日",
             "previous_cancellation_date",
             Value.DATE,
             hint_ja="以前に解約した場合のみ（2024年10月1日以降の解約は2年間損金不算入）",
-            example="",
         ),
         Column(
             "掛金月額",
@@ -331,16 +304,14 @@ SAFETY_APPLICATION = BatchKind(
             Value.AMOUNT,
             required=True,
             hint_ja="5,000円〜200,000円の5,000円単位",
-            example="100000",
         ),
-        Column("前納月数", "prepaid_months", Value.COUNT, hint_ja="0以上の整数（空欄は0）", example="12"),
+        Column("前納月数", "prepaid_months", Value.COUNT, hint_ja="0以上の整数（空欄は0）"),
         Column(
             "前納方法",
             "prepayment_method",
             Value.LABEL,
             label=PrepaymentMethod,
             hint_ja="前納月数が1以上なら必須: 口座振替 / 振込",
-            example="口座振替",
         ),
         *_BANK,
     ),
@@ -359,7 +330,6 @@ PREPAYMENT = BatchKind(
             required=True,
             label=Scheme,
             hint_ja="小規模企業共済 / 経営セーフティ共済",
-            example="経営セーフティ共済",
         ),
         Column(
             "共済契約者番号",
@@ -368,7 +338,6 @@ PREPAYMENT = BatchKind(
             required=True,
             digits=(1, 20),
             hint_ja="数字のみ",
-            example="1234567890",
         ),
         Column(
             "契約者氏名",
@@ -376,7 +345,6 @@ PREPAYMENT = BatchKind(
             Value.TEXT,
             required=True,
             hint_ja="契約者の氏名・名称",
-            example="株式会社サンプル製作所",
         ),
         Column(
             "掛金月額",
@@ -384,23 +352,20 @@ PREPAYMENT = BatchKind(
             Value.AMOUNT,
             required=True,
             hint_ja="制度の範囲内（小規模 1,000〜70,000円、セーフティ 5,000〜200,000円）",
-            example="100000",
         ),
         Column(
             "既払掛金総額",
             "paid_total",
             Value.AMOUNT,
             hint_ja="経営セーフティ共済は必須: 希望月より前に払い込んだ掛金の総額",
-            example="2400000",
         ),
-        Column("前納月数", "prepaid_months", Value.COUNT, required=True, hint_ja="1以上の整数", example="12"),
+        Column("前納月数", "prepaid_months", Value.COUNT, required=True, hint_ja="1以上の整数"),
         Column(
             "前納額",
             "prepayment_amount",
             Value.AMOUNT,
             required=True,
             hint_ja="掛金月額×前納月数（積立限度額に達する場合のみ端数可）",
-            example="1200000",
         ),
         Column(
             "前納希望年月",
@@ -408,7 +373,6 @@ PREPAYMENT = BatchKind(
             Value.MONTH,
             required=True,
             hint_ja="例: 2024-12、令和6年12月",
-            example="2024-12",
         ),
         Column(
             "書類到着日",
@@ -416,7 +380,6 @@ PREPAYMENT = BatchKind(
             Value.DATE,
             required=True,
             hint_ja="中小機構に到着した日（オンラインは手続完了日）",
-            example="2024-12-02",
         ),
     ),
 )

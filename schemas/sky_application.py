@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
 from kyosai import codes, eligibility, premium, schedule
 from kyosai.errors import KyosaiError, NotEligible
 from kyosai.labels import Channel, MemberType, Pattern, Scheme
 
 from .batches import SKY_APPLICATION
 from .common import REGISTRY_RULES, not_in_future, unique_receipt_numbers
-from .rules import Batch, BatchRule, KindSchema, Problem, RowRule, duplicates, normalized, normalized_all
+from .rules import Batch, BatchRule, KindSchema, Problem, RowRule, combined, duplicates, normalized_all
 
 __all__ = ["SCHEMA"]
 
@@ -84,24 +86,27 @@ def account_is_the_applicants(name_kana, account_holder_kana):
     return None
 
 
-def _co_managers(batch: Batch):
-    """(proprietor reference, [rows]) of the co-managers in the file."""
+def _of_type(batch: Batch, member_type: MemberType) -> np.ndarray:
+    """Whether each record's 加入者区分 is ``member_type``."""
+    types, kinds = batch.ids("member_type")
+    return types == kinds.index(member_type) if member_type in kinds else np.zeros(len(batch), dtype=bool)
+
+
+def _co_managers(batch: Batch) -> dict[str, list[int]]:
+    """(proprietor reference folded, [rows]) of the co-managers in the file."""
+    refs, folded = batch.ids("proprietor_ref", normalized_all)
+    at = np.flatnonzero(_of_type(batch, MemberType.CO_MANAGER) & (refs >= 0))
     groups = defaultdict(list)
-    for index, member_type, ref in zip(
-        batch.row_numbers, batch.column("member_type"), batch.column("proprietor_ref"), strict=True
-    ):
-        if member_type is MemberType.CO_MANAGER and ref is not None:
-            groups[normalized(ref)].append(index)
+    for row, ref in zip(batch.rows[at].tolist(), refs[at].tolist(), strict=True):
+        groups[folded[ref]].append(row)
     return groups
 
 
 def proprietor_exists(batch: Batch) -> dict:
     """A co-manager's reference is a proprietor's 受付番号 in this file, or a contract number (digits)."""
-    proprietors = {
-        r
-        for r, m in zip(normalized_all(batch.column("receipt_no")), batch.column("member_type"), strict=True)
-        if r is not None and m is MemberType.PROPRIETOR
-    }
+    receipts, folded = batch.ids("receipt_no", normalized_all)
+    named = np.unique(receipts[_of_type(batch, MemberType.PROPRIETOR) & (receipts >= 0)])
+    proprietors = {folded[number] for number in named.tolist()}
     return {
         index: Problem("proprietor-not-found")
         for ref, rows in _co_managers(batch).items()
@@ -128,11 +133,13 @@ def co_managers_per_proprietor(batch: Batch) -> dict:
 
 def same_applicant_twice(batch: Batch) -> dict:
     """One contract per person: the same name and birth date twice."""
-    keys = [
-        None if n is None or b is None else f"{n} {b.isoformat()}"
-        for n, b in zip(normalized_all(batch.column("name")), batch.column("birth_date"), strict=True)
-    ]
-    return duplicates(batch, keys, "duplicate-person", shown=lambda k: k.replace(" ", "、"))
+    names, folded = batch.ids("name", normalized_all)
+    births, days = batch.ids("birth_date")
+
+    def shown(at: int) -> str:
+        return f"{folded[names[at]]} {days[births[at]].isoformat()}".replace(" ", "、")
+
+    return duplicates(batch, combined(names, births), "duplicate-person", shown)
 
 
 SCHEMA = KindSchema(

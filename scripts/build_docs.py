@@ -7,7 +7,8 @@
   the modules and functions of ``kyosai/`` that carry the rules. A generated block sits between
   ``<!-- generated: NAME -->`` and ``<!-- /generated -->``; everything else is kept as written.
 - ``docs/batch-format.md``: the batch kinds (sheet, columns, what each column takes), generated
-  whole from ``schemas/batches.py`` with a hand-written introduction kept above the marker line.
+  whole from ``schemas/batches.py`` with a hand-written introduction kept above the marker line;
+  each column's example is its value in the kind's first sample record (``schemas/data/samples.toml``).
 
 ``--check`` only compares (exit status 1 when a file is out of date; ``tests/test_docs.py`` runs it).
 """
@@ -26,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing the package
     sys.path.insert(0, str(ROOT))
 
-from schemas.batches import KINDS, Value  # after the path is set
+from schemas import samples  # after the path is set
+from schemas.batches import KINDS, Value
 
 RULES = ROOT / "docs" / "rules.md"
 BATCH_FORMAT = ROOT / "docs" / "batch-format.md"
@@ -48,7 +50,7 @@ SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("kyosai.eligibility",),
     ),
     "1.3": (("SKY_DEBIT_DAY", "SKY_CHANGE_DEADLINE_DAY"), ("kyosai.debit", "kyosai.deadlines")),
-    "1.4": (("SKY_ONLINE_SINCE", "SKY_FIRST_DEBIT_MONTHS_AFTER"), ("kyosai.schedule",)),
+    "1.4": (("SKY_FIRST_DEBIT_MONTHS_AFTER",), ("kyosai.schedule",)),
     "1.5": (
         (
             "PREPAYMENT_DISCOUNT_RATE",
@@ -244,7 +246,7 @@ def render_batch_format(text: str) -> str:
                 takes += f" ({low} digits)" if low == high else f" ({low}–{high} digits)"
             parts.append(
                 f"| {column.header} | `{column.alias}` | {'yes' if column.required else ''} | "
-                f"{_cell(takes)} | {_cell(column.hint_ja)} | {_cell(str(column.example))} |"
+                f"{_cell(takes)} | {_cell(column.hint_ja)} | {_cell(samples.example(kind.name, column.alias))} |"
             )
         parts.append("")
     return "\n".join(parts)

@@ -20,7 +20,7 @@
   header rows, data validation (dropdowns, amount ranges and steps, dates, 1–12, code lengths) on
   every row the validator accepts (``validator.reading.Limits``), input messages from the columns'
   hints, code columns formatted as text, a print setup (A4 landscape, one page wide, the header row
-  repeated on every page) and a 記入例 sheet of valid sample rows.
+  repeated on every page) and a 記入例 sheet of valid sample rows (``schemas/data/samples.toml``).
 
 The output is deterministic (fixed document properties and zip timestamps), so that
 ``tests/test_workbooks.py`` can check that the committed files are what this script produces;
@@ -36,7 +36,6 @@ import io
 import json
 import re
 import sys
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -57,8 +56,8 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin import lite
-from kyosai import codes, premium
-from kyosai.japanese import parse_amount, parse_count, parse_date
+from kyosai import premium
+from kyosai.cli import display_width  # the terminal tables' measure: Excel counts columns alike
 from kyosai.labels import (
     CancellationKind,
     Channel,
@@ -72,6 +71,7 @@ from kyosai.labels import (
 )
 from kyosai.month import Month
 from kyosai.params import P
+from schemas import samples
 from schemas.batches import KINDS, BatchKind, Column, Value
 from validator.reading import Limits
 
@@ -84,7 +84,6 @@ __all__ = [
     "CALCULATOR",
     "LITE_CALCULATOR",
     "TEMPLATE_FILES",
-    "SAMPLE_ROWS",
     "UDF_MODULES",
 ]
 
@@ -928,251 +927,11 @@ NUMBER_FORMATS = {
 """How each kind of column is formatted: codes (and any text) as text ``@`` so leading zeros
 survive and nothing is turned into a date; months as text too (``2024-12``)."""
 
-# Sample rows: what differs from each column's example (schemas.batches Column.example), by
-# alias. Every row must pass the rules (tests/test_workbooks.py checks them with the rules core); bank,
-# branch and postal codes are real ones (the validator looks them up in the public registries).
-SAMPLE_ROWS: dict[str, tuple[dict[str, Any], ...]] = {
-    "sky-application": (
-        {},
-        {
-            "receipt_no": "A-0002",
-            "application_date": D(2024, 12, 3),
-            "channel": "現金なし",
-            "member_type": "会社役員",
-            "name": "佐藤 花子",
-            "name_kana": "サトウ ハナコ",
-            "birth_date": D(1980, 7, 15),
-            "postal_code": "530-0001",
-            "address": "大阪府大阪市北区梅田1-1-1",
-            "phone": "06-6123-4567",
-            "industry": "製造業",
-            "employees": 18,
-            "monthly_amount": 30000,
-            "payment_pattern": "月払",
-            "designated_month": None,
-            "bank_code": "0005",
-            "branch_code": "123",
-            "account_type": "当座",
-            "account_number": "0456789",
-            "account_holder_kana": "サトウ ハナコ",
-        },
-        {
-            "receipt_no": "A-0003",
-            "application_date": D(2024, 12, 5),
-            "channel": "オンライン",
-            "name": "鈴木 一郎",
-            "name_kana": "スズキ イチロウ",
-            "birth_date": D(1968, 11, 3),
-            "postal_code": "060-0001",
-            "address": "北海道札幌市中央区北一条西1-1",
-            "phone": "011-123-4567",
-            "industry": "サービス業",
-            "employees": 5,
-            "monthly_amount": 10000,
-            "payment_pattern": "月払",
-            "designated_month": None,
-            "prepaid_months": 3,
-            "branch_code": "005",
-            "account_number": "1234567",
-            "account_holder_kana": "スズキ イチロウ",
-        },
-        {
-            "receipt_no": "A-0004",
-            "application_date": D(2024, 12, 5),
-            "member_type": "共同経営者",
-            "name": "山田 花子",
-            "name_kana": "ヤマダ ハナコ",
-            "birth_date": D(1977, 2, 20),
-            "proprietor_ref": "A-0001",
-            "monthly_amount": 20000,
-            "payment_pattern": "半年払",
-            "account_number": "0123457",
-            "account_holder_kana": "ヤマダ ハナコ",
-        },
-        {
-            "receipt_no": "A-0005",
-            "application_date": D(2024, 10, 28),
-            "channel": "現金なし",
-            "name": "高橋 健",
-            "name_kana": "タカハシ ケン",
-            "birth_date": D(1990, 9, 9),
-            "postal_code": "980-0811",
-            "address": "宮城県仙台市青葉区一番町1-1-1",
-            "phone": "090-1234-5678",
-            "industry": "建設業",
-            "employees": 12,
-            "monthly_amount": 50000,
-            "designated_month": 10,
-            "bank_code": "0001",
-            "branch_code": "004",
-            "account_number": "12345",
-            "account_holder_kana": "タカハシ ケン",
-        },
-    ),
-    "safety-application": (
-        {"account_holder_kana": "カ）サンプルセイサクショ"},
-        {
-            "receipt_no": "A-0002",
-            "application_date": D(2024, 12, 4),
-            "applicant_type": "個人",
-            "name": "田中 修",
-            "name_kana": "タナカ オサム",
-            "corporate_number": None,
-            "postal_code": "460-0008",
-            "address": "愛知県名古屋市中区栄1-1-1",
-            "phone": "052-123-4567",
-            "industry": "小売業",
-            "capital": None,
-            "employees": 4,
-            "business_start_date": D(2010, 6, 1),
-            "monthly_amount": 50000,
-            "prepaid_months": None,
-            "prepayment_method": None,
-            "branch_code": "234",
-            "account_number": "7654321",
-            "account_holder_kana": "タナカ オサム",
-        },
-        {
-            "receipt_no": "A-0003",
-            "application_date": D(2024, 12, 6),
-            "name": "株式会社サンプル商事",
-            "name_kana": "カブシキガイシャサンプルショウジ",
-            "corporate_number": "999999000001",
-            "industry": "卸売業",
-            "capital": 50_000_000,
-            "employees": 120,
-            "business_start_date": D(2000, 4, 1),
-            "monthly_amount": 200000,
-            "prepaid_months": 12,
-            "prepayment_method": "振込",
-            "bank_code": "0005",
-            "branch_code": "001",
-            "account_type": "当座",
-            "account_number": "0001234",
-            "account_holder_kana": "カ）サンプルショウジ",
-        },
-        {
-            "receipt_no": "A-0004",
-            "application_date": D(2024, 12, 9),
-            "name": "株式会社サンプルソフト",
-            "name_kana": "カブシキガイシャサンプルソフト",
-            "corporate_number": "999999000002",
-            "industry": "ソフトウェア業・情報処理サービス業",
-            "capital": 300_000_000,
-            "employees": 250,
-            "business_start_date": D(2012, 10, 1),
-            "previous_cancellation_date": D(2023, 3, 31),
-            "monthly_amount": 30000,
-            "prepaid_months": None,
-            "prepayment_method": None,
-            "account_number": "2345678",
-            "account_holder_kana": "カ）サンプルソフト",
-        },
-        {
-            "receipt_no": "A-0005",
-            "application_date": D(2024, 12, 10),
-            "applicant_type": "個人",
-            "name": "伊藤 美咲",
-            "name_kana": "イトウ ミサキ",
-            "corporate_number": None,
-            "postal_code": "600-8001",
-            "address": "京都府京都市下京区四条通1-1",
-            "phone": "075-123-4567",
-            "industry": "旅館業",
-            "capital": None,
-            "employees": 15,
-            "business_start_date": D(1995, 7, 1),
-            "monthly_amount": 5000,
-            "prepaid_months": 6,
-            "account_number": "0000123",
-            "account_holder_kana": "イトウ ミサキ",
-        },
-    ),
-    "prepayment": (
-        {},
-        {
-            "receipt_no": "A-0002",
-            "scheme": "小規模企業共済",
-            "contract_number": "0012345678",
-            "name": "山田 太郎",
-            "monthly_amount": 70000,
-            "paid_total": None,
-            "prepaid_months": 12,
-            "prepayment_amount": 840000,
-            "desired_month": "2025-01",
-            "received_date": D(2024, 12, 10),
-        },
-        {
-            "receipt_no": "A-0003",
-            "contract_number": "2345678901",
-            "name": "株式会社サンプル商事",
-            "paid_total": 7_650_000,
-            "prepaid_months": 3,
-            "prepayment_amount": 250_000,
-            "desired_month": "2025-01",
-            "received_date": D(2024, 12, 20),
-        },
-        {
-            "receipt_no": "A-0004",
-            "scheme": "小規模企業共済",
-            "contract_number": "3456789012",
-            "name": "鈴木 一郎",
-            "monthly_amount": 10000,
-            "paid_total": None,
-            "prepaid_months": 6,
-            "prepayment_amount": 60000,
-            "desired_month": "2025-04",
-            "received_date": D(2025, 3, 10),
-        },
-        {
-            "receipt_no": "A-0005",
-            "contract_number": "4567890123",
-            "name": "株式会社サンプルソフト",
-            "monthly_amount": 200000,
-            "paid_total": 0,
-            "prepaid_months": 39,
-            "prepayment_amount": 7_800_000,
-            "desired_month": "2025-02",
-            "received_date": D(2025, 2, 3),
-        },
-    ),
-}
-"""Corporate numbers given with 12 digits get their check digit from the rules core."""
-
-
-def _example(column: Column) -> Any:
-    """A column's example as a typed cell value."""
-    text = column.example
-    if not text:
-        return None
-    if column.value is Value.DATE:
-        return parse_date(text)
-    if column.value is Value.AMOUNT:
-        return parse_amount(text)
-    if column.value in (Value.COUNT, Value.CALENDAR_MONTH):
-        return parse_count(text)
-    return text
-
 
 def sample_rows(kind: BatchKind) -> list[list[Any]]:
-    """The typed values of the 記入例 rows, in column order."""
-    rows = []
-    for overrides in SAMPLE_ROWS[kind.name]:
-        unknown = set(overrides) - {c.alias for c in kind.columns}
-        if unknown:
-            raise KeyError(f"{kind.name}: no column {sorted(unknown)}")
-        row = []
-        for column in kind.columns:
-            value = overrides[column.alias] if column.alias in overrides else _example(column)
-            if column.value is Value.CORPORATE_NUMBER and isinstance(value, str) and len(value) == 12:
-                value = f"{codes.corporate_number_check_digit(value)}{value}"
-            row.append(value)
-        rows.append(row)
-    return rows
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+    """The values of the 記入例 rows in column order: the kind's sample records (:mod:`schemas.samples`,
+    the records the docs and the tests use too)."""
+    return [[record[column.alias] for column in kind.columns] for record in samples.records(kind.name)]
 
 
 def _premium_rule(cell: str, scheme: Scheme) -> str:
@@ -1256,8 +1015,8 @@ def _template_sheet(ws: Worksheet, kind: BatchKind, rows: list[list[Any]] | None
         dimension = ws.column_dimensions[letter]
         dimension.number_format = NUMBER_FORMATS[column.value]
         longest = max(
-            [_display_width(column.header)]
-            + [_display_width(r[index - 1]) for r in rows or [] if r[index - 1] is not None]
+            [display_width(column.header)]
+            + [display_width(str(r[index - 1])) for r in rows or [] if r[index - 1] is not None]
         )
         dimension.width = min(max(longest + 3, 10), 42)
         dv = _validation(kind, column, letter)

@@ -12,73 +12,12 @@ from pathlib import Path
 
 import openpyxl
 
+from schemas import samples
 from schemas.batches import KINDS
 
-VALID_SKY = dict(
-    receipt_no="A-0001",
-    application_date="2024-12-02",
-    channel="現金あり",
-    member_type="個人事業主",
-    name="山田 太郎",
-    name_kana="ヤマダ タロウ",
-    birth_date="1975-04-01",
-    postal_code="105-8453",
-    address="東京都港区虎ノ門3-5-1",
-    phone="03-1234-5678",
-    industry="小売業",
-    employees="3",
-    proprietor_ref=None,
-    monthly_amount="70000",
-    payment_pattern="年払",
-    designated_month="12",
-    prepaid_months=None,
-    bank_code="0009",
-    branch_code="001",
-    account_type="普通",
-    account_number="0123456",
-    account_holder_kana="ヤマダ タロウ",
-)
-
-VALID_SAFETY = dict(
-    receipt_no="B-0001",
-    application_date="2024-12-02",
-    applicant_type="法人",
-    name="株式会社サンプル製作所",
-    name_kana="カブシキガイシャサンプルセイサクショ",
-    corporate_number="4010001008830",
-    postal_code="105-8453",
-    address="東京都港区虎ノ門3-5-1",
-    phone="03-1234-5678",
-    industry="製造業",
-    capital="10000000",
-    employees="25",
-    business_start_date="2015-04-01",
-    tax_arrears="なし",
-    previous_cancellation_date=None,
-    monthly_amount="100000",
-    prepaid_months="12",
-    prepayment_method="口座振替",
-    bank_code="0009",
-    branch_code="001",
-    account_type="普通",
-    account_number="1234567",
-    account_holder_kana="カ)サンプルセイサクショ",
-)
-
-VALID_PREPAYMENT = dict(
-    receipt_no="C-0001",
-    scheme="経営セーフティ共済",
-    contract_number="1234567890",
-    name="株式会社サンプル製作所",
-    monthly_amount="100000",
-    paid_total="2400000",
-    prepaid_months="12",
-    prepayment_amount="1200000",
-    desired_month="2024-12",
-    received_date="2024-12-02",
-)
-
-VALID = {"sky-application": VALID_SKY, "safety-application": VALID_SAFETY, "prepayment": VALID_PREPAYMENT}
+# One valid record of each kind, as text (as clerks type into cells formatted as text): the kind's first
+# sample record (schemas/data/samples.toml, the templates' 記入例), which each test changes as it needs.
+VALID = {kind: {alias: samples.as_text(value) for alias, value in samples.records(kind)[0].items()} for kind in KINDS}
 AS_OF = datetime.date(2024, 12, 10)
 
 

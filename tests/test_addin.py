@@ -1,4 +1,4 @@
-"""The Excel add-in (addin/udfs.py, addin/cells.py), called as plain Python.
+"""The Excel add-in (addin/udfs.py, addin/excel_values.py), called as plain Python.
 
 Off Windows the xlwings decorators return the function unchanged, so these tests call the UDFs
 directly, with arguments shaped as xlwings hands them over (``ndim=2``: a single cell ``[[v]]``,
@@ -18,7 +18,8 @@ import types
 import pytest
 import xlwings as xw
 
-from addin import cells, udfs
+from addin import excel_values, udfs
+from kyosai.caches import clear_caches
 from kyosai.japanese import to_excel_serial
 
 D = datetime.date
@@ -235,51 +236,51 @@ def test_a_bug_is_logged_and_shown_as_an_internal_error(monkeypatch, caplog):
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr("kyosai.debit.compute", broken)
-    cells.clear_caches()
+    clear_caches()
     with caplog.at_level(logging.ERROR, logger="kyosai.addin"):
         result = udfs.DEBIT_DATE([["2031-01"], ["2031-02"]])
-    assert result == [[cells.INTERNAL_ERROR], [cells.INTERNAL_ERROR]]
-    assert "Traceback" not in cells.INTERNAL_ERROR and cells.INTERNAL_ERROR.startswith("#内部エラー")
+    assert result == [[excel_values.INTERNAL_ERROR], [excel_values.INTERNAL_ERROR]]
+    assert "Traceback" not in excel_values.INTERNAL_ERROR and excel_values.INTERNAL_ERROR.startswith("#内部エラー")
     assert "DEBIT_DATE" in caplog.text and "ZeroDivisionError" in caplog.text
     monkeypatch.undo()
-    cells.clear_caches()
+    clear_caches()
     assert udfs.DEBIT_DATE("2031-01") == D(2031, 1, 20)
 
 
 def test_the_log_can_go_to_a_file(tmp_path, monkeypatch):
     monkeypatch.setenv("KYOSAI_ADDIN_LOG", str(tmp_path / "logs" / "addin.log"))
-    path = cells.log_to_file()
+    path = excel_values.log_to_file()
     try:
         assert path == tmp_path / "logs" / "addin.log"
-        assert cells.log_to_file() == path and len(cells.logger.handlers) == 1  # not twice
+        assert excel_values.log_to_file() == path and len(excel_values.logger.handlers) == 1  # not twice
         monkeypatch.setattr("kyosai.tax_saving.compute", lambda *a: 1 / 0)
-        cells.clear_caches()
-        assert udfs.KYOSAI_TAX_SAVING(1_000_000, 10_000) == cells.INTERNAL_ERROR
-        for handler in cells.logger.handlers:
+        clear_caches()
+        assert udfs.KYOSAI_TAX_SAVING(1_000_000, 10_000) == excel_values.INTERNAL_ERROR
+        for handler in excel_values.logger.handlers:
             handler.flush()
         text = path.read_text(encoding="utf-8")
         assert "KYOSAI_TAX_SAVING" in text and "ZeroDivisionError" in text
     finally:
-        for handler in list(cells.logger.handlers):
-            cells.logger.removeHandler(handler)
+        for handler in list(excel_values.logger.handlers):
+            excel_values.logger.removeHandler(handler)
             handler.close()
-        cells.clear_caches()
+        clear_caches()
 
 
 def test_in_xlwings_lite_the_log_goes_to_standard_error(monkeypatch, capsys):
     """Pyodide (sys.platform "emscripten") has no lasting files: Lite shows standard error in its pane."""
     monkeypatch.setattr(sys, "platform", "emscripten")
-    before = list(cells.logger.handlers)
+    before = list(excel_values.logger.handlers)
     try:
         importlib.reload(udfs)
         importlib.reload(udfs)  # a restart of Lite runs the module again: still one handler
-        added = [h for h in cells.logger.handlers if h not in before]
+        added = [h for h in excel_values.logger.handlers if h not in before]
         assert len(added) == 1 and added[0].stream is sys.stderr
-        cells.logger.error("DEBIT_DATE failed")
+        excel_values.logger.error("DEBIT_DATE failed")
         assert "kyosai.addin: DEBIT_DATE failed" in capsys.readouterr().err
     finally:
-        for handler in cells.logger.handlers[len(before) :]:
-            cells.logger.removeHandler(handler)
+        for handler in excel_values.logger.handlers[len(before) :]:
+            excel_values.logger.removeHandler(handler)
         monkeypatch.undo()
         importlib.reload(udfs)
 
@@ -355,10 +356,10 @@ def test_every_function_takes_columns():
 
 
 def test_results_are_cached_and_the_caches_emptied_on_a_new_day(monkeypatch):
-    cells.clear_caches()
+    clear_caches()
     udfs.KYOSAI_TAX_SAVING(column(7_200_000, 7_200_000, 3_000_000), 50000)
     assert udfs.KYOSAI_TAX_SAVING.cache_info().currsize == 2
-    monkeypatch.setattr(cells, "_cache_day", D(2000, 1, 1))
+    monkeypatch.setattr(excel_values, "_cache_day", D(2000, 1, 1))
     udfs.KYOSAI_TAX_SAVING(7_200_000, 50000)
     assert udfs.KYOSAI_TAX_SAVING.cache_info().currsize == 1
 

@@ -8,13 +8,20 @@ U+001C–U+001F, Unicode does not call them spaces), full-width forms, katakana,
 """
 
 import datetime
+import math
+from decimal import Decimal
 
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kyosai.errors import KyosaiError
+from addin import udfs
+from kyosai import codes
+from kyosai.errors import KyosaiError, MissingValue
+from kyosai.inputs import is_blank
+from kyosai.japanese import fold, parse_amount, parse_count, parse_date, parse_month
+from kyosai.labels import Pattern
 from schemas.batches import KINDS, Value
 from schemas.cells import _FAST, read_texts, reader
 
@@ -169,14 +176,22 @@ def test_dates_come_back_as_dates():
     assert values == [datetime.date(2024, 7, 19), None, datetime.date(2024, 2, 3)] and errors == {}
 
 
+def record_fold(text: str) -> str:
+    """The one folding as records are compared for duplicates."""
+    return fold(text, spaces="drop", invisible=True, lower=True)
+
+
 @settings(max_examples=300, deadline=None)
 @given(texts=st.lists(TEXTS | st.none(), min_size=1, max_size=20))
 def test_records_are_folded_alike_one_by_one_and_all_at_once(texts):
-    """The folding of receipt numbers, names and references for comparing records (NFKC, no white
-    space, no format characters, lower case): polars for the vetted blocks, Python for the rest."""
+    """The folding of receipt numbers, names and references for comparing records (the one folding,
+    kyosai.japanese.fold: NFKC, no white space, no format characters, lower case): polars for the
+    vetted blocks, Python for the rest."""
     from schemas.rules import normalized, normalized_all
 
-    assert normalized_all(texts) == [None if t is None else normalized(t) for t in texts]
+    folded = [None if t is None else record_fold(t) for t in texts]
+    assert normalized_all(texts) == folded
+    assert [None if t is None else normalized(t) for t in texts] == folded
 
 
 @pytest.mark.parametrize(
@@ -204,4 +219,29 @@ def test_records_are_folded_alike_one_by_one_and_all_at_once(texts):
 def test_the_folding_of_odd_texts(text):
     from schemas.rules import normalized, normalized_all
 
-    assert normalized_all([text]) == [normalized(text)]
+    assert normalized_all([text]) == [normalized(text)] == [record_fold(text)]
+
+
+# ------------------------------------------------------------------------------------------- the one blank check
+
+BLANK_CELLS = [None, "", " ", "\u3000", "\t\r\n", math.nan, Decimal("NaN")]
+
+
+@pytest.mark.parametrize("raw", BLANK_CELLS, ids=repr)
+def test_a_blank_cell_is_empty_to_every_reader(raw):
+    """kyosai.inputs.is_blank decides for all: the batch readers read the cell as empty, the core's
+    readers of clerks' text say 「…が空欄です」, the add-in gives the argument its default."""
+    assert is_blank(raw)
+    for column in COLUMNS.values():
+        assert reader(column)(raw) is None
+    core_readers = (parse_date, parse_month, parse_amount, parse_count, Pattern.parse)
+    code_readers = (codes.validate_postal_code, codes.validate_phone, codes.validate_corporate_number)
+    for read in (*core_readers, *code_readers, codes.validate_katakana):
+        with pytest.raises(MissingValue, match="空欄"):
+            read(raw)
+    assert udfs.FIRST_DEBIT_AMOUNT("2024-12-02", 70000, raw, "年払") == 840_000  # 申込方法: 現金なし
+
+
+@pytest.mark.parametrize("raw", [0, 0.0, False, "0", "-", "nan", "\u200b", Decimal(0)], ids=repr)
+def test_a_written_cell_is_not_blank(raw):
+    assert not is_blank(raw)

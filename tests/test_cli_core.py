@@ -5,7 +5,7 @@ import re
 
 from wcwidth import wcswidth
 
-from kyosai.__main__ import build_parser, display_width, format_table, run
+from kyosai.cli import build_parser, display_width, format_table, run
 
 
 def call(*argv):
@@ -81,3 +81,30 @@ def test_format_table_measures_with_the_width_it_is_given():
     assert lines == ["名前  件数", "a       12"]
     assert format_table([("ab", "x")], "<<", width=lambda text: 1) == ["ab  x"]  # a caller's own measure
     assert display_width("2024年12月") == 10 and display_width("ｱ") == 1  # halfwidth kana: one column
+
+
+def test_python_m_kyosai_runs_the_core_command_line():
+    """``python -m kyosai`` (kyosai/__main__.py) is kyosai.cli alone: the core's sub-commands, no validator's."""
+    import subprocess
+    import sys
+
+    def command(*argv):
+        return subprocess.run([sys.executable, "-m", "kyosai", *argv], capture_output=True, text=True, timeout=60)
+
+    done = command("discount", "70000", "12", "--paid-on", "2024-10-18")
+    assert (done.returncode, done.stdout) == (0, "前納減額金: 4,158円\n")
+    refused = command("validate", "x.xlsx")
+    assert refused.returncode == 2 and "invalid choice: 'validate'" in refused.stderr
+
+
+def test_the_rules_core_alone_measures_its_tables_by_east_asian_width(monkeypatch):
+    """Without wcwidth (the core installed alone) the tables still line up: the core's own text
+    measures the same by the Unicode East Asian Width property."""
+    from kyosai import cli
+
+    monkeypatch.setattr(cli, "_wcwidth", lambda: None)
+    for text in ("2024年12月18日(水)", "（2024年12月〜2025年11月、12か月分）", "300,000円", "ｱ"):
+        assert display_width(text) == wcswidth(text), text
+    status, text = call("timetable", "--from", "2024-09", "--months", "16")
+    starts = {tuple(first for first, _ in cell_columns(line)) for line in text.splitlines()}
+    assert status == 0 and len(starts) == 1

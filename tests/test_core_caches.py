@@ -1,17 +1,20 @@
-"""The rules core's caches: shared per contract shape, emptied by P.reload() and by the add-in.
+"""The caches of answers (kyosai.caches): shared per contract shape, emptied by the one function that
+P.reload(), the add-in and the tests all call.
 
 The deduction is worked out once per shape at 1 yen a month and multiplied by the premium; these
 tests hold it to the plain computation over the priced payments, and check that no cached answer
 survives a change of parameters.
 """
 
+import ast
 import datetime as dt
 import itertools
+from pathlib import Path
 
 import pytest
 
-from addin import cells, udfs
-from kyosai import calendar, debit, deduction, premium, schedule
+from addin import udfs
+from kyosai import caches, calendar, debit, deduction, premium, schedule
 from kyosai.deduction import deduction_year
 from kyosai.discount import payouts
 from kyosai.labels import Channel, Pattern, Scheme
@@ -21,7 +24,7 @@ from kyosai.schedule import Contract, Shape, first_debit, iter_payments, payment
 
 D = dt.date
 
-# Every cache of parameter-dependent results in the core (kyosai.params.cached).
+# Every cache of parameter-dependent results in the core (kyosai.caches.cached).
 CORE_CACHES = [
     schedule._timeline,
     schedule._to_first_debit,
@@ -126,10 +129,53 @@ def test_reload_empties_the_cached_discount(override):
     assert (deduction.breakdown(contract, 2025).paid, 0) == plain_breakdown(contract, 2025)
 
 
-def test_the_add_in_empties_the_core_caches_too():
+def fill_the_caches():
     udfs.KYOSAI_DEDUCTIBLE(2024, [[70000], [10000]], "2024-06-03", "現金なし", "年払")
     udfs.FIRST_DEBIT("2024-06-03", 70000)
     assert all(cache.cache_info().currsize for cache in CORE_CACHES)
-    cells.clear_caches()
+    assert udfs.KYOSAI_DEDUCTIBLE.cache_info().currsize and udfs._first_debit.cache_info().currsize
+
+
+def test_one_function_empties_the_core_and_the_add_in_caches():
+    fill_the_caches()
+    caches.clear_caches()
+    assert not any(cache.cache_info().currsize for cache in CORE_CACHES)
+    assert udfs.KYOSAI_DEDUCTIBLE.cache_info().currsize == 0 and udfs._first_debit.cache_info().currsize == 0
+
+
+def test_reading_the_parameters_again_empties_the_add_in_caches_too(override):
+    """An Excel function's cached answer used the parameters in force then: a reload drops it too."""
+    fill_the_caches()
+    assert udfs.FIRST_DEBIT("2024-06-03", 70000, "現金なし", "年払") == D(2024, 8, 19)
+    override("[SKY_DEBIT_DAY]\nvalues = [{ since = 1900-01-01, value = 5 }]\n")
     assert not any(cache.cache_info().currsize for cache in CORE_CACHES)
     assert udfs.KYOSAI_DEDUCTIBLE.cache_info().currsize == 0
+    assert udfs.FIRST_DEBIT("2024-06-03", 70000, "現金なし", "年払") == D(2024, 8, 5)
+
+
+def _functools_memos(tree: ast.AST):
+    """The functions a module caches with functools itself (``@cache``, ``@functools.lru_cache(…)``)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
+                if name in ("cache", "lru_cache"):
+                    yield node
+
+
+def test_only_the_one_decorator_caches_what_the_parameters_or_the_day_decide():
+    """functools' own caches, which kyosai.caches.clear_caches does not empty, serve memos of facts
+    that never go stale (a year's holidays, a month's object, a lazy import); a function that reads
+    the parameters (P) or today's date is cached by kyosai.caches.cached, or not at all."""
+    root = Path(caches.__file__).parents[1]
+    memos, stale = [], []
+    for path in sorted([*root.joinpath("kyosai").glob("*.py"), *root.joinpath("addin").glob("*.py")]):
+        for function in _functools_memos(ast.parse(path.read_text(encoding="utf-8"))):
+            memos.append(f"{path.name}:{function.name}")
+            names = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
+            names |= {n.attr for n in ast.walk(function) if isinstance(n, ast.Attribute)}
+            if names & {"P", "today", "epoch", "change_dates"}:
+                stale.append(f"{path.name}:{function.name}")
+    assert "calendar.py:_national_holidays" in memos and "month.py:_month_at" in memos  # the walk finds them
+    assert not stale, f"cache these with kyosai.caches.cached: {stale}"

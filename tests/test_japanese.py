@@ -4,6 +4,7 @@ import contextlib
 import datetime
 import itertools
 import math
+import unicodedata
 from decimal import Decimal
 from fractions import Fraction
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from kyosai.errors import InvalidDate, InvalidFormat, InvalidNumber, KyosaiError, MissingValue, OutOfRange, WrongWeekday
 from kyosai.japanese import (
     ERAS,
+    fold,
     format_date_ja,
     format_wareki,
     is_katakana,
@@ -24,6 +26,7 @@ from kyosai.japanese import (
     to_excel_serial,
     to_katakana,
 )
+from kyosai.labels import normalize_key
 from kyosai.month import Month
 
 D = datetime.date
@@ -862,3 +865,44 @@ def test_months_in_kanji_numerals_and_amounts_not():
     assert parse_month("令和六年十二月") == parse_month("二〇二四年十二月") == parse_month("2024/12")
     with pytest.raises(InvalidNumber):
         parse_amount("七万")
+
+
+# ------------------------------------------------------------------------------------------- the one folding
+
+
+@pytest.mark.parametrize(
+    "text, options, folded",
+    [
+        ("Ｒ６．１２．１", {}, "R6.12.1"),
+        (" ７０，０００円\u3000", {}, "70,000円"),
+        ("㋿6年", {}, "令和6年"),
+        ("２０２４ー１２ー０１", {"dashes": True}, "2024-12-01"),
+        ("2024−12‐01", {"dashes": True}, "2024-12-01"),
+        ("ﾔﾏﾀﾞ ﾀﾛｳ ", {"spaces": "keep"}, "ヤマダ タロウ "),
+        (" 年 払 い\u3000", {"spaces": "drop"}, "年払い"),
+        ("ＳＫＹ ", {"lower": True}, "sky"),
+        ("Ａ-0001\u200b\ufeff ", {"spaces": "drop", "invisible": True, "lower": True}, "a-0001"),
+        ("山田\u2060太郎\U000e0001", {"invisible": True}, "山田太郎"),  # a format character beyond the BMP too
+    ],
+)
+def test_the_one_folding(text, options, folded):
+    assert fold(text, **options) == folded
+
+
+def test_the_folding_takes_three_ways_with_spaces():
+    with pytest.raises(ValueError, match="spaces"):
+        fold("x", spaces="squash")  # type: ignore[arg-type]
+
+
+@settings(max_examples=500)
+@given(st.text())
+def test_the_folding_is_nfkc_and_its_named_steps(text):
+    """Every folding of the project is this one (labels and headers, kana names, codes, records):
+    NFKC, then only the steps the caller names."""
+    nfkc = unicodedata.normalize("NFKC", text)
+    assert fold(text, spaces="keep") == nfkc
+    assert fold(text) == nfkc.strip()
+    assert fold(text, spaces="drop", lower=True) == "".join(nfkc.split()).lower()
+    assert normalize_key(text) == "".join(nfkc.split()).lower().rstrip("。.")
+    no_format = "".join(c for c in "".join(nfkc.split()) if unicodedata.category(c) != "Cf")
+    assert fold(text, spaces="drop", invisible=True) == no_format

@@ -28,7 +28,8 @@ import pytest
 from packaging.requirements import Requirement
 
 import udf_cases
-from addin import cells, lite, udfs
+from addin import excel_values, lite, udfs
+from kyosai.caches import clear_caches
 from udf_cases import CASES, canonical, classic_args, lite_args
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,7 +174,7 @@ def pyodide_run(request, tmp_path_factory):
 
 
 def classic_result(case) -> list:
-    cells.clear_caches()
+    clear_caches()
     return canonical(getattr(udfs, case.function)(*classic_args(case)))
 
 
@@ -248,7 +249,7 @@ def test_lite_registers_the_14_functions_by_their_names_with_help(pyodide_run):
 @pytest.mark.parametrize("runtime", list(RUNTIMES))
 def test_an_internal_error_shows_the_cell_text_and_goes_to_standard_error(tmp_path, runtime):
     run = run_in_pyodide(tmp_path, "internal_error", runtime=runtime)
-    assert run["result"]["excel"] == [[cells.INTERNAL_ERROR]]
+    assert run["result"]["excel"] == [[excel_values.INTERNAL_ERROR]]
     log = "\n".join(run["stderr"])
     assert "kyosai.addin" in log and "DEBIT_DATE" in log and "ZeroDivisionError" in log
 
@@ -267,8 +268,10 @@ def test_main_py_bundles_the_project_sources_unchanged():
     bundled = lite.read_main_py(workbook_code()["main.py"])
     assert bundled["addin/udfs.py"] == (ROOT / "addin" / "udfs.py").read_bytes()
     assert bundled["kyosai/data/parameters.toml"] == (ROOT / "kyosai" / "data" / "parameters.toml").read_bytes()
-    core = {p.relative_to(ROOT).as_posix() for p in (ROOT / "kyosai").rglob("*.py") if p.name != "__main__.py"}
+    command_line = ("__main__.py", "cli.py")  # not bundled: nothing in Excel calls them
+    core = {p.relative_to(ROOT).as_posix() for p in (ROOT / "kyosai").rglob("*.py") if p.name not in command_line}
     assert core <= set(bundled) and "addin/lite.py" not in bundled
+    assert not {f"kyosai/{name}" for name in command_line} & set(bundled)
 
 
 def test_requirements_are_xlwings_and_the_rules_cores_dependencies():

@@ -1,6 +1,7 @@
 """Premium bounds, dated parameters and labels."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -46,10 +47,18 @@ def test_premium_must_be_whole_yen():
         premium.validate(True, "小規模企業共済", ON)
 
 
+def _values(value):
+    """``value`` and everything inside it (a list of brackets, a table of limits)."""
+    yield value
+    for inner in value.values() if isinstance(value, dict) else value if isinstance(value, tuple) else ():
+        yield from _values(inner)
+
+
 def test_parameters_are_dated_and_sourced():
     for parameter in P:
         assert parameter.ja and parameter.source, parameter.name
-        assert parameter.history, parameter.name
+        assert re.match(r"\[(SEED|OFF|DECISION)\]", parameter.source), parameter.name  # where it comes from
+        assert parameter.history and all(isinstance(since, dt.date) for since, _ in parameter.history), parameter.name
     assert P.PREPAYMENT_DISCOUNT_RATE.at(dt.date(2017, 11, 1)) == Decimal("0.0009")
     assert P.SAFETY_TOTAL_LIMIT.at(dt.date(2024, 1, 1)) == 8_000_000
 
@@ -66,7 +75,14 @@ def test_a_rule_that_changes_on_a_date_is_a_dated_value_and_an_epoch_boundary():
         assert change in P.change_dates()
         assert P.epoch(change - dt.timedelta(days=1)) + 1 == P.epoch(change)
     every_since = {since for parameter in P for since, _ in parameter.history}
-    assert every_since <= set(P.change_dates())
+    assert every_since == set(P.change_dates())
+
+
+def test_no_parameter_value_is_a_date():
+    """A date a rule starts on is an entry's ``since`` (an effective date), never a value: a value that
+    is a date would be a switch no epoch knows about."""
+    dated = [p.name for p in P for _, value in p.history if any(isinstance(v, dt.date) for v in _values(value))]
+    assert dated == []
 
 
 def test_headquarters_can_override_a_parameter(tmp_path):

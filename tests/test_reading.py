@@ -148,32 +148,12 @@ def test_codes_keep_leading_zeros_and_numbers_come_back_as_digits(tmp_path):
 
 
 def test_corporate_number_typed_as_a_number(tmp_path):
-    headers = [c.header for c in __import__("schemas.batches").batches.SAFETY_APPLICATION.columns]
-    row = [
-        "S-1",
-        datetime.date(2024, 12, 2),
-        "法人",
-        "株式会社サンプル",
-        "カブシキガイシャサンプル",
-        1010001008830.0,
-        "105-8453",
-        "東京都",
-        "03-1234-5678",
-        "製造業",
-        10000000,
-        25,
-        datetime.date(2015, 4, 1),
-        "なし",
-        None,
-        100000,
-        12,
-        "口座振替",
-        "0009",
-        "001",
-        "普通",
-        "0123456",
-        "カ）サンプル",
-    ]
+    from schemas import samples
+
+    columns = __import__("schemas.batches").batches.SAFETY_APPLICATION.columns
+    headers = [c.header for c in columns]
+    record = {**samples.records("safety-application")[0], "corporate_number": 1010001008830.0}
+    row = [record[c.alias] for c in columns]
     table = read_batch(make_xlsx(tmp_path / "b.xlsx", [("経営セーフティ共済_申込", [headers, row])]))
     assert table.kind.name == "safety-application"
     assert table.records[0].values["corporate_number"] == "1010001008830"
@@ -464,6 +444,45 @@ def test_tab_separated_text_is_read_too(tmp_path):
     path = tmp_path / "b.txt"
     path.write_text("\t".join(SKY_HEADERS) + "\n" + "\t".join(csv_text_row(1)) + "\n", encoding="utf-8")
     assert read_batch(path).records[0].values["receipt_no"] == "A-0001"
+
+
+# Lines of a CSV without quotes: cells of anything but the delimiters, quotes and line breaks
+# (full-width forms, NUL, control characters, spaces), empty cells, short rows, blank lines.
+_CSV_CELL = st.text(st.characters(blacklist_characters=',\t"\r\n', blacklist_categories=("Cs",)), max_size=6)
+_CSV_LINES = st.lists(st.lists(st.one_of(st.just(""), _CSV_CELL), max_size=7), min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=_CSV_LINES, delimiter=st.sampled_from([",", "\t"]), crlf=st.booleans(), last_line_end=st.booleans())
+def test_a_csv_without_quotes_is_split_as_the_full_reader_reads_it(lines, delimiter, crlf, last_line_end):
+    """Issue 13: polars splits a CSV without quote characters (each line a record); the grid — its
+    cells, blank cells at a row's end, blank lines, the line numbers — is the full reader's."""
+    from validator.reading.delimited import _reader_grid, _split_grid
+
+    end = "\r\n" if crlf else "\n"
+    text = end.join(delimiter.join(cells) for cells in lines) + (end if last_line_end else "")
+    source, limits = Source(filename="b.csv", sha256="", size=0), Limits()
+    split = _split_grid(text, delimiter, limits, text.encode("utf-8") if crlf else None)
+    assert split is not None
+    frame, numbers = _reader_grid(text, delimiter, source, limits)
+    assert split[0].columns == frame.columns and split[0].rows() == frame.rows()
+    assert split[1] == numbers
+
+
+def test_a_csv_the_split_cannot_read_goes_to_the_full_reader(tmp_path):
+    """Quotes, a lone CR, a row too wide, a cell too long: the full reader reads it and says where."""
+    from validator.reading.delimited import _split_grid
+
+    limits = Limits(max_columns=3, max_cell_chars=5)
+    assert _split_grid('a,"b,c"\n', ",", limits) is None
+    assert _split_grid("a,b\rc\n", ",", limits) is None
+    assert _split_grid("a,b\nc,d,e,f\n", ",", limits) is None
+    assert _split_grid("a,b\nc,123456\n", ",", limits) is None
+    assert _split_grid("a,b,c\nd\n", ",", limits) is not None
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(SKY_HEADERS) + "\n" + ",".join(["x"] * 250) + "\n", encoding="utf-8")
+    refused = failure(path).finding
+    assert refused.code == "file-too-large" and "2行目の列数が250列" in refused.message_ja
 
 
 def test_csv_mixed_encodings_name_the_line(tmp_path):
@@ -798,6 +817,27 @@ def test_a_child_beyond_its_time_limit(small_batch):
     assert (f.finding.code, status(f)) == ("file-too-large", 413) and "1秒" in f.finding.message_ja
 
 
+def test_the_frame_the_child_writes_is_removed_whatever_happens(small_batch, tmp_path, monkeypatch):
+    """The reading child hands its frame over in a temporary file: gone once read, once the child
+    failed (killed at its memory cap, a file it refused) or the reading was abandoned."""
+    import tempfile
+
+    from validator.reading import start_reading
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    assert len(read_batch_isolated(small_batch).records) == 1
+    with pytest.raises(ReadFailure) as killed:
+        read_batch_isolated(small_batch, limits=Limits(memory_mb=1))
+    assert killed.value.finding.code == "file-too-large"
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(ReadFailure):
+        read_batch_isolated(tmp_path / "empty.csv")
+    start_reading(small_batch).cancel()
+    assert [p.name for p in folder.iterdir() if p.name.startswith("kyosai-frame-")] == []
+
+
 def test_an_unexpected_error_in_the_child_is_raised_here(small_batch):
     from validator import sandbox
 
@@ -858,24 +898,28 @@ def test_a_cell_too_long_in_a_later_column_fails_the_streamed_read(tmp_path):
 
 
 def test_a_single_threaded_command_forks_its_reader(tmp_path, monkeypatch):
-    """kyosai validate forks the reading child directly (no forkserver) while it is small, has no
-    other threads and has not loaded polars (whose own threads a fork would break); the table is
-    the same. pytest has loaded polars already: the first file of a fresh command is tried."""
+    """A caller like kyosai validate forks the reading child directly (no forkserver) while it is
+    small, has no other threads (a threaded one keeps the forkserver) and has not loaded polars (whose
+    own threads a fork would break); the table is the same. pytest has loaded polars: the first file of
+    a fresh command is tried."""
     import subprocess
     import sys
 
+    import polars  # noqa: F401 - loaded, as in the service and in pytest's other tests
+
     from validator import sandbox
 
-    monkeypatch.setattr(sandbox, "fork_when_single_threaded", True)
     monkeypatch.setattr(sandbox, "_FORK_MAX_ADDRESS_SPACE", 1 << 62)
-    assert "polars" in sys.modules and not sandbox._may_fork()
+    assert not sandbox._may_fork()
     rows = [["title"], SKY_HEADERS, sky_row(1), sky_row(2, bank_code=9)]
     path = make_xlsx(tmp_path / "f.xlsx", [(SKY_SHEET, rows)])
     script = (
-        "import sys; from validator import sandbox; sandbox.fork_when_single_threaded = True\n"
+        "import sys, threading; from validator import sandbox\n"
         "from validator.reading import read_batch_isolated\n"
+        "busy = threading.Event(); other = threading.Thread(target=busy.wait); other.start()\n"
+        "threaded = sandbox._may_fork(); busy.set(); other.join()\n"
         "forks = sandbox._may_fork(); table = read_batch_isolated(sys.argv[1])\n"
-        "print(forks, 'polars' in sys.modules, table.rows)"
+        "print(threaded, forks, 'polars' in sys.modules, table.rows)"
     )
     out = subprocess.run(
         [sys.executable, "-c", script, str(path)],
@@ -884,7 +928,7 @@ def test_a_single_threaded_command_forks_its_reader(tmp_path, monkeypatch):
         check=True,
         cwd=Path(__file__).resolve().parent.parent,
     )
-    assert out.stdout.split() == ["True", "True", "[3,", "4]"]
+    assert out.stdout.split() == ["False", "True", "True", "[3,", "4]"]
 
 
 def test_what_a_columnar_reader_decided(tmp_path):

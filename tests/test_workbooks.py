@@ -33,6 +33,7 @@ from kyosai.japanese import parse_month
 from kyosai.labels import Scheme
 from kyosai.params import P
 from kyosai.schedule import Contract
+from schemas import samples
 from schemas.batches import KINDS, Value, find_kind_by_headers, find_kind_by_sheet
 from validator.reading import Limits
 
@@ -415,6 +416,13 @@ def _date(value):
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
+def test_the_sample_sheet_holds_the_sample_records(template):
+    """The 記入例 sheet is the kind's records of schemas/data/samples.toml (dates come back as datetimes)."""
+    kind, wb = template
+    shown = [{alias: _date(value) for alias, value in record.items()} for record in _sample_records(kind, wb)]
+    assert shown == samples.records(kind.name)
+
+
 def test_the_sample_rows_are_valid(template):
     kind, wb = template
     records = _sample_records(kind, wb)
@@ -506,7 +514,7 @@ def test_the_sample_rows_pass_the_validator(template, tmp_path):
     report = getattr(checked, "report", checked)
     errors = [f for f in report.findings if f.severity == "error"]
     assert not errors, errors
-    assert report.records == len(gen.SAMPLE_ROWS[kind.name])
+    assert report.records == len(samples.records(kind.name))
 
 
 # ------------------------------------------------------------------------------------ xlwings Lite

@@ -8,7 +8,7 @@ letter, header, value as written):
 2. reading each cell by its column's kind (:mod:`schemas.cells`): 記入漏れ and 誤記入;
 3. the kind's pandera schema (:mod:`schemas`): the schemes' rules across columns and rows.
 
-polars, pandera (and pandas under it) are imported where first used, not with this module: the
+polars and pandera are imported where first used, not with this module: the
 command line starts the reading child first and imports them while it reads (:func:`validate_file`).
 """
 
@@ -108,7 +108,7 @@ def _read_cells(table: Table, report: Report, as_of: datetime.date) -> Batch:
             ]
         )
 
-    return Batch(row_numbers, values, codes, typed, as_of, frozenset(unreadable))
+    return Batch(row_numbers, values, codes, distinct, typed, as_of, frozenset(unreadable))
 
 
 def _typed_value(value):
@@ -216,8 +216,8 @@ def validate_file(
     """Read and check one file; raises ReadFailure when it cannot be read at all.
 
     ``isolated`` parses the untrusted file in a memory-capped child process, so that a crafted
-    file cannot take the caller down; meanwhile this process loads what checking needs (pandas,
-    pandera, the holiday calendar: about a second the first time) on the other core.
+    file cannot take the caller down; meanwhile this process loads what checking needs (polars,
+    pandera, the holiday calendar: about half a second the first time) on the other core.
     """
     if not isolated:
         table = read_batch(path, kind, filename=filename, limits=limits)
@@ -233,7 +233,7 @@ def validate_file(
 
 
 def _prepare() -> None:
-    """Load what checking needs: polars, the schemas (pandas, pandera and its backends), the holiday
+    """Load what checking needs: polars, the schemas (pandera and its polars backend), the holiday
     calendar (the holidays package builds it on first use) and the bank and postal registries."""
     import polars  # noqa: F401 - the table arrives as a polars frame
 

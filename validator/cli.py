@@ -1,5 +1,6 @@
 """The ``kyosai`` command line for headquarters: ``kyosai validate FILE...``, the service
-(``kyosai serve``, ``kyosai token create``, ``kyosai db init``) and the rules-core questions.
+(``kyosai serve``, ``kyosai token create``, ``kyosai db init``) and the rules-core questions
+(``kyosai timetable`` …, whose sub-commands and terminal tables are :mod:`kyosai.cli`'s).
 
 ``kyosai validate FILE... [--kind K] [--format json|html|xlsx|csv] [--out DIR] [--as-of DATE]``
 checks each file and writes one report per file: into ``--out`` (``<name>.report.<format>``), or,
@@ -34,7 +35,7 @@ import unicodedata
 from pathlib import Path
 
 from kyosai import calendar
-from kyosai.__main__ import add_commands, format_table, run
+from kyosai.cli import add_commands, display_width, format_table, run
 from kyosai.errors import KyosaiError
 from kyosai.japanese import parse_date
 
@@ -68,7 +69,7 @@ class _Progress:
             shown = _clip(_printable(name), 40)  # padded to 40 columns: covers the name before it
             self.stream.write(
                 f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
-                f"{shown}{' ' * (40 - _display_width(shown))}"
+                f"{shown}{' ' * (40 - display_width(shown))}"
             )
             self.stream.flush()
 
@@ -78,12 +79,9 @@ class _Progress:
 
 
 def cmd_validate(args, out) -> int:
-    from . import sandbox
     from .check import validate_file  # the validator's dependencies load only when used
     from .output import render
     from .reading import ReadFailure
-
-    sandbox.fork_when_single_threaded = True  # this command has no other threads
 
     paths = [Path(p) for p in args.files]
     if len(paths) > 1 and args.out is None and args.format != "json":
@@ -158,7 +156,7 @@ def _print_summary(rows) -> None:
     table += [
         (label, *(_printable(str(cell)) for cell in cells)) for label, (_, *cells) in zip(labels, rows, strict=True)
     ]
-    sys.stderr.writelines(line + "\n" for line in format_table(table, "<<>><", width=_display_width))
+    sys.stderr.writelines(line + "\n" for line in format_table(table, "<<>><"))
 
 
 def _file_labels(paths: list[Path]) -> list[str]:
@@ -182,29 +180,22 @@ def _printable(text: str) -> str:
     )
 
 
-def _display_width(text: str) -> int:
-    """Terminal columns of printable text (wcwidth: wide characters two, combining marks none)."""
-    import wcwidth  # the validator's dependency ('full' extra); the rules-core commands run without it
-
-    return wcwidth.width(text)
-
-
 def _clip(text: str, columns: int) -> str:
     """The text if it fits in ``columns`` display columns, else its start and its end around
     ``...``, cut between graphemes (a letter and its marks, an emoji sequence stay whole)."""
-    if _display_width(text) <= columns:
+    if display_width(text) <= columns:
         return text
     import wcwidth
 
     graphemes = list(wcwidth.iter_graphemes(text))
     room = max(columns - len(ELLIPSIS), 2)
     head, used = 0, 0
-    while head < len(graphemes) and used + _display_width(graphemes[head]) <= room // 2:
-        used += _display_width(graphemes[head])
+    while head < len(graphemes) and used + display_width(graphemes[head]) <= room // 2:
+        used += display_width(graphemes[head])
         head += 1
     tail = len(graphemes)
-    while tail > head and used + _display_width(graphemes[tail - 1]) <= room:
-        used += _display_width(graphemes[tail - 1])
+    while tail > head and used + display_width(graphemes[tail - 1]) <= room:
+        used += display_width(graphemes[tail - 1])
         tail -= 1
     return "".join(graphemes[:head]) + ELLIPSIS + "".join(graphemes[tail:])
 

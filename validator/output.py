@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .check import Checked
 from .reading import Table
-from .render import annotate_rows, annotate_workbook, render_csv_bytes, render_html, render_json
+from .render import render_csv_bytes, render_html, render_json
 from .report import Report
 
 __all__ = ["Format", "FORMATS", "render", "render_stored", "data_grid"]
@@ -66,6 +66,8 @@ def render(fmt: str, checked: Checked) -> bytes:
         rows, columns = data_grid(checked)
         return render_html(report, rows, columns).encode("utf-8")
     if fmt == "xlsx":
+        from .render.workbook import annotate_rows, annotate_workbook  # openpyxl: loaded when needed
+
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "annotated.xlsx"
             if report.source.format in ("xlsx", "xlsm"):

@@ -5,8 +5,9 @@ on a crafted 2 KB workbook (calamine#693), or allocate without bound. :func:`run
 in a child process so that such a file costs a child, never the caller (the CLI, a service worker):
 
 - the child is forked from a *forkserver* (POSIX; ``spawn`` elsewhere), so the caller's threads,
-  sockets and locks are not inherited and the modules are imported once, not per call (a
-  single-threaded command may fork directly: :data:`fork_when_single_threaded`);
+  sockets and locks are not inherited and the modules are imported once, not per call; a caller
+  that is single-threaded, small and has not loaded polars (the ``kyosai validate`` command) forks
+  its child directly, which saves starting the forkserver (~0.3 s);
 - the modules the work needs (``warm``: polars, fastexcel) are imported in the child after the
   fork — never before, since a copy of a process whose polars threads ran deadlocks;
 - its memory is watched by the caller, which kills it once its resident memory passes
@@ -91,11 +92,10 @@ def _rebuild_failure(reason, detail_ja, detail_en, signal, exitcode, stderr):
     return ChildFailure(reason, detail_ja, detail_en, signal=signal, exitcode=exitcode, stderr=stderr)
 
 
-# A single-threaded command (``kyosai validate``) may fork its children directly: no forkserver to
-# start and preload first (~0.3 s). A threaded caller (the service) keeps the forkserver, and so
-# does a process already large: a forked child inherits its address space, which counts against
-# the child's memory cap.
-fork_when_single_threaded = False
+# A caller with one thread (``kyosai validate``) forks its children directly: no forkserver to start
+# and preload first (~0.3 s), nothing of other threads (locks, sockets in use) to inherit. A threaded
+# caller (the service's workers) keeps the forkserver, and so does a process already large: a forked
+# child inherits its address space, which counts against the child's memory cap.
 _FORK_MAX_ADDRESS_SPACE = 256 * 1024 * 1024
 
 
@@ -119,12 +119,7 @@ def _resident(pid: int | None) -> int | None:
 
 def _may_fork() -> bool:
     # polars runs threads of its own that threading does not count: once it is loaded, no direct fork
-    if not (
-        fork_when_single_threaded
-        and hasattr(os, "fork")
-        and threading.active_count() == 1
-        and "polars" not in sys.modules
-    ):
+    if not (hasattr(os, "fork") and threading.active_count() == 1 and "polars" not in sys.modules):
         return False
     size = _address_space()
     return size is not None and size <= _FORK_MAX_ADDRESS_SPACE

@@ -112,9 +112,9 @@ def bench(request) -> str:
     began = time.perf_counter()
     main.FIRST_DEBIT([[45628]], [[70000]], [["現金なし"]], [["年払"]])
     figures["first_call"] = time.perf_counter() - began
-    from addin import cells
+    from kyosai.caches import clear_caches
 
     columns = bench_columns(request.get("rows", ROWS))
-    runs = [time_calls(columns, cells.clear_caches) for _ in range(request.get("repeat", 3))]
+    runs = [time_calls(columns, clear_caches) for _ in range(request.get("repeat", 3))]
     figures["runs"] = runs
     return json.dumps(figures)

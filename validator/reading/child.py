@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import io
 import os
+import tempfile
 from array import array
 from dataclasses import dataclass
 from typing import Any
@@ -32,31 +32,32 @@ __all__ = ["read_packed", "start_reading", "read_batch_isolated", "Reading", "WA
 WARM = ("fastexcel", "polars")
 
 
-def read_packed(path: str, kind: str | None, filename: str | None, limits: Limits) -> tuple:
-    """In the child: read, and answer with the table packed for the pipe — its frame of text in
-    Arrow's IPC format (no Python object per cell on either side), the rest pickled."""
+def read_packed(path: str, kind: str | None, filename: str | None, limits: Limits, frame_path: str) -> tuple:
+    """In the child: read, write the table's frame of text to ``frame_path`` in Arrow's IPC format,
+    and answer with the rest, pickled. The frame goes by file, not by the pipe: no Python object
+    per cell on either side, and no copy of it in a pickle (in the child's memory, and the
+    caller's, at the moment both hold the most)."""
     gc.disable()  # the child exits right after; nothing to collect
     table = read_table(path, want_kind(kind), filename, limits, parse_alongside=True)
-    frame = io.BytesIO()
-    table.frame.write_ipc(frame, compression="uncompressed")
+    table.frame.write_ipc(frame_path, compression="uncompressed")
     return (
         table.kind.name,
         table.source,
         table.header_row,
         table.columns,
         array("q", table.rows).tobytes(),
-        frame.getvalue(),
         table.findings,
     )
 
 
-def _unpack(packed: tuple) -> Table:
+def _unpack(packed: tuple, frame_path: str) -> Table:
     import polars as pl
 
-    kind_name, source, header_row, columns, numbers, frame, findings = packed
+    kind_name, source, header_row, columns, numbers, findings = packed
     rows = array("q")
     rows.frombytes(numbers)
-    return Table(KINDS[kind_name], source, header_row, columns, rows.tolist(), pl.read_ipc(io.BytesIO(frame)), findings)
+    frame = pl.read_ipc(frame_path)
+    return Table(KINDS[kind_name], source, header_row, columns, rows.tolist(), frame, findings)
 
 
 def child_failure(failure, path: str, filename: str | None, limits: Limits) -> ReadFailure:
@@ -126,17 +127,24 @@ def start_reading(path, kind: str | None = None, *, filename: str | None = None,
 
     want = want_kind(kind)
     path = os.fspath(path)
-    child = sandbox.start(
-        read_packed,
-        path,
-        want.name if want else None,
-        filename,
-        limits,
-        memory_mb=limits.memory_mb,
-        seconds=limits.seconds,
-        warm=WARM,
-    )
-    return Reading(child, path, filename, limits)
+    fd, frame_path = tempfile.mkstemp(prefix="kyosai-frame-", suffix=".arrow")
+    os.close(fd)
+    try:
+        child = sandbox.start(
+            read_packed,
+            path,
+            want.name if want else None,
+            filename,
+            limits,
+            frame_path,
+            memory_mb=limits.memory_mb,
+            seconds=limits.seconds,
+            warm=WARM,
+        )
+    except BaseException:
+        os.unlink(frame_path)
+        raise
+    return Reading(child, path, filename, limits, frame_path)
 
 
 @dataclass
@@ -147,15 +155,18 @@ class Reading:
     path: str
     filename: str | None
     limits: Limits
+    frame_path: str  # where the child writes the frame; removed once read, or abandoned
 
     def table(self) -> Table:
         """The table; raises :class:`ReadFailure` as :func:`read_batch_isolated` does."""
         from .. import sandbox
 
         try:
-            return _unpack(self.child.result())
+            return _unpack(self.child.result(), self.frame_path)
         except sandbox.ChildFailure as failure:
             raise self._failure(failure) from None
+        finally:
+            self._remove_frame()
 
     def _failure(self, failure) -> ReadFailure:
         return child_failure(failure, self.path, self.filename, self.limits)
@@ -163,3 +174,8 @@ class Reading:
     def cancel(self) -> None:
         """Abandon the reading (the caller was interrupted): the child is killed."""
         self.child.kill()
+        self._remove_frame()
+
+    def _remove_frame(self) -> None:
+        with contextlib.suppress(OSError):  # removed already
+            os.unlink(self.frame_path)

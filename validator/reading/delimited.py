@@ -67,13 +67,15 @@ def _decode(data: bytes, source: Source) -> tuple[str, str]:
 def read_csv(data: bytes, want: BatchKind | None, source: Source, limits: Limits) -> Table:
     source.format = "csv"
     text, source.encoding = _decode(data, source)
+    # the bytes polars may read as they are (UTF-8), else None: the text is encoded again for it
+    utf8 = data[3:] if source.encoding == "utf-8-sig" else data if source.encoding == "utf-8" else None
     del data
     if not text.strip(" \t\r\n\u3000,;"):
         raise fail("file-empty", source)
     first = text[: text.find("\n") if "\n" in text else len(text)]
     delimiter = "\t" if "\t" in first and "," not in first else ","
-    grid, numbers = _csv_grid(text, delimiter, source, limits)
-    del text
+    grid, numbers = _csv_grid(text, delimiter, source, limits, utf8)
+    del text, utf8
     found = locate_header(grid.head(HEADER_ROWS).rows(), want)
     if found is None:
         raise fail("no-header-row" if want is not None else "unknown-kind", source)
@@ -94,8 +96,72 @@ def _grid(rows: list[list[str]]) -> pl.DataFrame:
     return pl.DataFrame([pl.Series(f"c{j}", cells[:-1], dtype=pl.String) for j, cells in enumerate(columns)])
 
 
-def _csv_grid(text: str, delimiter: str, source: Source, limits: Limits) -> tuple[pl.DataFrame, list[int]]:
-    """Every row as a frame of text (blank lines included) and the line each starts on; the rows join
+def _split_grid(
+    text: str, delimiter: str, limits: Limits, utf8: bytes | None = None
+) -> tuple[pl.DataFrame, list[int]] | None:
+    """:func:`_csv_grid` of a CSV without a quote character whose lines end in LF or CR LF — what
+    most systems and Excel write when no cell holds a comma, a quote or a line break: each line is
+    one record, split by polars, not a Python object per cell. None for any other file, or one that
+    passes a limit: the full reader then reads it and says where.
+
+    The same grid as the full reader (tests/test_reading.py proves it on generated texts): empty
+    cells at a row's end are blank (None), the others "", a blank line a row of blanks."""
+    if '"' in text or text.count("\r") != text.count("\r\n"):
+        return None
+    import polars as pl
+
+    data = text.encode("utf-8") if utf8 is None else utf8
+
+    def split(width: int) -> pl.DataFrame:
+        return pl.read_csv(
+            data,
+            has_header=False,
+            separator=delimiter,
+            quote_char=None,
+            schema={f"c{j}": pl.String for j in range(width)},
+            missing_columns="insert",  # a short row's missing cells, like its empty ones
+            empty_string_is_null=False,
+            raise_if_empty=False,
+        )
+
+    # as wide as the widest of the first lines (a batch's rows are as wide as its header), else the widest
+    width = 1 + max(map(str.count, text[: 1 << 16].split("\n")[:-1] or [text], itertools.repeat(delimiter)))
+    frame = None
+    try:
+        try:
+            frame = split(width) if width <= limits.max_columns else None
+        except pl.exceptions.ComputeError:  # a longer row further down
+            width = 1 + max(map(str.count, text.split("\n"), itertools.repeat(delimiter)))
+            frame = split(width) if width <= limits.max_columns else None
+    except pl.exceptions.PolarsError:
+        return None
+    if frame is None:
+        return None
+    # a row's trailing empty cells are dropped, as the full reader does: blank, not ""
+    columns = frame.get_columns()
+    filled = pl.Series("filled", [False] * frame.height, dtype=pl.Boolean)
+    for j in reversed(range(width)):
+        filled = filled | (columns[j].str.len_bytes() > 0)
+        columns[j] = columns[j].zip_with(filled, pl.Series([None], dtype=pl.String))
+    used = max((j + 1 for j, column in enumerate(columns) if column.null_count() < frame.height), default=1)
+    frame = pl.DataFrame(columns[:used])
+    longest = frame.select(pl.max_horizontal(pl.all().str.len_chars().max())).item()
+    if (longest or 0) > limits.max_cell_chars or int(filled.sum()) > limits.max_rows + HEADER_ROWS:
+        return None
+    return frame, list(range(1, frame.height + 1))
+
+
+def _csv_grid(
+    text: str, delimiter: str, source: Source, limits: Limits, utf8: bytes | None = None
+) -> tuple[pl.DataFrame, list[int]]:
+    """Every row as a frame of text (blank lines included) and the line each starts on: split by
+    polars when it can (:func:`_split_grid`), else by the full reader (:func:`_reader_grid`)."""
+    split = _split_grid(text, delimiter, limits, utf8)
+    return split if split is not None else _reader_grid(text, delimiter, source, limits)
+
+
+def _reader_grid(text: str, delimiter: str, source: Source, limits: Limits) -> tuple[pl.DataFrame, list[int]]:
+    """:func:`_csv_grid` by Python's csv reader, which knows quoted cells across lines: the rows join
     the frame a chunk at a time, so that they are never all Python objects at once."""
     import polars as pl
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import io
 import posixpath
 import threading
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 
+from kyosai.japanese import fold
 from schemas.batches import BatchKind, find_kind_by_sheet
 
 from ..report import Source
@@ -110,7 +110,7 @@ def _sheet_parts(archive, members, source: Source) -> list[_SheetPart]:
 
 
 def _is_sample(name: str) -> bool:
-    folded = unicodedata.normalize("NFKC", name).lower()
+    folded = fold(name, spaces="keep", lower=True)
     return any(word in folded for word in _SAMPLE_WORDS)
 
 

@@ -12,11 +12,25 @@ Every format lists the findings in the report's order (``Report.sort()`` puts fi
 first, then by row and column); ``guard.defuse_formula`` is the one formula-injection guard.
 """
 
+from typing import Any
+
 from .csv_report import CSV_COLUMNS, render_csv, render_csv_bytes
 from .guard import defuse_formula, is_formula_like
 from .html_report import render_html
 from .json_report import render_json
-from .workbook import FINDINGS_SHEET, annotate_rows, annotate_workbook
+
+_WORKBOOK = ("annotate_workbook", "annotate_rows", "FINDINGS_SHEET")
+
+
+def __getattr__(name: str) -> Any:
+    # the annotated workbook needs openpyxl, ~0.2 s to import: loaded when first asked for, so that
+    # `kyosai validate` starts reading the file sooner
+    if name in _WORKBOOK:
+        from . import workbook
+
+        return getattr(workbook, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "render_json",

@@ -19,7 +19,6 @@ import hashlib
 import logging
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
@@ -30,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from kyosai.calendar import JAPAN
 from kyosai.errors import KyosaiError
-from kyosai.japanese import parse_date
+from kyosai.japanese import fold, parse_date
 
 from .db import Agency, Token, read_session, utcnow, write_session
 
@@ -106,7 +105,7 @@ def parse_expiry(text: str, now: datetime.datetime | None = None) -> datetime.da
     validator.service.auth.InvalidExpiry: 「90」には単位が必要です（例: 90d＝90日、12w＝12週、3m＝3か月、または日付 2026-03-31）。 / ...
     """  # noqa: E501 - a doctest's Japanese message, one unbroken line as raised
     now = now or utcnow()
-    value = unicodedata.normalize("NFKC", text or "").strip().lower()
+    value = fold(text or "", lower=True)
     examples_ja = "例: 90d＝90日、12w＝12週、3m＝3か月、または日付 2026-03-31"
     examples_en = "e.g. 90d (days), 12w (weeks), 3m (months) or a date such as 2026-03-31"
     if match := _DURATION.fullmatch(value):

@@ -1,4 +1,5 @@
-"""Checks of the arguments the rules take (引数の検査), shared by the rule modules.
+"""Checks of the inputs the rules take (引数の検査), shared by the rule modules: a date, a month, a
+whole number, filled in. (The command line's arguments are :mod:`kyosai.cli`'s.)
 
 The rule functions take Python values (the add-in and the validator read clerks' text first, with
 :mod:`kyosai.japanese`); these helpers refuse what is not a value of the right kind with the same
@@ -10,12 +11,24 @@ the verbs: :mod:`kyosai`).
 from __future__ import annotations
 
 import datetime
+import math
+from decimal import Decimal
 from typing import Any
 
 from .errors import InvalidDate, InvalidFormat, InvalidNumber, KyosaiError, MissingValue, OutOfRange
 from .month import Month
 
-__all__ = ["whole_number", "as_date", "as_month", "instance_of", "rule_date", "all_reasons", "accepts"]
+__all__ = [
+    "is_blank",
+    "filled",
+    "whole_number",
+    "as_date",
+    "as_month",
+    "instance_of",
+    "rule_date",
+    "all_reasons",
+    "accepts",
+]
 
 
 def whole_number(value: Any, what_ja: str, what_en: str, minimum: int | None = 0) -> int:
@@ -43,15 +56,48 @@ def whole_number(value: Any, what_ja: str, what_en: str, minimum: int | None = 0
     return value
 
 
-def _filled(value: Any, what_ja: str, what_en: str) -> None:
-    """Raise MissingValue for an empty argument (None), in the one wording every check uses."""
+def is_blank(value: Any) -> bool:
+    """An empty cell, however it arrives: None, empty or white-space text, or the NaN / NaT that
+    pandas puts in an empty cell. The one blank check of the project: the text readers of the core,
+    the add-in's arguments and the batch readers (:mod:`schemas.cells`) all ask it.
+
+    >>> [is_blank(v) for v in (None, "", " \u3000", float("nan"), 0, "0", "-")]
+    [True, True, True, True, False, False, False]
+    """
     if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, Decimal):
+        return value.is_nan()
+    return type(value).__name__ == "NaTType"  # pandas.NaT, without importing pandas
+
+
+def filled(value: Any, what_ja: str, what_en: str, *, cell: bool = False) -> Any:
+    """``value``, or MissingValue 「…が空欄です。」 / "… is empty." (the one wording) when it is missing.
+
+    What counts as missing depends on what ``value`` is. A Python argument of a rule (a date, a
+    month, a contract) is missing only when None: text there is a value of the wrong kind, which the
+    check that follows refuses as such. With ``cell``, ``value`` is what a clerk typed, and any
+    :func:`is_blank` value is missing too.
+
+    >>> filled("  ", "申込日", "The application date")
+    '  '
+    >>> filled("  ", "申込日", "The application date", cell=True)
+    Traceback (most recent call last):
+    ...
+    kyosai.errors.MissingValue: 申込日が空欄です。 / The application date is empty.
+    """
+    if value is None or (cell and is_blank(value)):
         raise MissingValue(f"{what_ja}が空欄です。", f"{what_en} is empty.", value=value)
+    return value
 
 
 def as_date(value: Any, what_ja: str, what_en: str) -> datetime.date:
     """``value`` as a ``datetime.date`` (a datetime loses its time); else InvalidDate / MissingValue."""
-    _filled(value, what_ja, what_en)
+    filled(value, what_ja, what_en)
     if isinstance(value, datetime.datetime):
         return value.date()
     if not isinstance(value, datetime.date):
@@ -72,7 +118,7 @@ def as_month(value: Any, what_ja: str, what_en: str) -> Month:
     kyosai.errors.InvalidDate: 希望月は年月で指定してください（'2024-12'）。 / The desired month must be a month,
     not '2024-12'.
     """
-    _filled(value, what_ja, what_en)
+    filled(value, what_ja, what_en)
     if not isinstance(value, Month):
         raise InvalidDate(
             f"{what_ja}は年月で指定してください（{value!r}）。",
@@ -84,7 +130,7 @@ def as_month(value: Any, what_ja: str, what_en: str) -> Month:
 
 def instance_of(value: Any, kind: type, what_ja: str, what_en: str) -> Any:
     """``value`` if it is a ``kind`` (a :class:`~kyosai.schedule.Contract`, …); else InvalidFormat / MissingValue."""
-    _filled(value, what_ja, what_en)
+    filled(value, what_ja, what_en)
     if not isinstance(value, kind):
         raise InvalidFormat(
             f"{what_ja}ではありません（{value!r}）。",

@@ -1,4 +1,4 @@
-"""Cells in, cells out: the machinery shared by every Excel function in :mod:`addin.udfs`.
+"""Excel values in, Excel values out: the machinery shared by every Excel function in :mod:`addin.udfs`.
 
 An Excel function (UDF) is written as a plain Python function over **parsed** values — dates,
 whole yen, :class:`~kyosai.labels.Label` members — that calls the rules core. :func:`udf` wraps
@@ -7,8 +7,8 @@ it so that Excel can call it with whatever the cells hold:
 Reading arguments
     Every parameter is read by the :class:`Arg` registered under its name (``ARGS`` in
     ``addin/udfs.py``): Excel serials, ISO and 和暦 dates, 全角 numbers, ``円``, ``万``, labels in
-    Japanese or English. An empty cell (or an omitted optional argument) takes the parameter's
-    Python default.
+    Japanese or English. An empty cell (:func:`kyosai.inputs.is_blank`, or an omitted optional
+    argument) takes the parameter's Python default.
 
 Array form (broadcasting)
     Any argument may be a range. xlwings delivers a range as a list (one column) or a list of
@@ -29,10 +29,11 @@ Speed
     provided the rows are cheap. Reading a cell value and calling the core are both cached
     (``functools.lru_cache``, typed so that ``TRUE`` and ``1`` stay apart): customers share
     application dates, amounts and labels, and each distinct combination is computed once. The
-    caches are emptied when the date changes, because some rules read "today". :func:`clear_caches`
-    also empties the rules core's caches (:meth:`kyosai.params.P.clear_caches`: debit days, and
-    what contracts differing only in their premium share), so that the next calculation is cold;
-    only the small caches of cell values read and of months are kept.
+    answers are kept by the rules core's one cache mechanism (:func:`kyosai.caches.cached`), so
+    that :func:`kyosai.caches.clear_caches` empties them with the core's own (debit days, and what
+    contracts differing only in their premium share): when the parameters are read again, when the
+    date changes (some rules read "today"), and for a cold calculation. Only the small caches of
+    cell values read and of months are kept: how a text reads never changes.
 
 >>> from kyosai.japanese import parse_amount, parse_count
 >>> ARGS = {"amount": Arg("金額", parse_amount), "months": Arg("月数", parse_count)}
@@ -61,16 +62,16 @@ from pathlib import Path
 from typing import Any
 
 from kyosai import calendar
+from kyosai.caches import cached, clear_caches
 from kyosai.errors import KyosaiError, NotEligible
-from kyosai.params import P
+from kyosai.inputs import is_blank
 
 __all__ = [
     "Arg",
     "udf",
     "cell_text",
     "holds",
-    "cached",
-    "clear_caches",
+    "compute_cached",
     "log_to_file",
     "log_to_stderr",
     "INTERNAL_ERROR",
@@ -151,10 +152,6 @@ class Arg:
             raise
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 _NO_DEFAULT = object()
 
 
@@ -167,7 +164,7 @@ class _Param:
     default: Any
 
     def read(self, raw: Any) -> Any:
-        if _is_blank(raw):
+        if is_blank(raw):
             if self.default is not _NO_DEFAULT:
                 raw = self.default
             elif self.arg.blank_is_none:
@@ -201,23 +198,11 @@ def _split(value: Any) -> tuple[tuple[int, int] | None, Any]:
 
 # ------------------------------------------------------------------------------- caches
 
-_compute_caches: list[functools._lru_cache_wrapper[Any]] = []
 _cache_day: datetime.date = calendar.today()
 
-
-def cached(func: Callable) -> functools._lru_cache_wrapper[Any]:
-    """``func`` with a typed LRU cache of its results, emptied by :func:`clear_caches`."""
-    wrapper = functools.lru_cache(COMPUTE_CACHE_SIZE, typed=True)(func)
-    _compute_caches.append(wrapper)
-    return wrapper
-
-
-def clear_caches() -> None:
-    """Empty every UDF's cache of results (done automatically when the date changes), and the rules
-    core's caches (:meth:`kyosai.params.P.clear_caches`), so that the next calculation is cold."""
-    for cache in _compute_caches:
-        cache.cache_clear()
-    P.clear_caches()
+compute_cached = cached(maxsize=COMPUTE_CACHE_SIZE, typed=True)
+"""How an Excel function's answers are cached (:func:`kyosai.caches.cached`, typed: ``TRUE`` and ``1``
+apart); :func:`kyosai.caches.clear_caches` empties them."""
 
 
 def _check_day() -> None:
@@ -250,7 +235,7 @@ def udf(args: Mapping[str, Arg], *, table: bool = False, **overrides: Arg):
             _Param(p.name, readers[p.name], _NO_DEFAULT if p.default is p.empty else p.default)
             for p in signature.parameters.values()
         ]
-        compute = cached(func)
+        compute = compute_cached(func)
 
         def outcome(args: list, raw: tuple) -> Any:
             """The result for one row of read arguments, or the error text of the first argument
@@ -330,7 +315,7 @@ def _rows(params: list[_Param], outcome: Callable[[list, tuple], Any], split: li
         reads.append({key: _attempt(param.read, raw) for key, raw in distinct.items()})
         if shape:
             keys.append(column_keys)
-            blanks.append((len(keys) - 1, {key for key, raw in distinct.items() if _is_blank(raw)}))
+            blanks.append((len(keys) - 1, {key for key, raw in distinct.items() if is_blank(raw)}))
         else:
             keys.append(itertools.repeat(column_keys[0], size))
     done: dict[tuple, Any] = {}

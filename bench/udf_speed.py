@@ -1,6 +1,8 @@
-"""How fast the array form is, in-process: ``python -m addin.bench_udfs [rows]`` prints the figures.
+#!/usr/bin/env python
+"""How fast the add-in's array form is, in-process: ``python bench/udf_speed.py [rows]`` prints the figures.
 
-Not a test (timings depend on the machine). The issue asks for KYOSAI_DEDUCTIBLE and FIRST_DEBIT
+Not a test (timings depend on the machine), and not part of the installed packages (benchmarks live in
+``bench/``). The issue asks for KYOSAI_DEDUCTIBLE and FIRST_DEBIT
 over 100,000 rows within 1 second in-process. Inputs are shaped as xlwings delivers a range with
 ``ndim=2``: a list of one-element rows, dates and amounts as floats, labels as text.
 
@@ -24,9 +26,15 @@ import random
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from addin import cells, udfs
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from the checkout: the project's own packages
+    sys.path.insert(0, str(ROOT))
+
+from addin import udfs
+from kyosai.caches import clear_caches
 from kyosai.japanese import to_excel_serial
 
 REPEAT = 3  # best of three: the machine may be busy with something else
@@ -84,7 +92,7 @@ def run(rows: int = 100_000) -> None:
             )
             colds, warms = [], []
             for _ in range(REPEAT):
-                cells.clear_caches()
+                clear_caches()  # the add-in's and the rules core's: the first calculation
                 cold, result = _timed(functools.partial(call, data))
                 warm, _ = _timed(functools.partial(call, data))
                 colds.append(cold)
