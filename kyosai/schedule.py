@@ -34,6 +34,7 @@ Payment(2025-02-18 口座振替 2024-12..2025-11 840,000円)
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import enum
 import itertools
@@ -280,7 +281,6 @@ def unit_payments(shape: Shape, until: Month) -> list[Payment]:
     return list(_priced(_timeline(shape, until), 1))
 
 
-@cached  # a batch asks for the same few application dates and choices again and again
 def first_debit_date(
     scheme: Scheme,
     application_date: datetime.date,
@@ -295,7 +295,42 @@ def first_debit_date(
 
     >>> first_debit_date(Scheme.SKY, datetime.date(2024, 11, 20), Channel.NO_CASH, Pattern.MONTHLY)
     datetime.date(2025, 1, 20)
+
+    Without cash the application date counts only by its month and the parameters in force on it
+    (the first debit is in month M+n, the payments' months follow from M): every day of a month in
+    one :meth:`~kyosai.params.P.epoch` has the same answer, worked out once (a batch's 100,000
+    applications have a few hundred). ``tests/test_schedule.py`` proves it day by day.
     """
+    if isinstance(application_date, datetime.date) and channel in _WITHOUT_CASH:
+        application_date = _same_payments_from(application_date)
+    return _first_debit_date(scheme, application_date, channel, pattern, prepaid_months, designated_month)
+
+
+# the channels, as members and as their labels, whose first debit does not depend on the day (a label
+# the rules do not know goes on as it came, to be refused as before)
+_WITHOUT_CASH = frozenset(
+    member for channel in Channel if channel is not Channel.CASH for member in (channel, channel.value)
+)
+
+
+def _same_payments_from(day: datetime.date) -> datetime.date:
+    """The first day of ``day``'s month with the same parameters in force as ``day``."""
+    if isinstance(day, datetime.datetime):
+        day = day.date()
+    changes = P.change_dates()
+    since = bisect.bisect_right(changes, day)
+    return max(day.replace(day=1), changes[since - 1]) if since else day.replace(day=1)
+
+
+@cached  # a batch asks for the same few application months and choices again and again
+def _first_debit_date(
+    scheme: Scheme,
+    application_date: datetime.date,
+    channel: Channel,
+    pattern: Pattern,
+    prepaid_months: int,
+    designated_month: int | None,
+) -> datetime.date:
     smallest = premium.bounds(scheme, application_date)[0]
     contract = Contract(scheme, smallest, application_date, channel, pattern, prepaid_months, designated_month)
     return first_debit(contract).date

@@ -79,7 +79,7 @@ class Batch:
     typed: Callable[[list[str]], pl.DataFrame]  # aliases -> a frame of those typed columns and "__row"
     as_of: datetime.date
     unreadable: frozenset[tuple[int, str]] = frozenset()
-    _ids: dict = field(default_factory=dict, repr=False)  # what ids() found: two rules may ask the same
+    _ids: dict = field(default_factory=dict, repr=False)  # what ids() found and folded: rules ask the same
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -109,7 +109,12 @@ class Batch:
         if asked in self._ids:
             return self._ids[asked]
         groups = self.distinct[alias]
-        folded = fold(groups) if fold is not None else groups
+        if fold is None:
+            folded = groups
+        elif (alias, fold) in self._ids:
+            folded = self._ids[alias, fold]
+        else:
+            folded = self._ids[alias, fold] = fold(groups)
         numbers = dict.fromkeys(folded)  # in order of appearance; map() and dict lookups, no Python loop
         numbers.pop(None, None)
         if empty_is_blank:
@@ -218,7 +223,9 @@ class RowRule:
     whose days fall in one :meth:`~kyosai.params.P.epoch` share one answer. ``needs`` may name
     columns the test does not read (only whether they are filled matters); ``unless`` names rules
     whose failure of a record silences this one (the premium rule, before the payment schedule is
-    asked about a premium it would refuse)."""
+    asked about a premium it would refuse). ``by_month`` names read dates whose day does not
+    matter to the test, only their month and the parameters in force (the first debit of a
+    non-cash application): records of one month and epoch share one answer."""
 
     name: str
     column: str
@@ -228,6 +235,7 @@ class RowRule:
     uses_as_of: bool = False
     dated_by: str | None = None
     unless: tuple[str, ...] = ()
+    by_month: tuple[str, ...] = ()
 
     def _problem(self, values: dict, filled: dict, on: datetime.date) -> Problem | None:
         if any(
@@ -252,7 +260,7 @@ class RowRule:
         unreadable = {row for row, alias in batch.unreadable if alias in self.reads} | silenced
         aliases = self.reads + ((self.dated_by,) if self.dated_by else ())
         presence = [a for a in (self.needs or ()) if a not in aliases]  # only whether they are filled
-        keys = [batch.codes[a] for a in self.reads]
+        keys = [_month_epochs(batch, a) if a in self.by_month else batch.codes[a] for a in self.reads]
         # numpy's stubs leave out None, which an object array compares with element by element
         keys += [np.not_equal(batch.values[a], None).astype(np.int64) for a in presence]  # type: ignore[call-overload]
         if self.dated_by:  # its date matters only through the parameters in force: by epoch
@@ -283,6 +291,17 @@ def _epochs(days: np.ndarray, codes: np.ndarray) -> np.ndarray:
         if day is not None:
             epoch_of[number] = P.epoch(day.first_day if hasattr(day, "first_day") else day)
     return epoch_of[codes]
+
+
+def _month_epochs(batch: Batch, alias: str) -> np.ndarray:
+    """Each record's number for the month and :meth:`~kyosai.params.P.epoch` of its date in
+    ``alias`` (-1 when blank), from its group of equal texts."""
+    per_group = np.fromiter(
+        (-1 if day is None else (day.year * 12 + day.month) * 1024 + P.epoch(day) for day in batch.distinct[alias]),
+        dtype=np.int64,
+        count=len(batch.distinct[alias]),
+    )
+    return per_group[batch.codes[alias]]
 
 
 def _groups(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -104,7 +104,7 @@ def _co_managers(batch: Batch) -> dict[str, list[int]]:
 
 def proprietor_exists(batch: Batch) -> dict:
     """A co-manager's reference is a proprietor's 受付番号 in this file, or a contract number (digits)."""
-    receipts, folded = batch.ids("receipt_no", normalized_all)
+    receipts, folded = batch.ids("receipt_no", normalized_all, empty_is_blank=True)  # as unique-receipt-number
     named = np.unique(receipts[_of_type(batch, MemberType.PROPRIETOR) & (receipts >= 0)])
     proprietors = {folded[number] for number in named.tolist()}
     return {
@@ -171,6 +171,7 @@ SCHEMA = KindSchema(
             deductible_this_year,
             needs=("monthly_amount", "application_date", "channel", "payment_pattern"),
             unless=("premium",),
+            by_month=("application_date",),  # schedule.first_debit_date: without cash, by month
         ),
         RowRule(
             "designated-month-fits-pattern",
@@ -178,6 +179,7 @@ SCHEMA = KindSchema(
             ("payment_pattern", "designated_month", "application_date"),
             designated_month_fits_pattern,
             needs=("payment_pattern", "application_date"),
+            by_month=("application_date",),  # only its month is named
         ),
         RowRule(
             "proprietor-reference",

@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kyosai.errors import InvalidLabel, InvalidPremium, LimitExceeded, OutOfRange, RuleViolation
 from kyosai.labels import Channel, Pattern, Scheme
@@ -172,3 +174,32 @@ def test_safety_at_the_limit_exactly_is_allowed():
     contract = Contract(Scheme.SAFETY, 200000, D(2024, 12, 1), prepaid_months=38)
     assert contract.first_debit_amount == 8_000_000
     assert len(list(iter_payments(contract))) == 1
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    day=st.dates(min_value=dt.date(2013, 1, 1), max_value=dt.date(2027, 12, 31)),
+    scheme=st.sampled_from(list(Scheme)),
+    channel=st.sampled_from([Channel.NO_CASH, Channel.ONLINE, "現金なし", Channel.CASH]),
+    pattern=st.sampled_from(list(Pattern)),
+    prepaid=st.integers(0, 12),
+    designated=st.one_of(st.none(), st.integers(1, 12)),
+)
+def test_first_debit_date_is_the_contracts_whichever_day_of_the_month(
+    day, scheme, channel, pattern, prepaid, designated
+):
+    """first_debit_date answers a non-cash application once per month and parameter epoch
+    (kyosai.schedule._same_payments_from): on every day it is the first debit of the contract itself."""
+    from kyosai import premium
+    from kyosai.errors import KyosaiError
+    from kyosai.schedule import _first_debit_date, first_debit_date
+
+    try:
+        contract = Contract(scheme, premium.bounds(scheme, day)[0], day, channel, pattern, prepaid, designated)
+        expected = first_debit(contract).date
+    except KyosaiError as error:
+        with pytest.raises(type(error)):
+            first_debit_date(scheme, day, channel, pattern, prepaid, designated)
+        return
+    assert first_debit_date(scheme, day, channel, pattern, prepaid, designated) == expected
+    assert _first_debit_date(scheme, day, channel, pattern, prepaid, designated) == expected

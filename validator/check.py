@@ -18,7 +18,6 @@ import contextlib
 import datetime
 import enum
 import gc
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -133,7 +132,12 @@ def _dtype(value: Value):
 
 def _distinct(texts: pl.Series) -> tuple[np.ndarray, pl.Series]:
     """Each cell's group of equal texts (blank cells one group), and each group's text, in order of
-    first appearance."""
+    first appearance. A column of mostly different texts (receipt numbers, phone numbers) is not
+    grouped: each cell is its own group, which costs less than finding the few repeats."""
+    import numpy as np
+
+    if 2 * texts.n_unique() > len(texts):
+        return np.arange(len(texts), dtype=np.int64), texts.rename("text")
     cells = texts.rename("text").to_frame()
     groups = cells.unique(maintain_order=True).with_row_index("group")
     group = cells.join(groups, on="text", how="left", nulls_equal=True, maintain_order="left")["group"]
@@ -178,14 +182,15 @@ def _check(table: Table, as_of: datetime.date) -> Report:
         report.source.registries = registries.versions()
         report.banks = _banks_named(batch)
     position = {row: k for k, row in enumerate(table.rows)}
-    texts: dict[str, list] = {}  # the cells as written, of the columns that have findings
-    for row, rule_name, problem in schema.failures(batch):
-        alias = problem.column or schema.rules[rule_name].column
+    failures = [
+        (row, problem.column or schema.rules[rule_name].column, problem)
+        for row, rule_name, problem in schema.failures(batch)
+    ]
+    written = _written(table, [(alias, position[row]) for row, alias, _ in failures])
+    for row, alias, problem in failures:
         letter, header = table.columns[alias] if alias in table.columns else (None, table.kind.column(alias).header)
         where = dict(sheet=table.source.sheet, row=row, column=letter, header=header)
-        if alias in table.columns and alias not in texts:
-            texts[alias] = table.frame[alias].to_list()
-        raw = texts[alias][position[row]] if alias in table.columns else None
+        raw = written.get((alias, position[row]))
         if problem.error is not None:
             report.add(from_error(problem.error, code=problem.code, value=raw, **where))
         else:
@@ -193,6 +198,20 @@ def _check(table: Table, as_of: datetime.date) -> Report:
             report.add(make(problem.code, **where, **params))
     report.sort()
     return report
+
+
+def _written(table: Table, cells: list[tuple[str, int]]) -> dict[tuple[str, int], str | None]:
+    """The texts as written of the cells (alias, record position) in the table: only those, not
+    whole columns (a finding shows its cell)."""
+    wanted: dict[str, list[int]] = {}
+    for alias, at in cells:
+        if alias in table.columns:
+            wanted.setdefault(alias, []).append(at)
+    return {
+        (alias, at): text
+        for alias, positions in wanted.items()
+        for at, text in zip(positions, table.frame[alias].gather(positions).to_list(), strict=True)
+    }
 
 
 @dataclass
@@ -248,11 +267,21 @@ def _prepare() -> None:
 
 def _banks_named(batch) -> list[BankUse]:
     """The banks and branches the file names (both codes readable), with their registry names."""
-    from schemas import registries
+    import numpy as np
 
-    pairs = Counter(
-        pair for pair in zip(batch.column("bank_code"), batch.column("branch_code"), strict=True) if None not in pair
-    )
+    from schemas import registries
+    from schemas.rules import combined
+
+    banks, bank_codes = batch.ids("bank_code")
+    branches, branch_codes = batch.ids("branch_code")
+    pair = combined(banks, branches)
+    named = pair >= 0
+    _, first, counts = np.unique(pair[named], return_index=True, return_counts=True)
+    at = np.flatnonzero(named)[first]
+    pairs = {
+        (bank_codes[banks[k]], branch_codes[branches[k]]): int(n)
+        for k, n in zip(at.tolist(), counts.tolist(), strict=True)
+    }
     return [
         BankUse(bank, branch, registries.bank_name(bank), registries.branch_name(bank, branch), rows)
         for (bank, branch), rows in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
