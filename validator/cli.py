@@ -80,7 +80,6 @@ class _Progress:
 
 def cmd_validate(args, out) -> int:
     from .check import validate_file  # the validator's dependencies load only when used
-    from .output import render
     from .reading import ReadFailure
 
     paths = [Path(p) for p in args.files]
@@ -121,6 +120,8 @@ def cmd_validate(args, out) -> int:
                     {"valid": False, "source": {"filename": path.name}, "findings": [failure.finding.to_dict()]}
                 )
             continue
+        from .output import render  # once a file is read: the renderers need not delay the first reading child
+
         report = checked.report
         verdict = "受付可" if report.valid else "要修正"
         summary.append((path, verdict, report.errors, report.warnings, f"{report.records}件"))
