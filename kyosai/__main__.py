@@ -1,6 +1,6 @@
 """``python -m kyosai``: the rules core's command line (:mod:`kyosai.cli`), without the validator.
 
-The installed ``kyosai`` command is :func:`validator.cli.main`, which has these sub-commands too.
+The installed ``kyosai`` command is :func:`validator.cli.command`, which has these sub-commands too.
 """
 
 import sys

@@ -7,7 +7,7 @@ Japanese and an English message and exits with status 2; nothing else is written
 The command line has two parts, each in its package's ``cli`` module: this one (the core's
 sub-commands, and the terminal tables every sub-command prints with :func:`format_table`) and
 :mod:`validator.cli` (``validate``, ``serve``, ``token``, ``db``, ``purge``), which adds this module's
-sub-commands to its parser: the installed ``kyosai`` command is :func:`validator.cli.main`.
+sub-commands to its parser: the installed ``kyosai`` command is :func:`validator.cli.command`.
 ``python -m kyosai`` (:mod:`kyosai.__main__`) runs this module alone, with the rules core only.
 """
 

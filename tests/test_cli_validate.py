@@ -44,6 +44,26 @@ def test_file_with_errors_exits_1(bad, capsys):
     assert [(f["row"], f["column"], f["code"]) for f in report["findings"]] == [(5, "N", "invalid-premium")]
 
 
+def test_the_installed_command_ends_with_everything_written(bad, good, tmp_path):
+    """The `kyosai` command (validator.cli.command) ends `validate` without the interpreter's
+    teardown: its status, its JSON on a pipe and its summary are complete, a report file is whole;
+    other commands exit as usual."""
+    import subprocess
+    import sys
+
+    def kyosai(*argv):
+        script = "import sys; from validator.cli import command; sys.argv[0] = 'kyosai'; command()"
+        return subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, timeout=120)
+
+    piped = kyosai("validate", str(bad), *AS_OF)
+    assert piped.returncode == 1 and "要修正" in piped.stderr
+    assert [f["code"] for f in json.loads(piped.stdout)["findings"]] == ["invalid-premium"]
+    written = kyosai("validate", str(good), "--format", "html", "--out", str(tmp_path / "out"), *AS_OF)
+    assert written.returncode == 0 and "受付可" in written.stderr
+    assert (tmp_path / "out" / "good.report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert kyosai("first-debit", "2024-11-20", "10000").returncode == 0
+
+
 def test_unreadable_file_exits_2(tmp_path, good, capsys):
     fake = tmp_path / "fake.xlsx"
     fake.write_bytes(b"this is not a workbook at all" * 10)
