@@ -513,11 +513,11 @@ def render(results: dict) -> str:
         "eligibility, deduction advice); and it cannot read 和暦 dates, so the ~5% of dates typed as "
         "令和6年12月2日 are type errors to it (most of its error count).",
         "- a `kyosai validate` process forks the reading child at once (the child loads fastexcel and "
-        "polars after the fork) and, while the child reads, loads polars, pandera (with pandas under it), "
-        "the registries and the holiday calendar: about a second of start-up hidden behind the read, which "
+        "polars after the fork) and, while the child reads, loads polars, pandera (its polars API, without pandas), "
+        "the registries and the holiday calendar: about half a second of start-up hidden behind the read, which "
         "is why 10k rows cost far more than a tenth of 100k.",
         "- kyosai's peak is the sum of resident memory of two processes: the command and the reading child "
-        "(which holds the parsed sheet and its frame of text until it has sent it).",
+        "(which holds the parsed sheet and its frame of text until it has written it to a file for the command).",
         "- the machine is shared with other work; runs under load have been up to 2–3× slower (the load "
         "average above says how busy it was when this run started).",
     ]
@@ -601,6 +601,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         tool, path = args.child
         print(json.dumps(CHILDREN[tool](Path(path)), ensure_ascii=False))
+        if tool == "kyosai":  # it ends as the installed command ends `validate` (validator.cli.command)
+            sys.stdout.flush()
+            os._exit(0)
         return 0
 
     missing = [
