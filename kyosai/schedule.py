@@ -45,7 +45,7 @@ from functools import cached_property, lru_cache
 
 from . import debit, premium
 from .caches import cached
-from .errors import LimitExceeded, OutOfRange, RuleViolation
+from .errors import KyosaiError, LimitExceeded, OutOfRange, RuleViolation
 from .labels import Channel, Pattern, PrepaymentMethod, Scheme
 from .month import Month
 from .params import P
@@ -301,16 +301,17 @@ def first_debit_date(
     one :meth:`~kyosai.params.P.epoch` has the same answer, worked out once (a batch's 100,000
     applications have a few hundred). ``tests/test_schedule.py`` proves it day by day.
     """
-    if isinstance(application_date, datetime.date) and channel in _WITHOUT_CASH:
+    if isinstance(application_date, datetime.date) and _without_cash(channel):
         application_date = _same_payments_from(application_date)
     return _first_debit_date(scheme, application_date, channel, pattern, prepaid_months, designated_month)
 
 
-# the channels, as members and as their labels, whose first debit does not depend on the day (a label
-# the rules do not know goes on as it came, to be refused as before)
-_WITHOUT_CASH = frozenset(
-    member for channel in Channel if channel is not Channel.CASH for member in (channel, channel.value)
-)
+def _without_cash(channel: Channel | str) -> bool:
+    """Whether ``channel`` is one without cash (a label the rules refuse: False, and refused as before)."""
+    try:
+        return Channel.parse(channel) is not Channel.CASH
+    except KyosaiError:
+        return False
 
 
 def _same_payments_from(day: datetime.date) -> datetime.date:

@@ -79,7 +79,9 @@ class Batch:
     typed: Callable[[list[str]], pl.DataFrame]  # aliases -> a frame of those typed columns and "__row"
     as_of: datetime.date
     unreadable: frozenset[tuple[int, str]] = frozenset()
-    _ids: dict = field(default_factory=dict, repr=False)  # what ids() found and folded: rules ask the same
+    # what ids() worked out: several rules ask for the same column, folded the same way
+    _ids: dict = field(default_factory=dict, repr=False)
+    _folded: dict = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -111,10 +113,10 @@ class Batch:
         groups = self.distinct[alias]
         if fold is None:
             folded = groups
-        elif (alias, fold) in self._ids:
-            folded = self._ids[alias, fold]
+        elif (alias, fold) in self._folded:
+            folded = self._folded[alias, fold]
         else:
-            folded = self._ids[alias, fold] = fold(groups)
+            folded = self._folded[alias, fold] = fold(groups)
         numbers = dict.fromkeys(folded)  # in order of appearance; map() and dict lookups, no Python loop
         numbers.pop(None, None)
         if empty_is_blank:
@@ -260,11 +262,11 @@ class RowRule:
         unreadable = {row for row, alias in batch.unreadable if alias in self.reads} | silenced
         aliases = self.reads + ((self.dated_by,) if self.dated_by else ())
         presence = [a for a in (self.needs or ()) if a not in aliases]  # only whether they are filled
-        keys = [_month_epochs(batch, a) if a in self.by_month else batch.codes[a] for a in self.reads]
+        keys = [_day_keys(batch, a, by_month=True) if a in self.by_month else batch.codes[a] for a in self.reads]
         # numpy's stubs leave out None, which an object array compares with element by element
         keys += [np.not_equal(batch.values[a], None).astype(np.int64) for a in presence]  # type: ignore[call-overload]
         if self.dated_by:  # its date matters only through the parameters in force: by epoch
-            keys.append(_epochs(batch.values[self.dated_by], batch.codes[self.dated_by]))
+            keys.append(_day_keys(batch, self.dated_by))
         if silenced:  # records another rule answers for: a group of their own
             keys.append(np.isin(batch.rows, sorted(silenced)).astype(np.int64))
         group, first = _groups(keys, len(batch))
@@ -281,27 +283,20 @@ class RowRule:
         return {row: answers[group[r]] for r in rows.tolist() for row in [int(batch.rows[r])] if row not in unreadable}
 
 
-def _epochs(days: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Each record's :meth:`~kyosai.params.P.epoch` of its day (a Month: its first day), -1 when
-    blank; looked up once per group of equal texts."""
-    numbers, first = np.unique(codes, return_index=True)
-    epoch_of = np.full(int(numbers.max(initial=0)) + 1, -1, dtype=np.int64)
-    for number, i in zip(numbers.tolist(), first.tolist(), strict=True):
-        day = days[i]
-        if day is not None:
-            epoch_of[number] = P.epoch(day.first_day if hasattr(day, "first_day") else day)
-    return epoch_of[codes]
+def _day_keys(batch: Batch, alias: str, *, by_month: bool = False) -> np.ndarray:
+    """Each record's number for the :meth:`~kyosai.params.P.epoch` of its day in ``alias`` (a Month:
+    its first day) — ``by_month``: for its month and epoch — and -1 when blank; worked out once per
+    group of equal texts."""
 
+    def key(day) -> int:
+        if day is None:
+            return -1
+        day = day.first_day if hasattr(day, "first_day") else day
+        epoch = P.epoch(day)  # fewer than 1024 change dates: months and epochs never mix
+        return (day.year * 12 + day.month) * 1024 + epoch if by_month else epoch
 
-def _month_epochs(batch: Batch, alias: str) -> np.ndarray:
-    """Each record's number for the month and :meth:`~kyosai.params.P.epoch` of its date in
-    ``alias`` (-1 when blank), from its group of equal texts."""
-    per_group = np.fromiter(
-        (-1 if day is None else (day.year * 12 + day.month) * 1024 + P.epoch(day) for day in batch.distinct[alias]),
-        dtype=np.int64,
-        count=len(batch.distinct[alias]),
-    )
-    return per_group[batch.codes[alias]]
+    groups = batch.distinct[alias]
+    return np.fromiter(map(key, groups), dtype=np.int64, count=len(groups))[batch.codes[alias]]
 
 
 def _groups(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -309,9 +304,9 @@ def _groups(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     group's first record, from keys already numbered (integer arithmetic, no hashing of Python values)."""
     if not keys:
         return np.zeros(n, dtype=np.int64), np.zeros(1 if n else 0, dtype=np.int64)
-    group, count = _dense(keys[0].astype(np.int64, copy=False))
+    keys = [key - int(key.min(initial=0)) for key in keys]  # from 0 (a blank day's is -1): no two tuples share a number
+    group, count = _dense(keys[0])
     for key in keys[1:]:
-        key = key - int(key.min(initial=0))  # from 0 (a blank day's epoch is -1): no two tuples share a number
         group, count = _dense(group * (int(key.max(initial=0)) + 1) + key)  # dense again: the product stays small
     first = np.empty(count, dtype=np.int64)
     first[group[::-1]] = np.arange(n - 1, -1, -1)  # the last write is each group's first record
@@ -321,7 +316,6 @@ def _groups(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
 def _dense(numbers: np.ndarray) -> tuple[np.ndarray, int]:
     """Non-negative numbers renumbered 0, 1, … in their order, and how many distinct there are: by
     marking them in a table when their range is small (no sort), else by sorting."""
-    numbers = numbers - int(numbers.min(initial=0))
     top = int(numbers.max(initial=-1)) + 1
     if top <= 4 * len(numbers) + 4096:
         seen = np.zeros(top, dtype=bool)

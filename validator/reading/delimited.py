@@ -124,18 +124,22 @@ def _split_grid(
             raise_if_empty=False,
         )
 
+    def widest(lines: list[str]) -> int:
+        return 1 + max(map(str.count, lines, itertools.repeat(delimiter)))
+
     # as wide as the widest of the first lines (a batch's rows are as wide as its header), else the widest
-    width = 1 + max(map(str.count, text[: 1 << 16].split("\n")[:-1] or [text], itertools.repeat(delimiter)))
-    frame = None
+    width = widest(text[: 1 << 16].split("\n")[:-1] or [text])
     try:
         try:
-            frame = split(width) if width <= limits.max_columns else None
+            if width > limits.max_columns:
+                return None
+            frame = split(width)
         except pl.exceptions.ComputeError:  # a longer row further down
-            width = 1 + max(map(str.count, text.split("\n"), itertools.repeat(delimiter)))
-            frame = split(width) if width <= limits.max_columns else None
+            width = widest(text.split("\n"))
+            if width > limits.max_columns:
+                return None
+            frame = split(width)
     except pl.exceptions.PolarsError:
-        return None
-    if frame is None:
         return None
     # a row's trailing empty cells are dropped, as the full reader does: blank, not ""
     columns = frame.get_columns()
